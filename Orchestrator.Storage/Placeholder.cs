@@ -1,0 +1,1 @@
+namespace Orchestrator.Storage; internal static class Placeholder { }
