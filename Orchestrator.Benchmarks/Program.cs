@@ -1,1 +1,16 @@
-return 0;
+using System.Globalization;
+
+// Each verb prints its figures; docs/benchmarks.md records them with the machine they ran on.
+var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+};
+
+if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))
+{
+    Console.Error.WriteLine($"usage: Orchestrator.Benchmarks <{string.Join('|', verbs.Keys)}> [options]");
+    return 2;
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
+return await verb(args[1..]);
