@@ -1,1 +1,0 @@
-namespace Orchestrator.Storage; internal static class Placeholder { }

@@ -1,0 +1,259 @@
+using System.Text.Json;
+using DurableTask.Core;
+using DurableTask.Core.History;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Storage.Sqlite;
+
+// Orchestration work items: lock an instance with visible messages, checkpoint its new history and
+// outgoing messages in one transaction, or abandon it with back-off.
+public sealed partial class SqliteOrchestrationService
+{
+    public override Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        PollAsync<TaskOrchestrationWorkItem>(orchestrationsSignal, TryLockNextOrchestrationAsync, receiveTimeout, cancellationToken);
+
+    async Task<(TaskOrchestrationWorkItem? Item, DateTime? NextVisible)> TryLockNextOrchestrationAsync()
+    {
+        var now = Now;
+        var lockedUntil = now + settings.WorkItemLockTimeout;
+        var token = NewLockToken();
+        var locked = await database.WriteAsync((connection, transaction) =>
+            LockNextInstance(connection, transaction, now, lockedUntil, token), shutdown.Token);
+        if (locked is null)
+        {
+            var next = database.Read(connection => connection.Scalar("SELECT MIN(VisibleTime) FROM NewEvents WHERE VisibleTime > @now;", null, ("@now", SqliteTime.ToText(now))));
+            return (null, SqliteTime.ParseOrNull(next));
+        }
+
+        // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
+        var history = database.Read(connection => connection.Query(
+            "SELECT Payload FROM History WHERE InstanceId = @i AND ExecutionId = @e ORDER BY SequenceNumber;",
+            reader => DurableTaskJson.Deserialize<HistoryEvent>(reader.GetString(0)),
+            null, ("@i", locked.InstanceId), ("@e", locked.ExecutionId)));
+
+        var workItem = new SqliteOrchestrationWorkItem
+        {
+            InstanceId = locked.InstanceId,
+            OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
+            NewMessages = locked.Messages.Select(m => DurableTaskJson.Deserialize<TaskMessage>(m.Message)).ToList(),
+            LockedUntilUtc = lockedUntil,
+            LockToken = token,
+            DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
+            MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
+        };
+        return (workItem, null);
+    }
+
+    LockedInstance? LockNextInstance(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
+    {
+        var nowText = SqliteTime.ToText(now);
+        while (true)
+        {
+            // Oldest visible message first, among instances whose lock is free or expired.
+            var candidate = connection.Query(
+                """
+                SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus FROM NewEvents e
+                JOIN Instances i ON i.InstanceId = e.InstanceId
+                WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now)
+                ORDER BY e.SequenceNumber LIMIT 1;
+                """,
+                r => (InstanceId: r.GetString(0), ExecutionId: r.GetString(1), Status: Enum.Parse<OrchestrationStatus>(r.GetString(2))),
+                transaction, ("@now", nowText)).FirstOrDefault();
+            if (candidate.InstanceId is null)
+            {
+                return null;
+            }
+
+            var messages = connection.Query(
+                "SELECT SequenceNumber, ExecutionId, EventType, DequeueCount, Message FROM NewEvents WHERE InstanceId = @i AND VisibleTime <= @now ORDER BY SequenceNumber;",
+                r => new PendingMessage(r.GetInt64(0), r.GetStringOrNull(1), r.GetString(2), r.GetInt32(3), r.GetString(4)),
+                transaction, ("@i", candidate.InstanceId), ("@now", nowText));
+
+            // Replies to an execution that ended (ContinueAsNew, terminate, completion) are dropped, not delivered.
+            var startsExecution = messages.Any(m => m.EventType == nameof(EventType.ExecutionStarted));
+            var stale = messages.Where(m => m.EventType != nameof(EventType.ExecutionStarted)
+                && ((IsTerminal(candidate.Status) && !startsExecution)
+                    || (m.ExecutionId is not null && m.ExecutionId != candidate.ExecutionId))).ToList();
+            if (stale.Count > 0)
+            {
+                DeleteEvents(connection, transaction, stale.Select(m => m.SequenceNumber));
+                logger.LogDebug("Dropped {Count} messages for ended executions of {InstanceId}", stale.Count, candidate.InstanceId);
+            }
+
+            var deliver = messages.Except(stale).ToList();
+            if (deliver.Count == 0)
+            {
+                continue;
+            }
+
+            connection.Execute("UPDATE Instances SET LockedBy = @token, LockExpiration = @until WHERE InstanceId = @i;", transaction,
+                ("@token", token), ("@until", SqliteTime.ToText(lockedUntil)), ("@i", candidate.InstanceId));
+            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, deliver);
+        }
+    }
+
+    public override async Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem)
+    {
+        var item = (SqliteOrchestrationWorkItem)workItem;
+        var lockedUntil = Now + settings.WorkItemLockTimeout;
+        var renewed = await database.WriteAsync((connection, transaction) => connection.Execute(
+            "UPDATE Instances SET LockExpiration = @until WHERE InstanceId = @i AND LockedBy = @token;", transaction,
+            ("@until", SqliteTime.ToText(lockedUntil)), ("@i", item.InstanceId), ("@token", item.LockToken)));
+        if (renewed == 0)
+        {
+            throw new InvalidOperationException($"The lock on orchestration '{item.InstanceId}' was lost: another worker took it over.");
+        }
+
+        item.LockedUntilUtc = lockedUntil;
+    }
+
+    public override async Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState)
+    {
+        // DurableTask.Core 3.x runs a ContinueAsNew's new execution in the same work item, so the runtime state
+        // given here is already the new execution's and continuedAsNewMessage is always null.
+        var item = (SqliteOrchestrationWorkItem)workItem;
+        var now = Now;
+        var runtimeState = newOrchestrationRuntimeState;
+        await database.WriteAsync((connection, transaction) =>
+        {
+            var stored = connection.Query("SELECT LockedBy, ExecutionId FROM Instances WHERE InstanceId = @i;",
+                r => (LockedBy: r.GetStringOrNull(0), ExecutionId: r.GetString(1)), transaction, ("@i", item.InstanceId)).FirstOrDefault();
+            if (stored.LockedBy != item.LockToken)
+            {
+                // Our lock expired and another worker has the instance: writing now would overwrite its work.
+                throw new InvalidOperationException($"The lock on orchestration '{item.InstanceId}' was lost before its checkpoint; the work item is abandoned.");
+            }
+
+            DeleteEvents(connection, transaction, item.DeliveredSequenceNumbers);
+            using var writer = new MessageWriter(connection, transaction, now);
+            if (orchestrationState is not null && runtimeState.OrchestrationInstance is { } instance)
+            {
+                if (instance.ExecutionId != stored.ExecutionId)
+                {
+                    // ContinueAsNew: the previous execution's history is finished and replaced.
+                    connection.Execute("DELETE FROM History WHERE InstanceId = @i;", transaction, ("@i", item.InstanceId));
+                }
+
+                var sequence = runtimeState.PastEvents.Count;
+                foreach (var historyEvent in runtimeState.NewEvents)
+                {
+                    writer.AddHistory(item.InstanceId, instance.ExecutionId, sequence++, historyEvent);
+                }
+
+                UpdateInstance(connection, transaction, instance.ExecutionId, orchestrationState, now);
+            }
+            else
+            {
+                connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i;", transaction, ("@i", item.InstanceId));
+            }
+
+            foreach (var message in outboundMessages ?? [])
+            {
+                writer.AddTask(message);
+            }
+
+            foreach (var message in orchestratorMessages ?? [])
+            {
+                if (message.Event is ExecutionStartedEvent started)
+                {
+                    PrepareInstanceForStart(connection, transaction, message.OrchestrationInstance, started, now, dedupeStatuses: null, failIfRunning: false);
+                }
+
+                writer.AddEvent(message);
+            }
+
+            foreach (var message in timerMessages ?? [])
+            {
+                writer.AddEvent(message, (message.Event as TimerFiredEvent)?.FireAt);
+            }
+        });
+
+        item.Released = true;
+        if (outboundMessages?.Count > 0)
+        {
+            activitiesSignal.Set();
+        }
+
+        if (orchestratorMessages?.Count > 0 || timerMessages?.Count > 0)
+        {
+            orchestrationsSignal.Set();
+        }
+
+        if (orchestrationState is not null && IsTerminal(orchestrationState.OrchestrationStatus))
+        {
+            completionsSignal.Set();
+        }
+    }
+
+    static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, OrchestrationState state, DateTime now)
+    {
+        connection.Execute(
+            """
+            UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
+                CompletedTime = @c, Input = @in, Output = @out, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
+                ParentInstanceId = @p, LockedBy = NULL, LockExpiration = NULL
+            WHERE InstanceId = @i;
+            """,
+            transaction,
+            ("@e", executionId), ("@n", state.Name), ("@v", state.Version),
+            ("@s", state.OrchestrationStatus.ToString()), ("@u", SqliteTime.ToText(now)),
+            ("@c", IsTerminal(state.OrchestrationStatus) ? SqliteTime.ToText(now) : null),
+            ("@in", state.Input), ("@out", state.Output), ("@cs", state.Status),
+            ("@f", state.FailureDetails is null ? null : DurableTaskJson.Serialize(state.FailureDetails)),
+            ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
+            ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId),
+            ("@i", state.OrchestrationInstance.InstanceId));
+    }
+
+    public override async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        var item = (SqliteOrchestrationWorkItem)workItem;
+        var visible = Now + AbandonDelay(item.MaxDequeueCount + 1);
+        await database.WriteAsync((connection, transaction) =>
+        {
+            item.Released = true;
+            if (connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
+                    transaction, ("@i", item.InstanceId), ("@token", item.LockToken)) == 0)
+            {
+                return;
+            }
+
+            // Back-off grows with each failed delivery, so a message that always fails cannot spin.
+            connection.Execute(
+                "UPDATE NewEvents SET DequeueCount = DequeueCount + 1, VisibleTime = @v WHERE SequenceNumber IN (SELECT value FROM json_each(@ids));",
+                transaction, ("@v", SqliteTime.ToText(visible)), ("@ids", JsonSerializer.Serialize(item.DeliveredSequenceNumbers)));
+        });
+        logger.LogWarning("Abandoned orchestration work item {InstanceId}; its messages are retried after {RetryAt:o}", item.InstanceId, visible);
+    }
+
+    public override Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        var item = (SqliteOrchestrationWorkItem)workItem;
+        if (item.Released)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Frees the lock early; the token check leaves a lock another worker has taken since intact.
+        item.Released = true;
+        return database.WriteAsync((connection, transaction) => connection.Execute(
+            "UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
+            transaction, ("@i", item.InstanceId), ("@token", item.LockToken)));
+    }
+
+    static void DeleteEvents(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<long> sequenceNumbers) =>
+        connection.Execute("DELETE FROM NewEvents WHERE SequenceNumber IN (SELECT value FROM json_each(@ids));", transaction,
+            ("@ids", JsonSerializer.Serialize(sequenceNumbers)));
+
+    sealed record PendingMessage(long SequenceNumber, string? ExecutionId, string EventType, int DequeueCount, string Message);
+
+    sealed record LockedInstance(string InstanceId, string ExecutionId, IReadOnlyList<PendingMessage> Messages);
+}

@@ -1,0 +1,146 @@
+using DurableTask.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Orchestrator.Storage.Sqlite;
+
+/// <summary>
+/// DurableTask.Core's store on a SQLite file, shaped like DurableTask.SqlServer: instances, history, new events
+/// (with visible-after times for timers) and new tasks, with lock owner and expiry columns so that several
+/// processes sharing one file never process the same work item at once. Each checkpoint is one transaction.
+/// The members are split by concern: work items (orchestrations, activities), client, queries and purge.
+/// </summary>
+public sealed partial class SqliteOrchestrationService : OrchestrationServiceBase, IDisposable
+{
+    readonly SqliteOrchestrationServiceSettings settings;
+    readonly SqliteDatabase database;
+    readonly ILogger logger;
+    readonly WorkSignal orchestrationsSignal = new();
+    readonly WorkSignal activitiesSignal = new();
+    readonly WorkSignal completionsSignal = new();
+    CancellationTokenSource shutdown = new();
+
+    public SqliteOrchestrationService(SqliteOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)
+    {
+        this.settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        database = new SqliteDatabase(settings.DatabasePath, settings.BusyTimeout);
+        logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteOrchestrationService>();
+    }
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int SchemaVersion => SchemaMigrator.LatestVersion;
+
+    public SqliteOrchestrationServiceSettings Settings => settings;
+
+    public override int MaxConcurrentTaskOrchestrationWorkItems => settings.MaxConcurrentOrchestrations;
+
+    public override int MaxConcurrentTaskActivityWorkItems => settings.MaxConcurrentActivities;
+
+    DateTime Now => settings.TimeProvider.GetUtcNow().UtcDateTime;
+
+    /// <summary>Creates the file or upgrades its schema; <paramref name="recreateInstanceStore"/> wipes it first.</summary>
+    public override Task CreateAsync(bool recreateInstanceStore)
+    {
+        if (recreateInstanceStore)
+        {
+            DeleteFiles();
+        }
+
+        SchemaMigrator.Migrate(database, settings.TimeProvider);
+        return Task.CompletedTask;
+    }
+
+    public override Task StartAsync()
+    {
+        if (shutdown.IsCancellationRequested)
+        {
+            shutdown.Dispose();
+            shutdown = new CancellationTokenSource();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task StopAsync(bool isForced) => await shutdown.CancelAsync();
+
+    public override Task DeleteAsync(bool deleteInstanceStore)
+    {
+        if (deleteInstanceStore)
+        {
+            DeleteFiles();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => shutdown.Dispose();
+
+    void DeleteFiles()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+        {
+            File.Delete(database.Path + suffix);
+        }
+    }
+
+    string NewLockToken() => $"{settings.WorkerId}:{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Polls <paramref name="tryLock"/> until it yields work or <paramref name="receiveTimeout"/> passes, sleeping
+    /// with back-off in between; a signal from this process wakes the sleeper at once.
+    /// </summary>
+    async Task<T?> PollAsync<T>(WorkSignal signal, Func<Task<(T? Item, DateTime? NextVisible)>> tryLock, TimeSpan receiveTimeout, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
+        var deadline = Now + receiveTimeout;
+        var delay = settings.MinPollingInterval;
+        while (!linked.IsCancellationRequested)
+        {
+            var (item, nextVisible) = await tryLock();
+            if (item is not null)
+            {
+                return item;
+            }
+
+            var now = Now;
+            var wait = Min(delay, deadline - now);
+            if (nextVisible is { } visible)
+            {
+                // A timer comes due before the next poll: wake exactly then (never early: visibility is checked).
+                wait = Min(wait, visible - now);
+            }
+
+            if (deadline <= now)
+            {
+                return null;
+            }
+
+            try
+            {
+                var woken = await signal.WaitAsync(wait, settings.TimeProvider, linked.Token);
+                delay = woken ? settings.MinPollingInterval : Min(delay * 2, settings.MaxPollingInterval);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return null;
+    }
+
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    TimeSpan AbandonDelay(int dequeueCount)
+    {
+        var exponent = Math.Clamp(dequeueCount - 1, 0, 20);
+        var delay = settings.AbandonDelay * Math.Pow(2, exponent);
+        return delay < settings.MaxAbandonDelay ? delay : settings.MaxAbandonDelay;
+    }
+
+    static bool IsTerminal(OrchestrationStatus status) => status is OrchestrationStatus.Completed
+        or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled;
+}

@@ -1,1 +1,0 @@
-namespace Orchestrator.Tests; public class SmokeTests { [Fact] public void Works() => Assert.True(true); }
