@@ -173,6 +173,15 @@ public sealed partial class SqliteOrchestrationService
         return Task.FromResult(history);
     }
 
+    /// <summary>Messages queued for an instance and not yet processed (including timers not yet due).</summary>
+    public Task<IReadOnlyList<TaskMessage>> GetPendingMessagesAsync(string instanceId)
+    {
+        IReadOnlyList<TaskMessage> messages = database.Read(connection => connection.Query(
+            "SELECT Message FROM NewEvents WHERE InstanceId = @i ORDER BY SequenceNumber;",
+            r => DurableTaskJson.Deserialize<TaskMessage>(r.GetString(0)), null, ("@i", instanceId)));
+        return Task.FromResult(messages);
+    }
+
     const string InstanceColumns =
         "InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, ScheduledStartTime, Input, Output, CustomStatus, FailureDetails, Tags, ParentInstanceId";
 

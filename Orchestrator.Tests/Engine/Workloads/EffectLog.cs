@@ -4,8 +4,9 @@ using System.Globalization;
 namespace Orchestrator.Tests.Engine.Workloads;
 
 /// <summary>
-/// Where test activities record their side effects: in memory, and appended to a file when several processes
-/// share the work (one line per execution: "index pid").
+/// Where test activities record their side effects: in memory, and appended to a file per process when several
+/// processes share the work (one line per execution: "index pid"; one file each, as appends from two processes
+/// to one file may overwrite each other).
 /// </summary>
 public sealed class EffectLog(string? filePath = null)
 {
@@ -24,12 +25,12 @@ public sealed class EffectLog(string? filePath = null)
 
         lock (fileLock)
         {
-            File.AppendAllText(filePath, string.Create(CultureInfo.InvariantCulture, $"{index} {Environment.ProcessId}\n"));
+            File.AppendAllText($"{filePath}.{Environment.ProcessId}", string.Create(CultureInfo.InvariantCulture, $"{index} {Environment.ProcessId}\n"));
         }
     }
 
     public static IReadOnlyList<(int Index, int ProcessId)> ReadFile(string path) =>
-        File.Exists(path)
-            ? File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => l.Split(' ')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToList()
-            : [];
+        Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*")
+            .SelectMany(File.ReadAllLines).Where(l => l.Length > 0).Select(l => l.Split(' '))
+            .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
 }
