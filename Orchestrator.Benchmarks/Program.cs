@@ -3,6 +3,7 @@ using System.Globalization;
 // Each verb prints its figures; docs/benchmarks.md records them with the machine they ran on.
 var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["engine"] = Orchestrator.Benchmarks.EngineBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

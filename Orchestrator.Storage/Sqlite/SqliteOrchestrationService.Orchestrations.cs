@@ -27,10 +27,11 @@ public sealed partial class SqliteOrchestrationService
         }
 
         // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
-        var history = database.Read(connection => connection.Query(
-            "SELECT Payload FROM History WHERE InstanceId = @i AND ExecutionId = @e ORDER BY SequenceNumber;",
-            reader => DurableTaskJson.Deserialize<HistoryEvent>(reader.GetString(0)),
-            null, ("@i", locked.InstanceId), ("@e", locked.ExecutionId)));
+        var history = historyCache.TryGet(locked.InstanceId, locked.ExecutionId, locked.HistoryCount)
+            ?? database.Read(connection => connection.Query(
+                "SELECT Payload FROM History WHERE InstanceId = @i AND ExecutionId = @e ORDER BY SequenceNumber;",
+                reader => DurableTaskJson.Deserialize<HistoryEvent>(reader.GetString(0)),
+                null, ("@i", locked.InstanceId), ("@e", locked.ExecutionId)));
 
         var workItem = new SqliteOrchestrationWorkItem
         {
@@ -89,7 +90,10 @@ public sealed partial class SqliteOrchestrationService
 
             connection.Execute("UPDATE Instances SET LockedBy = @token, LockExpiration = @until WHERE InstanceId = @i;", transaction,
                 ("@token", token), ("@until", SqliteTime.ToText(lockedUntil)), ("@i", candidate.InstanceId));
-            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, deliver);
+            var historyCount = Convert.ToInt32(connection.Scalar(
+                "SELECT COALESCE(MAX(SequenceNumber) + 1, 0) FROM History WHERE InstanceId = @i AND ExecutionId = @e;", transaction,
+                ("@i", candidate.InstanceId), ("@e", candidate.ExecutionId)), System.Globalization.CultureInfo.InvariantCulture);
+            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, historyCount, deliver);
         }
     }
 
@@ -177,6 +181,15 @@ public sealed partial class SqliteOrchestrationService
         });
 
         item.Released = true;
+        if (orchestrationState is null || IsTerminal(orchestrationState.OrchestrationStatus))
+        {
+            historyCache.Remove(item.InstanceId);
+        }
+        else
+        {
+            historyCache.Set(item.InstanceId, runtimeState.OrchestrationInstance!.ExecutionId, [.. runtimeState.Events]);
+        }
+
         if (outboundMessages?.Count > 0)
         {
             activitiesSignal.Set();
@@ -255,5 +268,5 @@ public sealed partial class SqliteOrchestrationService
 
     sealed record PendingMessage(long SequenceNumber, string? ExecutionId, string EventType, int DequeueCount, string Message);
 
-    sealed record LockedInstance(string InstanceId, string ExecutionId, IReadOnlyList<PendingMessage> Messages);
+    sealed record LockedInstance(string InstanceId, string ExecutionId, int HistoryCount, IReadOnlyList<PendingMessage> Messages);
 }

@@ -19,6 +19,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     readonly WorkSignal orchestrationsSignal = new();
     readonly WorkSignal activitiesSignal = new();
     readonly WorkSignal completionsSignal = new();
+    readonly HistoryCache historyCache = new(capacity: 256);
     CancellationTokenSource shutdown = new();
 
     public SqliteOrchestrationService(SqliteOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)

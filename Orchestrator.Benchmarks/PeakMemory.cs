@@ -1,0 +1,17 @@
+namespace Orchestrator.Benchmarks;
+
+/// <summary>Reads the process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
+internal static class PeakMemory
+{
+    public static double? Megabytes()
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+}
