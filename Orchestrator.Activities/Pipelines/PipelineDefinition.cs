@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using Newtonsoft.Json;
+
+namespace Orchestrator.Activities.Pipelines;
+
+/// <summary>
+/// A validated pipeline. A run carries a copy in its input, so a run finishes with the definition it started
+/// with; <see cref="Hash"/> shows when the configuration changed between runs.
+/// </summary>
+public sealed record PipelineDefinition(
+    string Name,
+    PipelineSchedule? Schedule,
+    OverlapPolicy Overlap,
+    bool RunOnStartup,
+    string? RawCrawler,
+    string? CleanCrawler,
+    CleanCrawlerCondition CleanCrawlerWhen,
+    int MaxParallelJobs,
+    PollPolicy Poll,
+    TimeSpan CrawlerTimeout,
+    TimeSpan RunDeadline,
+    IReadOnlyList<EntityDefinition> Entities)
+{
+    /// <summary>A short fingerprint of everything that shapes a run.</summary>
+    [JsonIgnore]
+    public string Hash => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(this))))[..12].ToLowerInvariant();
+
+    public EntityDefinition? FindEntity(string name) =>
+        Entities.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>A cron expression (Cronos syntax, five fields) evaluated in a time zone.</summary>
+public sealed record PipelineSchedule(string Cron, string TimeZone);
+
+/// <summary>One entity's job: the Glue job name, its arguments, and the retry and timeout that apply to it.</summary>
+public sealed record EntityDefinition(
+    string Name,
+    string Job,
+    IReadOnlyDictionary<string, string> Arguments,
+    RetryPolicy Retry,
+    TimeSpan JobTimeout);
+
+/// <summary>How often a running crawler or job is polled: the delay grows by the coefficient up to the maximum.</summary>
+public sealed record PollPolicy(TimeSpan FirstDelay, TimeSpan MaxDelay, double BackoffCoefficient)
+{
+    public TimeSpan DelayAfter(int polls) =>
+        TimeSpan.FromTicks((long)Math.Min(MaxDelay.Ticks, FirstDelay.Ticks * Math.Pow(BackoffCoefficient, Math.Max(0, polls))));
+}
+
+/// <summary>What a due schedule slot does while a run of the pipeline is still active.</summary>
+public enum OverlapPolicy
+{
+    /// <summary>The slot is skipped (logged and counted).</summary>
+    Skip,
+
+    /// <summary>The slot starts when the active run ends.</summary>
+    Queue,
+
+    /// <summary>The slot starts at once, beside the active run.</summary>
+    Allow,
+}
+
+/// <summary>When the clean crawler runs after the entity jobs.</summary>
+public enum CleanCrawlerCondition
+{
+    AllSucceeded,
+    AnySucceeded,
+}

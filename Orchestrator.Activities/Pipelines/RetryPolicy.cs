@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using Orchestrator.Activities.Glue;
+
+namespace Orchestrator.Activities.Pipelines;
+
+/// <summary>
+/// Retry of failed job runs, as Step Functions has it: attempts, first delay, back-off coefficient, maximum delay,
+/// full jitter, and which error classes or messages are retried or never retried. An error class is a Glue job
+/// run state (FAILED, TIMEOUT, ERROR, …) or a Glue error code (ConcurrentRunsExceededException, …).
+/// </summary>
+public sealed record RetryPolicy(
+    int MaxAttempts,
+    TimeSpan FirstDelay,
+    double BackoffCoefficient,
+    TimeSpan MaxDelay,
+    bool FullJitter,
+    IReadOnlyList<string> RetryOn,
+    IReadOnlyList<string> NeverRetryOn,
+    IReadOnlyList<string> RetryOnMessages,
+    IReadOnlyList<string> NeverRetryOnMessages)
+{
+    /// <summary>Retried when <see cref="RetryOn"/> is empty: failed runs and Glue's transient refusals.</summary>
+    public static readonly IReadOnlyList<string> DefaultRetryOn =
+    [
+        JobRunState.Failed.Value, JobRunState.Timeout.Value, JobRunState.Error.Value, JobRunState.Expired.Value,
+        GlueErrorCodes.ConcurrentRunsExceeded, GlueErrorCodes.Throttling, GlueErrorCodes.InternalService,
+        GlueErrorCodes.OperationTimeout, GlueErrorCodes.ResourceNumberLimitExceeded,
+    ];
+
+    /// <summary>Configuration errors: retrying cannot help, whatever the policy says.</summary>
+    public static readonly IReadOnlyList<string> Permanent =
+        [GlueErrorCodes.EntityNotFound, GlueErrorCodes.InvalidInput, GlueErrorCodes.AccessDenied];
+
+    public static RetryPolicy Default { get; } = new(3, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10), true, [], [], [], []);
+
+    /// <summary>Whether a failed attempt (1-based <paramref name="attempt"/>) is followed by another.</summary>
+    public bool ShouldRetry(int attempt, string errorClass, string? message)
+    {
+        if (attempt >= MaxAttempts || Permanent.Contains(errorClass, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var text = message ?? string.Empty;
+        if (NeverRetryOn.Contains(errorClass, StringComparer.OrdinalIgnoreCase) || NeverRetryOnMessages.Any(p => Matches(p, text)))
+        {
+            return false;
+        }
+
+        var retryOn = RetryOn.Count > 0 ? RetryOn : DefaultRetryOn;
+        return retryOn.Contains(errorClass, StringComparer.OrdinalIgnoreCase) || RetryOnMessages.Any(p => Matches(p, text));
+    }
+
+    /// <summary>
+    /// The wait before the attempt after <paramref name="attempt"/>: the capped exponential delay, or with full
+    /// jitter a uniform draw below it. <paramref name="draw"/> is in [0, 1) and must be deterministic for replay.
+    /// </summary>
+    public TimeSpan DelayAfter(int attempt, double draw)
+    {
+        var capped = Math.Min(MaxDelay.Ticks, FirstDelay.Ticks * Math.Pow(BackoffCoefficient, Math.Max(0, attempt - 1)));
+        return TimeSpan.FromTicks((long)(FullJitter ? capped * draw : capped));
+    }
+
+    static bool Matches(string pattern, string text) =>
+        Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+}
