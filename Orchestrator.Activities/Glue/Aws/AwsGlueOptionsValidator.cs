@@ -43,7 +43,9 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
 
     private static string? ServiceUrlProblem(string serviceUrl)
     {
-        if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri))
+        // On Unix a bare path parses as an absolute file URI; report it as what the user most likely meant.
+        if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) ||
+            (uri.IsFile && !serviceUrl.StartsWith("file:", StringComparison.OrdinalIgnoreCase)))
         {
             return "is not an absolute URL; use e.g. 'http://127.0.0.1:5000' for moto.";
         }
