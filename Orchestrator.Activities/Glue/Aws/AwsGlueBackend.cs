@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Glue.Aws.Wire;
@@ -148,8 +149,8 @@ public sealed partial class AwsGlueBackend : IGlueBackend
     private Task<TResponse> SendAsync<TRequest, TResponse>(
         string operation,
         TRequest request,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestType,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseType,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
         CancellationToken cancellationToken,
         GlueRetryScope retryScope = GlueRetryScope.AllTransient) =>
         _client.SendAsync(operation, request, requestType, responseType, retryScope, cancellationToken);

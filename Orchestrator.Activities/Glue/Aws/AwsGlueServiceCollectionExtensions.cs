@@ -2,6 +2,7 @@ using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Orchestrator.Activities.Glue.Aws;
@@ -31,7 +32,7 @@ public static class AwsGlueServiceCollectionExtensions
             sp.GetRequiredService<GlueApiClient>(),
             sp.GetRequiredService<IOptions<AwsGlueOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AwsGlueBackend>>()));
+            sp.GetRequiredService<ILogger<AwsGlueBackend>>()));
         services.AddSingleton<IGlueBackend>(sp => sp.GetRequiredService<AwsGlueBackend>());
 
         services.AddHttpClient(GlueApiClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
