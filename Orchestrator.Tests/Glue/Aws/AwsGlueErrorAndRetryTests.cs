@@ -217,13 +217,20 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var accepted = 0;
-        var resets = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
-            while (!Token.IsCancellationRequested)
+            try
             {
-                using var socket = await listener.AcceptSocketAsync(Token);
-                Interlocked.Increment(ref accepted);
-                socket.LingerState = new LingerOption(true, 0); // close with RST
+                while (true)
+                {
+                    using var socket = await listener.AcceptSocketAsync(Token);
+                    Interlocked.Increment(ref accepted);
+                    socket.LingerState = new LingerOption(true, 0); // close with RST
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // the listener was stopped at the end of the test
             }
         }, Token);
         using var glue = AwsGlueHarness.Create($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");

@@ -66,10 +66,13 @@ public sealed class AwsGlueJobRunStartTests : IDisposable
         Assert.Empty(_server.LogEntries);
     }
 
-    [Fact]
-    public async Task A_500_on_start_adopts_the_marked_run_without_a_second_start()
+    [Theory]
+    [InlineData("InternalServiceException", 500)]
+    [InlineData("OperationTimeoutException", 400)]
+    [InlineData("ServiceUnavailable", 503)]
+    public async Task An_ambiguous_start_failure_adopts_the_marked_run_without_a_second_start(string code, int status)
     {
-        _server.Respond("StartJobRun", GlueStubs.Error("InternalServiceException", "Internal service error", 500));
+        _server.Respond("StartJobRun", GlueStubs.Error(code, "the start may or may not have happened", status));
         _server.Respond("GetJobRuns", GlueStubs.Json(RunsWithMarker("jr_existing")));
 
         var start = await _glue.Backend.StartJobRunAsync("prep", Arguments, Marker, Token);
