@@ -90,6 +90,7 @@ internal sealed class AwsGlueEndpointResolver : IDisposable
     {
         try
         {
+            // No client config: the chain uses its own defaults (AWS_PROFILE or "default").
             return await _credentialChain.ResolveIdentityAsync(null!, cancellationToken);
         }
         catch (Exception ex) when (ex is AmazonClientException or ProfileNotFoundException)

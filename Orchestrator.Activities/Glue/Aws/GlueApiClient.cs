@@ -87,7 +87,7 @@ internal sealed class GlueApiClient(
             throw new GlueException(
                 AwsGlueErrorCodes.RequestTimeout, $"Glue {operation} timed out: {ex.Message}", null, ex);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (GlueRetryPolicy.IsConnectionFailure(ex))
         {
             throw new GlueException(
                 AwsGlueErrorCodes.ConnectionFailure,

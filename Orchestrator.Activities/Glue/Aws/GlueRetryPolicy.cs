@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.Retry;
@@ -32,6 +33,13 @@ internal static class GlueRetryPolicy
 
     public static bool IsTransient(string? code) => code is not null && TransientCodes.Contains(code);
 
+    /// <summary>
+    /// A failed or reset connection. Usually an <see cref="HttpRequestException"/>, but a reset straight after connecting
+    /// can surface as a bare <see cref="SocketException"/> from SocketsHttpHandler.
+    /// </summary>
+    public static bool IsConnectionFailure(Exception exception) =>
+        exception is HttpRequestException or SocketException or IOException;
+
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, AwsGlueOptions options)
     {
         builder
@@ -58,7 +66,7 @@ internal static class GlueRetryPolicy
         if (args.Outcome.Exception is { } exception)
         {
             return scope == GlueRetryScope.AllTransient &&
-                exception is HttpRequestException or TimeoutRejectedException;
+                (IsConnectionFailure(exception) || exception is TimeoutRejectedException);
         }
 
         if (args.Outcome.Result is not { IsSuccessStatusCode: false } response)

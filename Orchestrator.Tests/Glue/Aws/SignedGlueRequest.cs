@@ -18,6 +18,10 @@ internal static class SignedGlueRequest
         Assert.Equal("AWSGlue." + operation, GlueStubs.Header(request, "X-Amz-Target"));
         Assert.Equal(GlueStubs.JsonContentType, GlueStubs.Header(request, "Content-Type"));
 
+        // The signer runs on every attempt: a retried message must carry one fresh signature, not two.
+        Assert.Single(HeaderValues(request, "Authorization"));
+        Assert.Single(HeaderValues(request, "X-Amz-Date"));
+
         var amzDate = GlueStubs.Header(request, "X-Amz-Date");
         Assert.NotNull(amzDate);
         Assert.Matches("^[0-9]{8}T[0-9]{6}Z$", amzDate);
@@ -36,6 +40,11 @@ internal static class SignedGlueRequest
 
         Assert.Equal(authorization, Resign(request, signedHeaders, amzDate));
     }
+
+    private static IReadOnlyList<string> HeaderValues(IRequestMessage request, string name) =>
+        [.. (request.Headers ?? new Dictionary<string, WireMock.Types.WireMockList<string>>())
+            .Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(h => h.Value)];
 
     /// <summary>Signs the received request again with the SDK's standalone signer at its own X-Amz-Date.</summary>
     private static string Resign(IRequestMessage request, string[] signedHeaders, string amzDate)
