@@ -1,0 +1,44 @@
+using DurableTask.Core;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Glue;
+
+namespace Orchestrator.Activities.Activities;
+
+/// <summary>
+/// A DurableTask activity that makes one Glue call. Errors Glue reports come back as a <see cref="GlueCallError"/>
+/// in the result rather than an exception, so the orchestration can tell a missing job from a throttled call.
+/// Every log event carries the run and step.
+/// </summary>
+public abstract class GlueActivity<TInput, TResult>(IGlueBackend glue, ILogger logger) : AsyncTaskActivity<TInput, TResult>
+    where TInput : IStepRequest
+{
+    protected IGlueBackend Glue => glue;
+
+    protected ILogger Logger => logger;
+
+    protected override async Task<TResult> ExecuteAsync(TaskContext context, TInput input)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = input.RunId, ["Step"] = input.Step });
+        try
+        {
+            return await CallAsync(input, CancellationToken.None);
+        }
+        catch (GlueException ex)
+        {
+            logger.LogWarning("Glue call {Activity} failed with {ErrorCode}: {ErrorMessage}", GetType().Name, ex.ErrorCode, ex.Message);
+            return Failed(GlueCallError.From(ex));
+        }
+    }
+
+    protected abstract Task<TResult> CallAsync(TInput input, CancellationToken cancellationToken);
+
+    protected abstract TResult Failed(GlueCallError error);
+}
+
+/// <summary>Every activity request names the run and step it works for, for logs and traces.</summary>
+public interface IStepRequest
+{
+    string RunId { get; }
+
+    string Step { get; }
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json;
+using Orchestrator.Activities.Glue;
+
+namespace Orchestrator.Activities.Activities;
+
+public sealed record StartJobRunRequest(string RunId, string Step, string Job, IReadOnlyDictionary<string, string> Arguments, string Marker, DateTime RequestedAt) : IStepRequest;
+
+public sealed record StartJobRunResult(string? GlueRunId, bool Adopted, GlueCallError? Error);
+
+/// <summary>
+/// Starts a job run tagged with the attempt's marker. Before starting it looks for a run with that marker: if this
+/// activity already started one before a crash, that run is adopted instead of starting a second.
+/// </summary>
+public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunActivity> logger) : GlueActivity<StartJobRunRequest, StartJobRunResult>(glue, logger)
+{
+    protected override async Task<StartJobRunResult> CallAsync(StartJobRunRequest input, CancellationToken cancellationToken)
+    {
+        var existing = await Glue.FindJobRunByMarkerAsync(input.Job, input.Marker, input.RequestedAt.AddMinutes(-5), cancellationToken);
+        if (existing is not null)
+        {
+            Logger.LogInformation("Adopted job run {GlueRunId} of {Job} started earlier for attempt {Marker}", existing.Id, input.Job, input.Marker);
+            return new StartJobRunResult(existing.Id, Adopted: true, null);
+        }
+
+        var started = await Glue.StartJobRunAsync(input.Job, input.Arguments, input.Marker, cancellationToken);
+        Logger.LogInformation("Started job run {GlueRunId} of {Job} for attempt {Marker}", started.RunId, input.Job, input.Marker);
+        return new StartJobRunResult(started.RunId, started.Adopted, null);
+    }
+
+    protected override StartJobRunResult Failed(GlueCallError error) => new(null, false, error);
+}
+
+public sealed record JobRunRequest(string RunId, string Step, string Job, string GlueRunId) : IStepRequest;
+
+/// <summary>A job run's state as the orchestration records it.</summary>
+public sealed record JobRunSnapshot(
+    string State,
+    string? ErrorMessage,
+    DateTime? StartedOn,
+    DateTime? CompletedOn,
+    int ExecutionTimeSeconds,
+    double? DpuSeconds,
+    JobRunDetails? Details,
+    GlueCallError? Error)
+{
+    [JsonIgnore]
+    public bool IsTerminal => JobRunState.Create(State).IsTerminal;
+}
+
+public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
+{
+    protected override async Task<JobRunSnapshot> CallAsync(JobRunRequest input, CancellationToken cancellationToken)
+    {
+        var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
+        return new JobRunSnapshot(run.State.Value, run.ErrorMessage, run.StartedOn?.UtcDateTime, run.CompletedOn?.UtcDateTime,
+            run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null);
+    }
+
+    protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);
+}
+
+public sealed record StopResult(GlueCallError? Error);
+
+/// <summary>Asks Glue to stop a job run (a timeout or a terminated run); per-run refusals are reported, not thrown.</summary>
+public sealed class StopJobRunActivity(IGlueBackend glue, ILogger<StopJobRunActivity> logger) : GlueActivity<JobRunRequest, StopResult>(glue, logger)
+{
+    protected override async Task<StopResult> CallAsync(JobRunRequest input, CancellationToken cancellationToken)
+    {
+        var errors = await Glue.StopJobRunsAsync(input.Job, [input.GlueRunId], cancellationToken);
+        if (errors.FirstOrDefault() is { } error)
+        {
+            Logger.LogWarning("Glue refused to stop job run {GlueRunId}: {ErrorCode} {ErrorMessage}", input.GlueRunId, error.ErrorCode, error.ErrorMessage);
+            return new StopResult(new GlueCallError(error.ErrorCode, error.ErrorMessage ?? error.ErrorCode, Permanent: false));
+        }
+
+        Logger.LogInformation("Asked Glue to stop job run {GlueRunId} of {Job}", input.GlueRunId, input.Job);
+        return new StopResult(null);
+    }
+
+    protected override StopResult Failed(GlueCallError error) => new(error);
+}

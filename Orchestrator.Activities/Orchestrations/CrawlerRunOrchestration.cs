@@ -1,0 +1,186 @@
+using DurableTask.Core;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Activities;
+using Orchestrator.Activities.Glue;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+
+namespace Orchestrator.Activities.Orchestrations;
+
+public sealed record CrawlerRunInput(string RunId, string StepId, StepKind Kind, string Crawler, PollPolicy Poll, TimeSpan Timeout, CrawlerRunState? State = null);
+
+/// <summary>Where a crawler step stands; carried across ContinueAsNew.</summary>
+public sealed record CrawlerRunState(
+    DateTime StartedAt,
+    IReadOnlyList<AttemptRecord> Attempts,
+    AttemptRecord? Active,
+    DateTime? PreviousCrawlStart,
+    bool Attached,
+    int ActivePolls,
+    int TransientErrors);
+
+/// <summary>
+/// One crawl. A crawl already in progress is waited for and then the crawler is started again, so the crawl
+/// includes the data that arrived after it began. Glue returns no crawl id, so our crawl is the first whose start
+/// time is later than the last one seen before starting; it is polled with durable timers until the crawler is
+/// READY again, and stopped when it outlives the crawler timeout.
+/// </summary>
+public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null) : StepOrchestration<CrawlerRunInput>(loggerFactory)
+{
+    const int MaxAttaches = 3;
+    const int MaxTransientErrors = 10;
+
+    public CrawlerRunOrchestration()
+        : this(null)
+    {
+    }
+
+    public override async Task<StepOutcome> RunTask(OrchestrationContext context, CrawlerRunInput input)
+    {
+        var state = input.State ?? new CrawlerRunState(context.CurrentUtcDateTime, [], null, null, false, 0, 0);
+        var request = new CrawlerRequest(input.RunId, input.StepId, input.Crawler);
+        var deadline = state.StartedAt + input.Timeout;
+        var polls = 0;
+        Publish(Outcome(input, state, StepState.Running));
+
+        while (true)
+        {
+            if (StopRequested)
+            {
+                return await StopAsync(context, input, state, request);
+            }
+
+            if (state.Active is null)
+            {
+                var before = await context.ScheduleTask<CrawlerSnapshot>(typeof(GetCrawlerActivity), request);
+                var start = before.Error is null
+                    ? await context.ScheduleTask<CrawlerStartOutcome>(typeof(StartCrawlerActivity), request)
+                    : new CrawlerStartOutcome(false, before.Error);
+                if (start.Error is { } error)
+                {
+                    if (error.Permanent || state.TransientErrors + 1 >= MaxTransientErrors)
+                    {
+                        var failed = new AttemptRecord(state.Attempts.Count + 1, null, "START_FAILED", context.CurrentUtcDateTime, context.CurrentUtcDateTime, error.Code, error.Message);
+                        Log(context, input.RunId, input.StepId, LogLevel.Error, "Could not start crawler {Crawler}: {ErrorCode}: {ErrorMessage}", input.Crawler, error.Code, error.Message);
+                        return Finish(context, input, state with { Attempts = [.. state.Attempts, failed] }, StepState.Failed);
+                    }
+
+                    state = state with { TransientErrors = state.TransientErrors + 1 };
+                    if (await WaitUntilAsync(context, context.CurrentUtcDateTime + input.Poll.DelayAfter(state.TransientErrors)))
+                    {
+                        return await StopAsync(context, input, state, request);
+                    }
+
+                    continue;
+                }
+
+                var attached = start.AlreadyRunning;
+                var attempt = new AttemptRecord(state.Attempts.Count + 1, null, attached ? "ATTACHED" : CrawlerState.Running.Value, context.CurrentUtcDateTime, null, null,
+                    attached ? "a crawl was already running: waiting for it, then crawling again" : null);
+                state = state with { Active = attempt, Attached = attached, PreviousCrawlStart = before.LastCrawlStartTime, ActivePolls = 0 };
+                Log(context, input.RunId, input.StepId, LogLevel.Information, attached ? "Crawler {Crawler} was already running; waiting for that crawl" : "Started crawler {Crawler}", input.Crawler);
+                Publish(Outcome(input, state, StepState.Running));
+            }
+
+            var wakeAt = context.CurrentUtcDateTime + input.Poll.DelayAfter(state.ActivePolls);
+            if (await WaitUntilAsync(context, wakeAt < deadline ? wakeAt : deadline))
+            {
+                return await StopAsync(context, input, state, request);
+            }
+
+            if (context.CurrentUtcDateTime >= deadline)
+            {
+                await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
+                var message = $"stopped by the orchestrator: the crawl ran longer than its timeout of {input.Timeout}";
+                Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} timed out after {Timeout}", input.Crawler, input.Timeout);
+                return Finish(context, input, EndAttempt(state, "TIMEOUT", "TIMEOUT", message, context.CurrentUtcDateTime), StepState.Failed);
+            }
+
+            var crawler = await context.ScheduleTask<CrawlerSnapshot>(typeof(GetCrawlerActivity), request);
+            state = state with { ActivePolls = state.ActivePolls + 1 };
+            if (crawler.Error is { } pollError)
+            {
+                if (pollError.Permanent)
+                {
+                    return Finish(context, input, EndAttempt(state, "ERROR", pollError.Code, pollError.Message, context.CurrentUtcDateTime), StepState.Failed);
+                }
+
+                continue;
+            }
+
+            var newCrawl = crawler.LastCrawlStartTime is { } started && (state.PreviousCrawlStart is null || started > state.PreviousCrawlStart);
+            if (crawler.IsReady && state.Attached)
+            {
+                // The crawl we waited for is over; now crawl again for the data that arrived meanwhile.
+                var tooBusy = state.Attempts.Count + 1 >= MaxAttaches;
+                state = EndAttempt(state, crawler.LastCrawlStatus ?? "UNKNOWN", tooBusy ? GlueErrorCodes.CrawlerRunning : null,
+                    tooBusy ? $"the crawler was already running {MaxAttaches} times in a row: something else keeps starting it" : state.Active!.ErrorMessage,
+                    context.CurrentUtcDateTime);
+                if (tooBusy)
+                {
+                    return Finish(context, input, state, StepState.Failed);
+                }
+
+                continue;
+            }
+
+            if (crawler.IsReady && newCrawl)
+            {
+                var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value;
+                state = EndAttempt(state with { Active = state.Active! with { StartedAt = crawler.LastCrawlStartTime } },
+                    crawler.LastCrawlStatus ?? "UNKNOWN", succeeded ? null : crawler.LastCrawlStatus, crawler.LastCrawlError, context.CurrentUtcDateTime);
+                Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus} {ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError);
+                return Finish(context, input, state, succeeded ? StepState.Succeeded : StepState.Failed);
+            }
+
+            if (crawler.State != state.Active!.State && !state.Attached)
+            {
+                state = state with { Active = state.Active with { State = crawler.State } };
+                Publish(Outcome(input, state, StepState.Running));
+            }
+
+            if (++polls >= PollsPerExecution)
+            {
+                context.ContinueAsNew(input with { State = state });
+                return Outcome(input, state, StepState.Running);
+            }
+        }
+    }
+
+    async Task<StepOutcome> StopAsync(OrchestrationContext context, CrawlerRunInput input, CrawlerRunState state, CrawlerRequest request)
+    {
+        if (state.Active is not null)
+        {
+            await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
+            state = EndAttempt(state, JobRunState.Stopped.Value, JobRunState.Stopped.Value, StopReason, context.CurrentUtcDateTime);
+        }
+
+        return Finish(context, input, state, StepState.Stopped);
+    }
+
+    static CrawlerRunState EndAttempt(CrawlerRunState state, string finalState, string? errorClass, string? message, DateTime? endedAt) =>
+        state with
+        {
+            Attempts = [.. state.Attempts, state.Active! with { State = finalState, EndedAt = endedAt, ErrorClass = errorClass, ErrorMessage = message }],
+            Active = null,
+            Attached = false,
+            ActivePolls = 0,
+        };
+
+    StepOutcome Finish(OrchestrationContext context, CrawlerRunInput input, CrawlerRunState state, StepState final)
+    {
+        var outcome = Outcome(input, state, final, context.CurrentUtcDateTime);
+        Publish(outcome);
+        return outcome;
+    }
+
+    static StepOutcome Outcome(CrawlerRunInput input, CrawlerRunState state, StepState stepState, DateTime? endedAt = null)
+    {
+        AttemptRecord[] attempts = state.Active is null ? [.. state.Attempts] : [.. state.Attempts, state.Active];
+        var last = attempts.LastOrDefault();
+        return new StepOutcome(input.StepId, input.Kind, input.Crawler, input.Crawler, stepState, state.StartedAt, endedAt,
+            stepState is StepState.Succeeded ? null : last?.ErrorClass,
+            stepState is StepState.Succeeded ? null : last?.ErrorMessage,
+            attempts);
+    }
+}

@@ -1,0 +1,45 @@
+using DurableTask.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Activities;
+using Orchestrator.Activities.Orchestrations;
+
+namespace Orchestrator.Activities;
+
+/// <summary>Registers the pipeline orchestrations and their activities on a worker, resolving activities from DI.</summary>
+public static class PipelineWorkerRegistration
+{
+    public static readonly IReadOnlyList<Type> Activities =
+    [
+        typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
+        typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
+    ];
+
+    public static TaskHubWorker AddPipelineOrchestrations(this TaskHubWorker worker, IServiceProvider services)
+    {
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        worker.AddTaskOrchestrations(
+            new Creator<TaskOrchestration>(typeof(PipelineRunOrchestration), () => new PipelineRunOrchestration(loggers)),
+            new Creator<TaskOrchestration>(typeof(CrawlerRunOrchestration), () => new CrawlerRunOrchestration(loggers)),
+            new Creator<TaskOrchestration>(typeof(EntityJobOrchestration), () => new EntityJobOrchestration(loggers)));
+        worker.AddTaskActivities(Activities
+            .Select(type => new Creator<TaskActivity>(type, () => (TaskActivity)ActivatorUtilities.CreateInstance(services, type)))
+            .ToArray<ObjectCreator<TaskActivity>>());
+        return worker;
+    }
+
+    /// <summary>Names an orchestration or activity the way DurableTask.Core's typed calls do, and builds it on demand.</summary>
+    sealed class Creator<T> : ObjectCreator<T>
+    {
+        readonly Func<T> create;
+
+        public Creator(Type type, Func<T> create)
+        {
+            this.create = create;
+            Name = NameVersionHelper.GetDefaultName(type);
+            Version = NameVersionHelper.GetDefaultVersion(type);
+        }
+
+        public override T Create() => create();
+    }
+}

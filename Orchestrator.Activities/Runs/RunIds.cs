@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Orchestrator.Activities.Runs;
+
+/// <summary>
+/// Readable run ids: <c>{pipeline}@{slot:yyyyMMddTHHmmZ}</c> for scheduled runs (a slot can only ever start once,
+/// whichever host or replica gets there first) and <c>{pipeline}@manual-{ulid}</c> otherwise. Steps run as
+/// sub-orchestrations named <c>{runId}/{stepId}</c>.
+/// </summary>
+public static class RunIds
+{
+    const string Crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    public static string Scheduled(string pipeline, DateTime slotUtc) =>
+        $"{pipeline}@{slotUtc.ToUniversalTime().ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture)}";
+
+    /// <summary>A manual, replay or redrive id; the ULID sorts by time and its random part comes from <paramref name="random"/>.</summary>
+    public static string Unscheduled(string pipeline, string kind, DateTimeOffset now, Random random) =>
+        $"{pipeline}@{kind}-{Ulid(now, random)}";
+
+    public static string Step(string runId, string stepId) => $"{runId}/{stepId}";
+
+    public static string PipelineOf(string runId)
+    {
+        var at = runId.IndexOf('@', StringComparison.Ordinal);
+        return at > 0 ? runId[..at] : runId;
+    }
+
+    /// <summary>True for run ids, false for the sub-orchestrations of their steps.</summary>
+    public static bool IsRun(string instanceId) => instanceId.Contains('@', StringComparison.Ordinal) && !instanceId.Contains('/', StringComparison.Ordinal);
+
+    static string Ulid(DateTimeOffset now, Random random)
+    {
+        Span<char> text = stackalloc char[26];
+        var time = (ulong)now.ToUnixTimeMilliseconds();
+        for (var i = 9; i >= 0; i--)
+        {
+            text[i] = Crockford[(int)(time & 31)];
+            time >>= 5;
+        }
+
+        for (var i = 10; i < 26; i++)
+        {
+            text[i] = Crockford[random.Next(32)];
+        }
+
+        return new string(text).ToLowerInvariant();
+    }
+}

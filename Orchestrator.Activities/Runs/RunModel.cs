@@ -1,0 +1,121 @@
+using Newtonsoft.Json;
+
+namespace Orchestrator.Activities.Runs;
+
+/// <summary>Why a run exists.</summary>
+public enum RunKind
+{
+    Scheduled,
+    Manual,
+    Replay,
+    Redrive,
+}
+
+/// <summary>A run's status as operators see it.</summary>
+public enum RunStatus
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Terminated,
+}
+
+public enum StepKind
+{
+    RawCrawler,
+    EntityJob,
+    CleanCrawler,
+}
+
+/// <summary>
+/// A step's state. Pending steps have not started; Skipped ones were not run because of the clean crawler
+/// condition or an earlier failure; Reused ones succeeded in the run a redrive came from.
+/// </summary>
+public enum StepState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Stopped,
+    Skipped,
+    Reused,
+}
+
+/// <summary>One try of a step's Glue resource: a job run, or a crawl.</summary>
+public sealed record AttemptRecord(
+    int Number,
+    string? GlueRunId,
+    string State,
+    DateTime? StartedAt,
+    DateTime? EndedAt,
+    string? ErrorClass,
+    string? ErrorMessage,
+    int? ExecutionTimeSeconds = null,
+    double? DpuSeconds = null,
+    Glue.JobRunDetails? Details = null);
+
+/// <summary>What happened to one step (raw crawler, an entity's job, clean crawler), with every attempt.</summary>
+public sealed record StepOutcome(
+    string Id,
+    StepKind Kind,
+    string Name,
+    string? Resource,
+    StepState State,
+    DateTime? StartedAt,
+    DateTime? EndedAt,
+    string? ErrorClass,
+    string? ErrorMessage,
+    IReadOnlyList<AttemptRecord> Attempts)
+{
+    public static string RawCrawlerId => "raw-crawler";
+
+    public static string CleanCrawlerId => "clean-crawler";
+
+    public static string EntityId(string entity) => $"job/{entity}";
+
+    public static StepOutcome Pending(string id, StepKind kind, string name, string? resource) =>
+        new(id, kind, name, resource, StepState.Pending, null, null, null, null, []);
+
+    [JsonIgnore]
+    public bool IsFinished => State is StepState.Succeeded or StepState.Failed or StepState.Stopped or StepState.Skipped or StepState.Reused;
+
+    [JsonIgnore]
+    public bool Succeeded => State is StepState.Succeeded or StepState.Reused;
+
+    /// <summary>The clean partitions the step's successful attempt added or updated, when the backend reports them.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> PartitionsTouched =>
+        Attempts.LastOrDefault(a => a.Details is not null)?.Details is { } details
+            ? [.. details.PartitionsAdded, .. details.PartitionsUpdated]
+            : [];
+}
+
+/// <summary>A step in brief, as the run's progress lists it (attempt details live in the step's own status).</summary>
+public sealed record StepSummary(
+    string Id,
+    StepKind Kind,
+    string Name,
+    StepState State,
+    DateTime? StartedAt,
+    DateTime? EndedAt,
+    int Attempts,
+    string? ErrorMessage)
+{
+    public static StepSummary Of(StepOutcome step) =>
+        new(step.Id, step.Kind, step.Name, step.State, step.StartedAt, step.EndedAt, step.Attempts.Count, step.ErrorMessage);
+}
+
+/// <summary>
+/// The run's steps as they stand: the orchestration's custom status, updated as steps move and given the run's
+/// final status at the end, so run listings need neither inputs nor outputs.
+/// </summary>
+public sealed record RunProgress(IReadOnlyList<StepSummary> Steps, bool StopRequested = false, RunStatus? Status = null, string? Message = null);
+
+/// <summary>The run's output.</summary>
+public sealed record RunResult(
+    RunStatus Status,
+    IReadOnlyList<StepOutcome> Steps,
+    string DefinitionHash,
+    string? Message);
