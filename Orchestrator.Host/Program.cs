@@ -1,1 +1,1 @@
-return 0;
+return await Orchestrator.Host.Cli.CommandLine.InvokeAsync(args);

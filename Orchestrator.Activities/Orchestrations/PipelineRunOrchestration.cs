@@ -58,6 +58,10 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
 
         Log(context, runId, LogLevel.Information, "Run of {Pipeline} started ({Kind}, definition {DefinitionHash}, {Entities} entities)",
             pipeline.Name, input.Kind, input.DefinitionHash, input.SelectedEntities.Count);
+        if (!context.IsReplaying)
+        {
+            RunMetrics.RunStarted(pipeline.Name, input.Kind);
+        }
 
         if (Find(StepOutcome.RawCrawlerId) is { State: StepState.Pending } rawStep)
         {
@@ -111,6 +115,11 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         }
 
         result = new RunResult(status, [.. steps], input.DefinitionHash, message);
+        if (!context.IsReplaying)
+        {
+            RunMetrics.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
+        }
+
         return result;
     }
 
@@ -145,7 +154,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
                 : await Task.WhenAny([.. running.Keys, Completion(terminate.Task)]);
             if (running.Remove(first, out _))
             {
-                Update(await first);
+                Finished(context, input.Pipeline.Name, await first);
             }
         }
     }
@@ -166,7 +175,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             Stop(context, runId, [step.Id]);
         }
 
-        Update(await crawl);
+        Finished(context, pipeline.Name, await crawl);
     }
 
     async Task<StepOutcome> RunStepAsync(OrchestrationContext context, string runId, string stepId, Type orchestration, object input)
@@ -207,6 +216,15 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     StepOutcome? Find(string id) => steps.FirstOrDefault(s => s.Id == id);
 
     void Update(StepOutcome outcome) => steps[steps.FindIndex(s => s.Id == outcome.Id)] = outcome;
+
+    void Finished(OrchestrationContext context, string pipeline, StepOutcome outcome)
+    {
+        Update(outcome);
+        if (!context.IsReplaying)
+        {
+            RunMetrics.StepFinished(pipeline, outcome);
+        }
+    }
 
     string FailureSummary() => string.Join("; ", steps.Where(s => s.State is StepState.Failed or StepState.Stopped)
         .Select(s => $"{s.Name}: {s.ErrorClass} {s.ErrorMessage}".Trim()));

@@ -1,0 +1,82 @@
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+
+namespace Orchestrator.Host.Api;
+
+/// <summary>A pipeline as <c>GET /api/pipelines</c> shows it.</summary>
+public sealed record PipelineView(
+    string Name,
+    string? Schedule,
+    string TimeZone,
+    DateTime? NextDueAt,
+    bool Paused,
+    DateTime? PausedAt,
+    string? PauseReason,
+    OverlapPolicy Overlap,
+    bool RunOnStartup,
+    int MaxParallelJobs,
+    string? RawCrawler,
+    string? CleanCrawler,
+    IReadOnlyList<string> Entities,
+    string DefinitionHash,
+    IReadOnlyList<RunSummary> ActiveRuns);
+
+/// <summary>Body of <c>POST /api/pipelines/{name}/runs</c>; both fields are optional.</summary>
+public sealed record TriggerRunRequest(IReadOnlyList<string>? Entities, string? Reason);
+
+/// <summary>Body of replay, redrive, terminate and pause/resume; all fields optional.</summary>
+public sealed record RunActionRequest(string? Reason, bool Force = false);
+
+public sealed record RunAccepted(string RunId, string Location);
+
+public sealed record ScheduleView(string Pipeline, bool Paused, DateTime ChangedAt, string? Reason);
+
+/// <summary>A run as <c>GET /api/runs/{id}</c> shows it: summary, input, steps with attempts, actions and links.</summary>
+public sealed record RunDetailsView(
+    string RunId,
+    string Pipeline,
+    RunKind Kind,
+    RunStatus Status,
+    DateTime CreatedAt,
+    DateTime? CompletedAt,
+    DateTime? ScheduledSlot,
+    string? OriginRunId,
+    IReadOnlyList<string> FailedEntities,
+    bool PastDeadline,
+    string? Message,
+    string? DefinitionHash,
+    string Backend,
+    PipelineRunInput? Input,
+    IReadOnlyList<StepOutcome> Steps,
+    RunActions Actions,
+    IReadOnlyDictionary<string, string> Links)
+{
+    public static RunDetailsView Of(RunDetails run)
+    {
+        var s = run.Summary;
+        var self = $"/api/runs/{Uri.EscapeDataString(s.RunId)}";
+        var links = new Dictionary<string, string> { ["self"] = self, ["history"] = $"{self}/history" };
+        if (s.OriginRunId is { } origin)
+        {
+            links["origin"] = $"/api/runs/{Uri.EscapeDataString(origin)}";
+        }
+
+        if (run.Actions.CanReplay)
+        {
+            links["replay"] = $"{self}/replay";
+        }
+
+        if (run.Actions.CanRedrive)
+        {
+            links["redrive"] = $"{self}/redrive";
+        }
+
+        if (run.Actions.CanTerminate)
+        {
+            links["terminate"] = $"{self}/terminate";
+        }
+
+        return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
+            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, run.Input, run.Steps, run.Actions, links);
+    }
+}

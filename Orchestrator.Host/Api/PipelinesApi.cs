@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Scheduling;
+
+namespace Orchestrator.Host.Api;
+
+/// <summary><c>/api/pipelines</c>: what is configured, when it runs next, triggering runs, pausing schedules.</summary>
+public static class PipelinesApi
+{
+    public static RouteGroupBuilder MapPipelinesApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/pipelines").WithTags("Pipelines");
+        api.MapGet("/", ListPipelines).WithName("ListPipelines").WithSummary("Pipelines with their schedule, next due time, pause state and active runs").RequireApiKeyForReads();
+        api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities").RequireApiKeyForChanges();
+        api.MapPost("/{name}/schedule/pause", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
+            SetPaused(name, true, body, catalog, states, token)).WithName("PauseSchedule").WithSummary("Pause the pipeline's schedule (persisted)").RequireApiKeyForChanges();
+        api.MapPost("/{name}/schedule/resume", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
+            SetPaused(name, false, body, catalog, states, token)).WithName("ResumeSchedule").WithSummary("Resume the pipeline's schedule").RequireApiKeyForChanges();
+        return api;
+    }
+
+    static async Task<Ok<List<PipelineView>>> ListPipelines(PipelineCatalog catalog, RunService runs, ScheduleStateStore states, TimeProvider time, CancellationToken token)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var views = new List<PipelineView>();
+        foreach (var pipeline in catalog.All.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var state = await states.GetAsync(pipeline.Name);
+            var paused = state?.Paused == true;
+            views.Add(new PipelineView(
+                pipeline.Name, pipeline.Schedule?.Cron, pipeline.Schedule?.TimeZone ?? "UTC",
+                paused ? null : PipelineScheduler.NextDue(pipeline, now),
+                paused, paused ? state!.ChangedAt : null, paused ? state!.Reason : null,
+                pipeline.Overlap, pipeline.RunOnStartup, pipeline.MaxParallelJobs, pipeline.RawCrawler, pipeline.CleanCrawler,
+                pipeline.Entities.Select(e => e.Name).ToList(), pipeline.Hash,
+                await runs.ActiveRunsAsync(pipeline.Name, token)));
+        }
+
+        return TypedResults.Ok(views);
+    }
+
+    static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> TriggerRun(string name, TriggerRunRequest? body, RunService runs, CancellationToken token)
+    {
+        try
+        {
+            var runId = await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token);
+            var location = $"/api/runs/{Uri.EscapeDataString(runId)}";
+            return TypedResults.Accepted(location, new RunAccepted(runId, location));
+        }
+        catch (RunRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> SetPaused(string name, bool paused, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token)
+    {
+        if (catalog.Find(name) is not { } pipeline)
+        {
+            return Problems.NotFound($"There is no pipeline '{name}'; configured: {string.Join(", ", catalog.All.Select(p => p.Name))}.");
+        }
+
+        var state = await states.SetAsync(pipeline.Name, paused, body?.Reason, token);
+        return TypedResults.Ok(new ScheduleView(pipeline.Name, state.Paused, state.ChangedAt, state.Reason));
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Orchestrator.Activities.Runs;
+
+namespace Orchestrator.Host.Api;
+
+/// <summary><c>/api/runs</c>: list, details, history, and the operator actions replay, redrive and terminate.</summary>
+public static class RunsApi
+{
+    public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/runs").WithTags("Runs");
+        api.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Runs, newest first, with cursor paging and filters").RequireApiKeyForReads();
+        api.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("A run with its input, steps and every attempt").RequireApiKeyForReads();
+        api.MapGet("/{id}/history", GetHistory).WithName("GetRunHistory").WithSummary("The run's orchestration history events").RequireApiKeyForReads();
+        api.MapPost("/{id}/replay", Replay).WithName("ReplayRun").WithSummary("A new run with the same input").RequireApiKeyForChanges();
+        api.MapPost("/{id}/redrive", Redrive).WithName("RedriveRun").WithSummary("A new run of a failed or terminated run that reruns only what did not succeed").RequireApiKeyForChanges();
+        api.MapPost("/{id}/terminate", Terminate).WithName("TerminateRun").WithSummary("Stop a running run and its Glue job runs and crawler").RequireApiKeyForChanges();
+        return api;
+    }
+
+    static async Task<Results<Ok<RunPage>, ProblemHttpResult>> ListRuns(
+        RunService runs, CancellationToken token, string? pipeline = null, string? status = null, string? since = null, string? until = null, int? limit = null, string? cursor = null)
+    {
+        RunStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            {
+                return Problems.BadRequest($"status '{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
+            }
+
+            statusFilter = parsed;
+        }
+
+        if (!TryTime(since, "since", out var sinceTime, out var problem) || !TryTime(until, "until", out var untilTime, out problem))
+        {
+            return problem!;
+        }
+
+        if (limit is < 1 or > 500)
+        {
+            return Problems.BadRequest($"limit {limit} is not allowed; use 1 to 500 (default 50).");
+        }
+
+        try
+        {
+            return TypedResults.Ok(await runs.ListAsync(new RunFilter(pipeline, statusFilter, sinceTime, untilTime, limit ?? 50, cursor), token));
+        }
+        catch (RunRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    static async Task<Results<Ok<RunDetailsView>, ProblemHttpResult>> GetRun(string id, RunService runs, CancellationToken token)
+    {
+        try
+        {
+            return TypedResults.Ok(RunDetailsView.Of(await runs.GetAsync(id, token)));
+        }
+        catch (RunRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> GetHistory(string id, RunService runs, CancellationToken token)
+    {
+        try
+        {
+            return TypedResults.Ok(await runs.GetHistoryAsync(id, token));
+        }
+        catch (RunRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Replay(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
+        Accept(() => runs.ReplayAsync(id, body?.Reason, token));
+
+    static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Redrive(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
+        Accept(() => runs.RedriveAsync(id, body?.Reason, token));
+
+    static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Terminate(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
+        await Accept(async () =>
+        {
+            await runs.TerminateAsync(id, body?.Reason, body?.Force == true, token);
+            return id;
+        });
+
+    static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Accept(Func<Task<string>> action)
+    {
+        try
+        {
+            var runId = await action();
+            var location = $"/api/runs/{Uri.EscapeDataString(runId)}";
+            return TypedResults.Accepted(location, new RunAccepted(runId, location));
+        }
+        catch (RunRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    static bool TryTime(string? text, string name, out DateTime? value, out ProblemHttpResult? problem)
+    {
+        value = null;
+        problem = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            value = parsed.UtcDateTime;
+            return true;
+        }
+
+        problem = Problems.BadRequest($"{name} '{text}' is not a time; use ISO 8601, e.g. 2026-11-25T12:00:00Z.");
+        return false;
+    }
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+
+namespace Orchestrator.Host.Cli;
+
+/// <summary>
+/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>sample-data</c> and <c>config check</c>.
+/// Exit codes: 0 success, 1 a run that failed or was terminated, 2 a usage or configuration error.
+/// </summary>
+public static class CommandLine
+{
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var config = new Option<string?>("--config") { Description = "The configuration file (default: appsettings.json next to the binary, or $ORCHESTRATOR_CONFIG)", Recursive = true };
+        var root = new RootCommand("Orchestrator: a durable orchestrator for AWS Glue data-lake pipelines.");
+        root.Options.Add(config);
+
+        var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, separated by ';' (default {Hosting.ListenAddresses.Default}, or $ASPNETCORE_URLS)" };
+        var serve = new Command("serve", "Run the service: durable worker, scheduler, REST API and dashboard (the default verb).") { urls };
+        serve.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), token));
+        root.Subcommands.Add(serve);
+        root.Options.Add(urls);
+        root.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), token));
+
+        var pipeline = new Argument<string>("pipeline") { Description = "The pipeline to run, as named under Orchestrator:Pipelines" };
+        var entity = new Option<string[]>("--entity") { Description = "Run only this entity (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var noWait = new Option<bool>("--no-wait") { Description = "Start the run and exit; a serving host carries it out" };
+        var reason = new Option<string?>("--reason") { Description = "Why the run was started, kept with the run" };
+        var run = new Command("run", "Run a pipeline once, in this process, showing its progress; exit 0 if it succeeds, 1 if not.") { pipeline, entity, noWait, reason };
+        run.SetAction((parse, token) => RunCommand.RunAsync(parse.GetValue(config), parse.GetRequiredValue(pipeline), parse.GetValue(entity) ?? [], parse.GetValue(noWait), parse.GetValue(reason), token));
+        root.Subcommands.Add(run);
+
+        var rows = new Option<int>("--rows") { Description = "Rows per entity", DefaultValueFactory = _ => 10_000 };
+        var days = new Option<int>("--days") { Description = "Days of processing time to spread them over", DefaultValueFactory = _ => 7 };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed writes the same data", DefaultValueFactory = _ => 42 };
+        var sample = new Command("sample-data", "Write MyStore sample raw data into the local lake's raw zone.") { rows, days, seed };
+        sample.SetAction((parse, token) => SampleDataCommand.RunAsync(parse.GetValue(config), parse.GetValue(rows), parse.GetValue(days), parse.GetValue(seed), token));
+        root.Subcommands.Add(sample);
+
+        var check = new Command("check", "Check the configuration: print every problem (exit 2) or 'configuration OK'.");
+        check.SetAction((parse, token) => ConfigCheckCommand.RunAsync(parse.GetValue(config), token));
+        root.Subcommands.Add(new Command("config", "Configuration tools.") { check });
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run 'orchestrator --help' for usage.");
+            return 2;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
+        {
+            // A missing or unreadable configuration file.
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+    }
+}

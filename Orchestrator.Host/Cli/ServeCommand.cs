@@ -1,0 +1,23 @@
+using Orchestrator.Host.Hosting;
+
+namespace Orchestrator.Host.Cli;
+
+/// <summary><c>serve</c>: runs until stopped (Ctrl+C or SIGTERM drains the worker within its grace period).</summary>
+public static class ServeCommand
+{
+    public static async Task<int> RunAsync(string? configFile, string? urls, CancellationToken cancellationToken)
+    {
+        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configFile, urls, Console.Error, cancellationToken);
+        if (app is null)
+        {
+            return exitCode;
+        }
+
+        await using (app)
+        {
+            await app.RunAsync();
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Orchestrator.Host.Api;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>Checks the host's own settings, naming each bad setting and what is allowed.</summary>
+public sealed class HostOptionsValidator : IValidateOptions<OrchestratorOptions>, IValidateOptions<ApiOptions>, IValidateOptions<GlueSelection>
+{
+    public ValidateOptionsResult Validate(string? name, OrchestratorOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            problems.Add("Orchestrator:DataDirectory: empty; give a directory (default: data).");
+        }
+
+        if (options.Retention.Days < 1)
+        {
+            problems.Add($"Orchestrator:Retention:Days: {options.Retention.Days} is not allowed; keep finished runs for at least 1 day.");
+        }
+
+        if (options.Retention.Interval < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"Orchestrator:Retention:Interval: {options.Retention.Interval} is too short; use at least 00:00:01.");
+        }
+
+        if (options.Worker.ShutdownGracePeriod < TimeSpan.Zero)
+        {
+            problems.Add($"Orchestrator:Worker:ShutdownGracePeriod: {options.Worker.ShutdownGracePeriod} must not be negative.");
+        }
+
+        return Result(problems);
+    }
+
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < options.Keys.Count; i++)
+        {
+            if (options.Keys[i] is not { Length: >= 16 })
+            {
+                problems.Add($"{ApiOptions.Section}:Keys:{i}: API keys must be at least 16 characters long.");
+            }
+        }
+
+        if (options.MaxRequestBodyBytes is < 1024 or > 10 * 1024 * 1024)
+        {
+            problems.Add($"{ApiOptions.Section}:MaxRequestBodyBytes: {options.MaxRequestBodyBytes} is not allowed; use 1024 to 10485760.");
+        }
+
+        return Result(problems);
+    }
+
+    public ValidateOptionsResult Validate(string? name, GlueSelection options) =>
+        string.Equals(options.Backend, GlueSelection.Local, StringComparison.OrdinalIgnoreCase) || string.Equals(options.Backend, GlueSelection.Aws, StringComparison.OrdinalIgnoreCase)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{GlueSelection.Section}:Backend: '{options.Backend}' is not a Glue backend; use {GlueSelection.Local} or {GlueSelection.Aws}.");
+
+    static ValidateOptionsResult Result(List<string> problems) =>
+        problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+}
+
+/// <summary><c>Orchestrator:Glue:Backend</c>: the embedded engine (Local, default) or AWS Glue (Aws).</summary>
+public sealed class GlueSelection
+{
+    public const string Section = "Orchestrator:Glue";
+    public const string Local = "Local";
+    public const string Aws = "Aws";
+
+    public string Backend { get; set; } = Local;
+}

@@ -1,0 +1,57 @@
+using DurableTask.Core;
+using DurableTask.Core.Query;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Glue.Aws;
+using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Api;
+using Orchestrator.Host.Observability;
+using Orchestrator.Host.Storage;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>Everything every verb of the host needs: options (validated at start-up), the store, the Glue backend, pipelines and runs.</summary>
+public static class OrchestratorServices
+{
+    public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section)).ValidateOnStart();
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.AddOptions<GlueSelection>().Bind(configuration.GetSection(GlueSelection.Section)).ValidateOnStart();
+        services.AddOptions<PipelinesOptions>()
+            .Configure(options => configuration.GetSection(PipelineDefinitionReader.Section).Bind(options.Pipelines))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, HostOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, HostOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GlueSelection>, HostOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelinesOptions>, PipelinesOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { Length: > 0 } data ? data : "data";
+        if (string.Equals(configuration[$"{GlueSelection.Section}:Backend"], GlueSelection.Aws, StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddAwsGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Aws"));
+        }
+        else
+        {
+            // Selecting Local never touches AWS credentials or the network.
+            services.AddLocalGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Local"), dataDirectory);
+        }
+
+        services.AddSingleton<StoreConnection>();
+        services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store);
+        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Client);
+        services.AddSingleton<IOrchestrationServiceQueryClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Query);
+        services.AddSingleton<IOrchestrationServicePurgeClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Purge);
+        services.AddSingleton(sp => new PipelineCatalog(sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.Read().Definitions));
+        services.AddSingleton<RunService>();
+        services.AddSingleton<OrchestratorMetrics>();
+        return services;
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Host.Api;
+using Orchestrator.Host.Observability;
+using Orchestrator.Host.Scheduling;
+using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
+using Prometheus;
+using Serilog;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>
+/// The service (<c>serve</c>): durable worker, scheduler, retention, REST API, dashboard and metrics, on the
+/// configured store and Glue backend. <see cref="BuildAsync"/> stops with exit code 2 and a clear message when the
+/// configuration is wrong, the store cannot be opened, or the API would be reachable without keys.
+/// </summary>
+public static class OrchestratorWebApp
+{
+    public static async Task<(WebApplication? App, int ExitCode)> BuildAsync(string? configFile, string? urls, TextWriter errors, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
+        HostConfiguration.Apply(builder.Configuration, configFile);
+        builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
+        builder.Services.AddSerilog((services, logger) => LoggingSetup.Configure(logger, builder.Configuration));
+        builder.Services.AddOrchestrator(builder.Configuration);
+        builder.Services.AddSingleton<ScheduleStateStore>();
+        builder.Services.AddSingleton<DurableWorkerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableWorkerService>());
+        builder.Services.AddSingleton<PipelineScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
+        builder.Services.AddHostedService<RetentionService>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.Configure<JsonOptions>(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        var grace = builder.Configuration.GetValue($"{OrchestratorOptions.Section}:Worker:ShutdownGracePeriod", TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = grace + TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 64L * 1024));
+
+        var addresses = ListenAddresses.Parse(urls ?? builder.Configuration["urls"]);
+        builder.WebHost.UseUrls([.. addresses]);
+
+        var app = builder.Build();
+        var problems = ConfigurationProblems.Find(app.Services);
+        if (problems.Count > 0)
+        {
+            ConfigurationProblems.Print(problems, errors);
+            return (null, 2);
+        }
+
+        var api = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
+        if (api.Keys.Count == 0 && !api.AllowAnonymous && ListenAddresses.NonLoopback(addresses) is { Count: > 0 } exposed)
+        {
+            await errors.WriteLineAsync(
+                $"Refusing to listen on {string.Join(", ", exposed)} without API keys: anyone who can reach it could start and stop runs. " +
+                "Set Orchestrator:Api:Keys (e.g. Orchestrator__Api__Keys__0=<key>), or Orchestrator:Api:AllowAnonymous=true behind a trusted proxy, or listen on 127.0.0.1.");
+            return (null, 2);
+        }
+
+        try
+        {
+            await app.Services.GetRequiredService<StoreConnection>().OpenAsync(cancellationToken);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            await errors.WriteLineAsync(ex.Message);
+            return (null, 2);
+        }
+
+        await SeedSampleDataAsync(app);
+        Map(app);
+        return (app, 0);
+    }
+
+    static void Map(WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options =>
+        {
+            // Probes and the dashboard's own polling would drown everything else.
+            options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
+                ? Serilog.Events.LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(context.Request.Method)
+                    ? Serilog.Events.LogEventLevel.Information
+                    : Serilog.Events.LogEventLevel.Debug;
+        });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthApi();
+        app.MapMetrics("/metrics");
+        app.MapPipelinesApi();
+        app.MapRunsApi();
+        app.MapFallbackToFile("/runs/{**id}", "index.html");
+    }
+
+    static async Task SeedSampleDataAsync(WebApplication app)
+    {
+        var local = app.Services.GetService<IOptions<LocalGlueOptions>>()?.Value;
+        var generator = app.Services.GetService<SampleDataGenerator>();
+        if (local is not { SeedSampleData: true } || generator is null)
+        {
+            return;
+        }
+
+        var raw = Path.Combine(local.LakeRoot, "raw");
+        if (Directory.Exists(raw) && Directory.EnumerateFiles(raw, "*", SearchOption.AllDirectories).Any())
+        {
+            return;
+        }
+
+        var written = await generator.WriteAsync(new SampleDataOptions(), CancellationToken.None);
+        Log.Information("Wrote sample data into the empty raw zone {RawZone}: {Rows} rows in {Files} files for {Entities}",
+            raw, written.Sum(w => w.Rows), written.Sum(w => w.FilesWritten), string.Join(", ", written.Select(w => w.Entity)));
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Orchestrator.Host.Observability;
+
+/// <summary>
+/// Serilog from configuration (the <c>Serilog</c> section sets levels): readable console lines by default, compact
+/// JSON with every property when <c>Orchestrator:Logging:Json</c> is true (containers). Scope properties such as
+/// RunId, Pipeline and Step become event properties.
+/// </summary>
+public static class LoggingSetup
+{
+    const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{RunScope}{NewLine}{Exception}";
+
+    public static LoggerConfiguration Configure(LoggerConfiguration logger, IConfiguration configuration, LogEventLevel? consoleMinimum = null)
+    {
+        logger.ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext()
+            .Enrich.With<RunScopeEnricher>();
+        var minimum = consoleMinimum ?? LogEventLevel.Verbose;
+        return configuration.GetValue<bool>("Orchestrator:Logging:Json")
+            ? logger.WriteTo.Console(new RenderedCompactJsonFormatter(), restrictedToMinimumLevel: minimum, standardErrorFromLevel: consoleMinimum is null ? null : LogEventLevel.Verbose)
+            : logger.WriteTo.Console(outputTemplate: Template, restrictedToMinimumLevel: minimum, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                standardErrorFromLevel: consoleMinimum is null ? null : LogEventLevel.Verbose);
+    }
+
+    /// <summary>Appends " (run X, step Y)" to readable lines when the event has them.</summary>
+    sealed class RunScopeEnricher : Serilog.Core.ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory)
+        {
+            var parts = new List<string>();
+            if (logEvent.Properties.TryGetValue("RunId", out var run) && run is ScalarValue { Value: string runId })
+            {
+                parts.Add($"run {runId}");
+            }
+
+            if (logEvent.Properties.TryGetValue("Step", out var step) && step is ScalarValue { Value: string stepId })
+            {
+                parts.Add($"step {stepId}");
+            }
+
+            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("RunScope", parts.Count == 0 ? string.Empty : $" ({string.Join(", ", parts)})"));
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using Cronos;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Observability;
+
+namespace Orchestrator.Host.Scheduling;
+
+/// <summary>
+/// Starts each pipeline's runs on its cron schedule. A slot's run id is fixed by the slot, so a restarted host or
+/// a second replica can never start the same slot twice. After downtime only the most recent missed slot runs.
+/// A due slot meets the pipeline's overlap policy: Skip (logged and counted), Queue (starts when the active run
+/// ends) or Allow. Paused schedules skip their slots until resumed.
+/// </summary>
+public sealed class PipelineScheduler(
+    PipelineCatalog pipelines,
+    RunService runs,
+    ScheduleStateStore states,
+    OrchestratorMetrics metrics,
+    TimeProvider time,
+    ILogger<PipelineScheduler> logger) : BackgroundService
+{
+    /// <summary>Queued slots, deadlines and gauges are looked at least this often.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    readonly Dictionary<string, PipelineSlots> slots = new(StringComparer.OrdinalIgnoreCase);
+    readonly HashSet<string> flaggedPastDeadline = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await EvaluateAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Schedule evaluation failed; trying again shortly");
+            }
+
+            var now = time.GetUtcNow().UtcDateTime;
+            var next = slots.Values.Select(s => s.NextSlotAfter(now)).Where(n => n is not null).Min() ?? now + Heartbeat;
+            var wait = next - now < Heartbeat ? next - now : Heartbeat;
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Does everything due at the current time: new slots, queued slots, deadline flags and gauges.</summary>
+    public async Task EvaluateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var pipeline in pipelines.All.Where(p => p.Schedule is not null))
+        {
+            var active = await runs.ActiveRunsAsync(pipeline.Name, cancellationToken);
+            metrics.ActiveRuns(pipeline.Name, active);
+            FlagPastDeadline(active);
+
+            if (!slots.TryGetValue(pipeline.Name, out var state))
+            {
+                state = new PipelineSlots(pipeline);
+                slots[pipeline.Name] = state;
+                await FirstLookAsync(pipeline, state, active, now, cancellationToken);
+                continue;
+            }
+
+            if (state.LatestDueSince(state.LastEvaluated, now) is { } due)
+            {
+                state.LastEvaluated = due;
+                await OnSlotAsync(pipeline, state, due, active, cancellationToken);
+            }
+            else if (state.Queued is { } queued && active.Count == 0 && !await IsPausedAsync(pipeline))
+            {
+                state.Queued = null;
+                logger.LogInformation("Starting queued slot {Slot:o} of {Pipeline}: the active run has ended", queued, pipeline.Name);
+                await StartAsync(pipeline, queued);
+            }
+        }
+    }
+
+    async Task FirstLookAsync(PipelineDefinition pipeline, PipelineSlots state, IReadOnlyList<RunSummary> active, DateTime now, CancellationToken cancellationToken)
+    {
+        // The latest slot at or before now: run it if RunOnStartup asks, or if the host was down when it was due
+        // (there are earlier runs). Older missed slots are not run: they would only redo the same work.
+        var latest = state.LatestDueSince(null, now);
+        state.LastEvaluated = latest ?? now;
+        if (latest is not { } slot)
+        {
+            return;
+        }
+
+        var ranBefore = (await runs.ListAsync(new RunFilter(pipeline.Name, Limit: 1), cancellationToken)).Runs.Count > 0;
+        if (pipeline.RunOnStartup || ranBefore)
+        {
+            await OnSlotAsync(pipeline, state, slot, active, cancellationToken);
+        }
+    }
+
+    async Task OnSlotAsync(PipelineDefinition pipeline, PipelineSlots state, DateTime slot, IReadOnlyList<RunSummary> active, CancellationToken cancellationToken)
+    {
+        if (await IsPausedAsync(pipeline))
+        {
+            logger.LogInformation("Slot {Slot:o} of {Pipeline} skipped: the schedule is paused", slot, pipeline.Name);
+            metrics.SlotSkipped(pipeline.Name, "paused");
+            return;
+        }
+
+        if (active.Count > 0)
+        {
+            switch (pipeline.Overlap)
+            {
+                case OverlapPolicy.Skip:
+                    logger.LogWarning("Slot {Slot:o} of {Pipeline} skipped: run {RunId} is still active (Overlap = Skip)", slot, pipeline.Name, active[0].RunId);
+                    metrics.SlotSkipped(pipeline.Name, "overlap");
+                    return;
+                case OverlapPolicy.Queue:
+                    if (state.Queued is { } replaced)
+                    {
+                        logger.LogWarning("Slot {Slot:o} of {Pipeline} replaces queued slot {Replaced:o}", slot, pipeline.Name, replaced);
+                        metrics.SlotSkipped(pipeline.Name, "superseded");
+                    }
+
+                    state.Queued = slot;
+                    logger.LogInformation("Slot {Slot:o} of {Pipeline} queued behind run {RunId}", slot, pipeline.Name, active[0].RunId);
+                    return;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await StartAsync(pipeline, slot);
+    }
+
+    async Task StartAsync(PipelineDefinition pipeline, DateTime slot)
+    {
+        if (await runs.StartScheduledAsync(pipeline, slot))
+        {
+            logger.LogInformation("Started the run of slot {Slot:o} of {Pipeline}", slot, pipeline.Name);
+        }
+        else
+        {
+            logger.LogDebug("Slot {Slot:o} of {Pipeline} was already started (by an earlier start or another replica)", slot, pipeline.Name);
+        }
+    }
+
+    async Task<bool> IsPausedAsync(PipelineDefinition pipeline) => (await states.GetAsync(pipeline.Name))?.Paused == true;
+
+    void FlagPastDeadline(IReadOnlyList<RunSummary> active)
+    {
+        foreach (var run in active.Where(r => r.PastDeadline && flaggedPastDeadline.Add(r.RunId)))
+        {
+            logger.LogWarning("Run {RunId} of {Pipeline} is still {RunStatus} past its deadline; later slots follow the overlap policy", run.RunId, run.Pipeline, run.Status);
+        }
+    }
+
+    /// <summary>Next due time of a pipeline's schedule, for the API.</summary>
+    public static DateTime? NextDue(PipelineDefinition pipeline, DateTime now) =>
+        pipeline.Schedule is null ? null : new PipelineSlots(pipeline).NextSlotAfter(now);
+
+    /// <summary>A pipeline's cron in its time zone, and what the scheduler remembers of it.</summary>
+    sealed class PipelineSlots(PipelineDefinition pipeline)
+    {
+        readonly CronExpression cron = PipelineDefinitionReader.ParseCron(pipeline.Schedule!.Cron);
+        readonly TimeZoneInfo zone = TimeZoneInfo.FindSystemTimeZoneById(pipeline.Schedule!.TimeZone);
+
+        public DateTime? LastEvaluated { get; set; }
+
+        public DateTime? Queued { get; set; }
+
+        public DateTime? NextSlotAfter(DateTime now) => cron.GetNextOccurrence(DateTime.SpecifyKind(now, DateTimeKind.Utc), zone);
+
+        /// <summary>The latest slot in (<paramref name="since"/>, <paramref name="now"/>], or null.</summary>
+        public DateTime? LatestDueSince(DateTime? since, DateTime now)
+        {
+            var from = since ?? now.AddDays(-2);
+            DateTime? latest = null;
+            foreach (var occurrence in cron.GetOccurrences(DateTime.SpecifyKind(from, DateTimeKind.Utc), DateTime.SpecifyKind(now, DateTimeKind.Utc), zone, fromInclusive: false, toInclusive: true))
+            {
+                latest = occurrence;
+            }
+
+            return latest;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using DurableTask.Core;
+using DurableTask.Core.Query;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Host.Hosting;
+
+namespace Orchestrator.Host.Scheduling;
+
+/// <summary>
+/// Purges finished runs older than <c>Orchestrator:Retention:Days</c>, page after page until none is left, however
+/// many there are. Schedule state instances are kept: they hold whether a schedule is paused.
+/// </summary>
+public sealed class RetentionService(
+    IOrchestrationServiceQueryClient query,
+    IOrchestrationServicePurgeClient purge,
+    IOptions<OrchestratorOptions> options,
+    TimeProvider time,
+    ILogger<RetentionService> logger) : BackgroundService
+{
+    static readonly OrchestrationStatus[] Finished = [OrchestrationStatus.Completed, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PurgeAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Purging old runs failed; trying again later");
+            }
+
+            await Task.Delay(options.Value.Retention.Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Purges every finished instance created before the retention cut-off; returns how many.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow().UtcDateTime.AddDays(-options.Value.Retention.Days);
+        var request = new OrchestrationQuery { CreatedTimeTo = cutoff, RuntimeStatus = Finished, PageSize = 500 };
+        var total = 0;
+        while (true)
+        {
+            var page = await query.GetOrchestrationWithQueryAsync(request, cancellationToken);
+            var purged = 0;
+            foreach (var id in page.OrchestrationState.Select(s => s.OrchestrationInstance.InstanceId).Where(id => !ScheduleStateOrchestration.IsStateInstance(id)))
+            {
+                purged += (await purge.PurgeInstanceStateAsync(id)).DeletedInstanceCount;
+            }
+
+            total += purged;
+            // Deleting shifts offset-based pages, so start over after a purge; move on only past pages with nothing to purge.
+            request.ContinuationToken = purged > 0 ? null : page.ContinuationToken;
+            if (page.OrchestrationState.Count == 0 || (purged == 0 && page.ContinuationToken is null))
+            {
+                break;
+            }
+        }
+
+        if (total > 0)
+        {
+            logger.LogInformation("Purged {Count} runs and steps finished before {Cutoff:o} (retention {Days} days)", total, cutoff, options.Value.Retention.Days);
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,60 @@
+using DurableTask.SqlServer;
+using Microsoft.Data.SqlClient;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Host.Hosting;
+using Orchestrator.Storage;
+using Orchestrator.Storage.Sqlite;
+
+namespace Orchestrator.Host.Storage;
+
+/// <summary>
+/// Opens the configured store and makes its schema current. When it cannot, start-up stops with one line that
+/// names the setting and says why.
+/// </summary>
+public static class DurableStoreFactory
+{
+    public static async Task<DurableStore> OpenAsync(StoreOptions options, OrchestratorOptions orchestrator, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
+        {
+            var settings = new SqlOrchestrationServiceSettings(options.SqlServer.ConnectionString, options.SqlServer.TaskHub)
+            {
+                CreateDatabaseIfNotExists = true,
+                LoggerFactory = loggerFactory,
+            };
+            var sql = new SqlOrchestrationService(settings);
+            try
+            {
+                await sql.CreateIfNotExistsAsync().WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is SqlException or InvalidOperationException or ArgumentException or TimeoutException)
+            {
+                throw new StoreUnavailableException($"{StoreOptions.Section}:SqlServer:ConnectionString: cannot use SQL Server: {FirstLine(ex.Message)}", ex);
+            }
+
+            return DurableStore.From(sql);
+        }
+
+        var path = SqlitePath(options, orchestrator);
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(path)
+        {
+            WorkItemLockTimeout = options.Sqlite.LockTimeout,
+            BusyTimeout = options.Sqlite.BusyTimeout,
+        }, loggerFactory);
+        try
+        {
+            await store.CreateIfNotExistsAsync();
+        }
+        catch (StoreUnavailableException ex)
+        {
+            throw new StoreUnavailableException($"{StoreOptions.Section}:Sqlite:Path: {ex.Message}", ex);
+        }
+
+        return DurableStore.From(store);
+    }
+
+    public static string SqlitePath(StoreOptions options, OrchestratorOptions orchestrator) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(options.Sqlite.Path) ? Path.Combine(orchestrator.DataDirectory, "orchestrator.db") : options.Sqlite.Path);
+
+    static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+}

@@ -1,0 +1,40 @@
+namespace Orchestrator.Host.Storage;
+
+/// <summary><c>Orchestrator:Store</c>: where runs are kept.</summary>
+public sealed class StoreOptions
+{
+    public const string Section = "Orchestrator:Store";
+
+    /// <summary>Sqlite (default, one file) or SqlServer (several replicas share one task hub).</summary>
+    public string Provider { get; set; } = StoreProviders.Sqlite;
+
+    public SqliteStoreOptions Sqlite { get; set; } = new();
+
+    public SqlServerStoreOptions SqlServer { get; set; } = new();
+}
+
+public sealed class SqliteStoreOptions
+{
+    /// <summary>The store file; default <c>&lt;DataDirectory&gt;/orchestrator.db</c>.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>How long a work item stays locked without renewal before another process may take it over.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a write waits for another process holding the file.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class SqlServerStoreOptions
+{
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Replicas that share a task hub share the work; other task hubs in the same database are separate.</summary>
+    public string TaskHub { get; set; } = "orchestrator";
+}
+
+public static class StoreProviders
+{
+    public const string Sqlite = "Sqlite";
+    public const string SqlServer = "SqlServer";
+}

@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Orchestrator.Host.Storage;
+
+/// <summary>Checks the store settings before anything is opened, naming each bad setting.</summary>
+public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        var problems = new List<string>();
+        if (!string.Equals(options.Provider, StoreProviders.Sqlite, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{StoreOptions.Section}:Provider: '{options.Provider}' is not a store provider; use {StoreProviders.Sqlite} or {StoreProviders.SqlServer}.");
+        }
+
+        if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(options.SqlServer.ConnectionString))
+            {
+                problems.Add($"{StoreOptions.Section}:SqlServer:ConnectionString: empty; the SqlServer provider needs a connection string (e.g. from the environment variable Orchestrator__Store__SqlServer__ConnectionString).");
+            }
+
+            if (!TaskHubName().IsMatch(options.SqlServer.TaskHub ?? string.Empty))
+            {
+                problems.Add($"{StoreOptions.Section}:SqlServer:TaskHub: '{options.SqlServer.TaskHub}' is not allowed; use 1 to 50 letters, digits, '-' or '_'.");
+            }
+        }
+
+        if (options.Sqlite.LockTimeout < TimeSpan.FromSeconds(5))
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:LockTimeout: {options.Sqlite.LockTimeout} is too short; use at least 00:00:05.");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,50}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TaskHubName();
+}
