@@ -44,7 +44,7 @@ internal sealed class DataPreparationJob(
         await using var writer = await EntityWriterLock.AcquireAsync(
             layout.WriterLockFile(arguments.TargetEntity), cancellationToken);
         var commit = new PartitionCommit(layout, catalog, options, timeProvider, logger);
-        await commit.RecoverAsync(arguments.TargetEntity, cancellationToken);
+        var recovered = await commit.RecoverAsync(arguments.TargetEntity, cancellationToken);
 
         var files = LakeFile.List(rawFolder);
         if (files.Count == 0)
@@ -59,7 +59,7 @@ internal sealed class DataPreparationJob(
         if (pending.Count == 0)
         {
             logger.LogInformation("Job run {RunId}: no new raw files", run.RunId);
-            return new DataPreparationResult(new JobRunDetails(0, 0, [], [], new Dictionary<string, long>(), 0, 0), 0);
+            return new DataPreparationResult(Sum(recovered), 0);
         }
 
         foreach (var file in pending.Where(f => f.Format == LakeFileFormat.Json))
@@ -79,7 +79,7 @@ internal sealed class DataPreparationJob(
             }
 
             Directory.Delete(runFolder, recursive: true);
-            return result;
+            return result with { Details = Sum([.. recovered, result.Details]) };
         }
         catch when (!PartitionCommit.HasJournal(runFolder))
         {
@@ -105,11 +105,6 @@ internal sealed class DataPreparationJob(
         }
 
         var partitions = commit.Gather(runFolder, run.RunId, arguments.TargetEntity, copyFolders);
-        await Step(JobStep.Staged);
-        var journal = new CommitJournal(run.RunId, run.JobName, arguments.TargetEntity, arguments.CleanDatabase,
-            arguments.PartitionKey, totals.Columns, partitions, pending.Select(BookmarkOf).ToList());
-        await commit.CommitAsync(runFolder, journal, session, Step, cancellationToken);
-
         var details = new JobRunDetails(
             RowsRead: totals.RowsRead,
             RowsWritten: totals.RowsWritten,
@@ -118,6 +113,10 @@ internal sealed class DataPreparationJob(
             NullsFromFailedCasts: totals.FailedCasts.Where(f => f.Value > 0).ToDictionary(),
             RowsInDefaultPartition: totals.RowsInDefaultPartition,
             FilesProcessed: pending.Count);
+        await Step(JobStep.Staged);
+        var journal = new CommitJournal(run.RunId, run.JobName, arguments.TargetEntity, arguments.CleanDatabase,
+            arguments.PartitionKey, totals.Columns, partitions, pending.Select(BookmarkOf).ToList(), details);
+        await commit.CommitAsync(runFolder, journal, session, Step, cancellationToken);
         logger.LogInformation(
             "Job run {RunId}: {Files} files, {Rows} rows written, {Added} partitions added, {Updated} updated",
             run.RunId, details.FilesProcessed, details.RowsWritten, details.PartitionsAdded.Count,
@@ -238,6 +237,18 @@ internal sealed class DataPreparationJob(
             yield return batch;
         }
     }
+
+    /// <summary>One run's details from several commits (its own and those it finished for crashed runs).</summary>
+    private static JobRunDetails Sum(IReadOnlyList<JobRunDetails> parts) => new(
+        parts.Sum(p => p.RowsRead),
+        parts.Sum(p => p.RowsWritten),
+        parts.SelectMany(p => p.PartitionsAdded).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+        parts.SelectMany(p => p.PartitionsUpdated).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Where(p => !parts.Any(q => q.PartitionsAdded.Contains(p))).ToList(),
+        parts.SelectMany(p => p.NullsFromFailedCasts).GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal),
+        parts.Sum(p => p.RowsInDefaultPartition),
+        parts.Sum(p => p.FilesProcessed));
 
     private Bookmark BookmarkOf(LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
 

@@ -109,6 +109,11 @@ internal sealed class DuckDbSession : IDisposable
         {
             await Task.Delay(MemorySampleInterval, stop);
             using var probe = connection.Duplicate();
+            if (probe.State != System.Data.ConnectionState.Open)
+            {
+                probe.Open();
+            }
+
             using var command = probe.CreateCommand();
             command.CommandText = "SELECT COALESCE(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()";
             while (!stop.IsCancellationRequested)
@@ -126,7 +131,7 @@ internal sealed class DuckDbSession : IDisposable
         {
             // The statement finished; sampling ends with it.
         }
-        catch (DuckDBException)
+        catch (Exception error) when (error is DuckDBException or InvalidOperationException)
         {
             // Sampling is best effort and must never fail the statement it watches.
         }

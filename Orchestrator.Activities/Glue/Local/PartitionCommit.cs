@@ -16,7 +16,8 @@ internal sealed record CommitJournal(
     string PartitionKey,
     IReadOnlyList<CatalogColumn> Columns,
     IReadOnlyList<StagedPartition> Partitions,
-    IReadOnlyList<Bookmark> Bookmarks);
+    IReadOnlyList<Bookmark> Bookmarks,
+    JobRunDetails Details);
 
 /// <summary>
 /// Puts a run's staged Parquet into the clean zone. The order makes a crash at any point harmless:
@@ -88,14 +89,15 @@ internal sealed class PartitionCommit(
 
     /// <summary>
     /// Finishes commits of <paramref name="target"/> that a crashed run left, and deletes abandoned staging. Call it
-    /// holding the entity's writer lock.
+    /// holding the entity's writer lock. Returns what the finished commits wrote, now visible.
     /// </summary>
-    public async Task RecoverAsync(string target, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JobRunDetails>> RecoverAsync(string target, CancellationToken cancellationToken)
     {
         var staging = layout.StagingFolder(target);
+        var recovered = new List<JobRunDetails>();
         if (!Directory.Exists(staging))
         {
-            return;
+            return recovered;
         }
 
         foreach (var runFolder in Directory.EnumerateDirectories(staging).Order(StringComparer.Ordinal))
@@ -113,10 +115,13 @@ internal sealed class PartitionCommit(
 
                 logger.LogWarning("Finished the interrupted commit of job run {RunId} ({Partitions} partitions)",
                     journal.RunId, journal.Partitions.Count);
+                recovered.Add(journal.Details);
             }
 
             Directory.Delete(runFolder, recursive: true);
         }
+
+        return recovered;
     }
 
     // Not cancellable: once the journal exists, stopping half-way would only leave more to recover.
