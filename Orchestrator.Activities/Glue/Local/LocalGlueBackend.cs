@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Activities.Glue.Local;
+
+/// <summary>
+/// The embedded Glue engine: crawlers and data-preparation jobs declared in <see cref="LocalGlueOptions"/>, run in
+/// the background of this process on DuckDB, with Glue's states and errors. Run and crawl records live in the
+/// catalog file, so they survive restarts and can be shared with other processes; each active run holds a lease
+/// this instance renews, and a run whose lease expires is reported FAILED (interrupted by host restart).
+/// </summary>
+public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
+
+    private readonly LocalGlueOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<LocalGlueBackend> logger;
+    private readonly LakeLayout layout;
+    private readonly CatalogDatabase catalog;
+    private readonly JobRunRecords jobRuns;
+    private readonly CrawlRecords crawls;
+    private readonly BackgroundRuns background = new();
+    private readonly SemaphoreSlim startGate = new(1, 1);
+    private readonly string owner;
+    private ITimer? leaseTimer;
+    private int renewing;
+    private bool started;
+    private bool disposed;
+
+    public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        layout = new LakeLayout(options.LakeRoot);
+        catalog = new CatalogDatabase(options.CatalogPath);
+        // Unique per instance, also across restarts of the same process id; readable in the catalog.
+        owner = string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+        jobRuns = new JobRunRecords(catalog, owner);
+        crawls = new CrawlRecords(catalog, owner);
+    }
+
+    public string Kind => "Local";
+
+    /// <summary>Called at each <see cref="JobStep"/> of every job run, to inject faults.</summary>
+    internal JobStepHook? StepHook { get; set; }
+
+    public async Task<CrawlerStartResult> StartCrawlerAsync(string crawlerName, CancellationToken cancellationToken)
+    {
+        var crawler = Crawler(crawlerName);
+        await EnsureStartedAsync(cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        if (await crawls.BeginAsync(crawlerName, now, now + Lease, cancellationToken) is not { } crawlId)
+        {
+            return CrawlerStartResult.AlreadyRunning;
+        }
+
+        logger.LogInformation("Crawler {Crawler} started (crawl {CrawlId})", crawlerName, crawlId);
+        background.Start(CrawlKey(crawlId), signals => ExecuteCrawlAsync(crawlerName, crawler, crawlId, signals));
+        return CrawlerStartResult.Started;
+    }
+
+    public async Task<GlueCrawler> GetCrawlerAsync(string crawlerName, CancellationToken cancellationToken)
+    {
+        Crawler(crawlerName);
+        await EnsureStartedAsync(cancellationToken);
+        return await crawls.GetAsync(crawlerName, timeProvider.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task StopCrawlerAsync(string crawlerName, CancellationToken cancellationToken)
+    {
+        Crawler(crawlerName);
+        await EnsureStartedAsync(cancellationToken);
+        // Not running is not an error (Glue's CrawlerNotRunning counts as stopped); another process's crawl
+        // sees the request when it renews its lease.
+        if (await crawls.RequestStopAsync(crawlerName, cancellationToken) is { } crawl && crawl.Owner == owner)
+        {
+            background.TryStop(CrawlKey(crawl.CrawlId));
+        }
+    }
+
+    public Task<GlueJob> GetJobAsync(string jobName, CancellationToken cancellationToken)
+    {
+        var job = Job(jobName);
+        return Task.FromResult(new GlueJob(jobName, job.MaxConcurrentRuns, job.Timeout, job.DefaultArguments));
+    }
+
+    public async Task<JobRunStart> StartJobRunAsync(string jobName, IReadOnlyDictionary<string, string> arguments,
+        string marker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentException.ThrowIfNullOrWhiteSpace(marker);
+        var job = Job(jobName);
+        if (arguments.Keys.FirstOrDefault(k => !k.StartsWith("--", StringComparison.Ordinal)) is { } bad)
+        {
+            throw new GlueException(GlueErrorCodes.InvalidInput,
+                $"Argument '{bad}' of job '{jobName}' must start with '--', as Glue job arguments do.", 400);
+        }
+
+        await EnsureStartedAsync(cancellationToken);
+        var runArguments = new Dictionary<string, string>(arguments, StringComparer.Ordinal)
+        {
+            [GlueArguments.RunMarker] = marker,
+        };
+        var now = timeProvider.GetUtcNow();
+        var run = new NewJobRun(NewRunId(), jobName, marker, runArguments, now, now + Lease);
+        var (outcome, runId) = await jobRuns.StartAsync(run, job.MaxConcurrentRuns, cancellationToken);
+        switch (outcome)
+        {
+            case JobRunStartOutcome.Adopted:
+                logger.LogInformation("Job {Job}: a run with this marker exists ({RunId}); adopting it", jobName, runId);
+                return new JobRunStart(runId, Adopted: true);
+            case JobRunStartOutcome.LimitReached:
+                throw new GlueException(GlueErrorCodes.ConcurrentRunsExceeded,
+                    $"Concurrent runs exceeded for job '{jobName}': MaxConcurrentRuns is {job.MaxConcurrentRuns}.", 400);
+        }
+
+        logger.LogInformation("Job {Job}: run {RunId} started", jobName, runId);
+        var context = new JobRunContext(runId, jobName, job, runArguments, now);
+        background.Start(runId, signals => ExecuteJobRunAsync(context, signals));
+        return new JobRunStart(runId, Adopted: false);
+    }
+
+    public async Task<GlueJobRun> GetJobRunAsync(string jobName, string runId, CancellationToken cancellationToken)
+    {
+        Job(jobName);
+        await EnsureStartedAsync(cancellationToken);
+        return await jobRuns.GetAsync(jobName, runId, timeProvider.GetUtcNow(), cancellationToken)
+            ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
+                $"Job run '{runId}' of job '{jobName}' was not found.", 400);
+    }
+
+    public async Task<GlueJobRun?> FindJobRunByMarkerAsync(
+        string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        Job(jobName);
+        await EnsureStartedAsync(cancellationToken);
+        return await jobRuns.FindByMarkerAsync(jobName, marker, notBefore, timeProvider.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
+        string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        Job(jobName);
+        await EnsureStartedAsync(cancellationToken);
+        var errors = new List<JobRunStopError>();
+        foreach (var runId in runIds)
+        {
+            var stop = await jobRuns.RequestStopAsync(jobName, runId, timeProvider.GetUtcNow(), cancellationToken);
+            if (stop is null)
+            {
+                errors.Add(new JobRunStopError(runId, GlueErrorCodes.EntityNotFound,
+                    $"Job run '{runId}' of job '{jobName}' was not found."));
+            }
+            else if (stop.Value.State.IsTerminal)
+            {
+                errors.Add(new JobRunStopError(runId, GlueErrorCodes.InvalidInput,
+                    $"Job run '{runId}' has already finished ({stop.Value.State})."));
+            }
+            else if (stop.Value.Owner == owner)
+            {
+                background.TryStop(runId);
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Ends every run and crawl of this instance (reported FAILED: interrupted by host shutdown).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        await background.DrainAsync();
+        if (leaseTimer is not null)
+        {
+            await leaseTimer.DisposeAsync();
+        }
+
+        background.Dispose();
+        startGate.Dispose();
+    }
+
+    private async Task ExecuteJobRunAsync(JobRunContext run, RunSignals signals)
+    {
+        var timeoutAfter = TimeSpan.FromMinutes(run.Job.Timeout);
+        using var timeout = new CancellationTokenSource(timeoutAfter, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(signals.Stop, signals.Shutdown, timeout.Token);
+        var startedAt = timeProvider.GetTimestamp();
+        DataPreparationResult? result = null;
+        JobRunState state;
+        string? error = null;
+        try
+        {
+            await jobRuns.UpdateAsync(run.RunId, JobRunState.Running, timeProvider.GetUtcNow());
+            var job = new DataPreparationJob(options, layout, catalog, timeProvider, logger, StepHook);
+            result = await job.RunAsync(run, linked.Token);
+            state = JobRunState.Succeeded;
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            (state, error) = signals.Stop.IsCancellationRequested ? (JobRunState.Stopped, "Job run stopped on request.")
+                : timeout.IsCancellationRequested ? (JobRunState.Timeout,
+                    $"Job run timed out after {run.Job.Timeout} minutes (Timeout of job '{run.JobName}').")
+                : (JobRunState.Failed, "Job run interrupted by host shutdown.");
+        }
+        catch (LakeInputException input)
+        {
+            (state, error) = (JobRunState.Failed, input.Message);
+        }
+#pragma warning disable CA1031 // A run's failure is its FAILED state; it must never escape the background task.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            logger.LogError(failure, "Job run {RunId} of {Job} failed", run.RunId, run.JobName);
+            (state, error) = (JobRunState.Failed, failure.Message);
+        }
+
+        await jobRuns.UpdateAsync(run.RunId, state, timeProvider.GetUtcNow(), error, result?.Details);
+        LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
+        logger.LogInformation("Job run {RunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
+    }
+
+    private async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(signals.Stop, signals.Shutdown);
+        CrawlOutcome outcome;
+        try
+        {
+            outcome = await new LocalCrawler(options, layout, catalog, timeProvider, logger)
+                .RunAsync(crawlerName, crawler, linked.Token);
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            outcome = signals.Stop.IsCancellationRequested
+                ? new CrawlOutcome(CrawlStatus.Cancelled, "Crawl stopped on request.", 0, 0, 0)
+                : new CrawlOutcome(CrawlStatus.Failed, "Crawl interrupted by host shutdown.", 0, 0, 0);
+        }
+        catch (LakeInputException input)
+        {
+            outcome = new CrawlOutcome(CrawlStatus.Failed, input.Message, 0, 0, 0);
+        }
+#pragma warning disable CA1031 // A crawl's failure is its FAILED status; it must never escape the background task.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            logger.LogError(failure, "Crawler {Crawler} failed", crawlerName);
+            outcome = new CrawlOutcome(CrawlStatus.Failed, failure.Message, 0, 0, 0);
+        }
+
+        await crawls.CompleteAsync(crawlId, outcome, timeProvider.GetUtcNow());
+        logger.LogInformation("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
+    }
+
+    private async Task EnsureStartedAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (Volatile.Read(ref started))
+        {
+            return;
+        }
+
+        await startGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (started)
+            {
+                return;
+            }
+
+            await catalog.InitializeAsync(cancellationToken);
+            var failed = await jobRuns.FailAbandonedAsync(timeProvider.GetUtcNow(), cancellationToken);
+            if (failed > 0)
+            {
+                logger.LogWarning("{Count} job runs left active by a stopped process are now FAILED", failed);
+            }
+
+            leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
+            Volatile.Write(ref started, true);
+        }
+        finally
+        {
+            startGate.Release();
+        }
+    }
+
+    private async Task RenewLeasesAsync()
+    {
+        if (Interlocked.Exchange(ref renewing, 1) == 1 || background.IsShuttingDown)
+        {
+            return;
+        }
+
+        try
+        {
+            var until = timeProvider.GetUtcNow() + Lease;
+            foreach (var runId in await jobRuns.RenewLeasesAsync(until, CancellationToken.None))
+            {
+                background.TryStop(runId);
+            }
+
+            foreach (var crawlId in await crawls.RenewLeasesAsync(until, CancellationToken.None))
+            {
+                background.TryStop(CrawlKey(crawlId));
+            }
+        }
+#pragma warning disable CA1031 // The next tick retries; a failed renewal must not crash the timer thread.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            logger.LogWarning(failure, "Renewing the leases of local job runs and crawls failed");
+        }
+        finally
+        {
+            Volatile.Write(ref renewing, 0);
+        }
+    }
+
+    private LocalCrawlerOptions Crawler(string crawlerName) =>
+        options.Crawlers.GetValueOrDefault(crawlerName) ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
+            $"Crawler '{crawlerName}' is not declared under {LocalGlueOptions.SectionPath}:Crawlers " +
+            $"(declared: {Names(options.Crawlers.Keys)}).", 400);
+
+    private LocalJobOptions Job(string jobName) =>
+        options.Jobs.GetValueOrDefault(jobName) ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
+            $"Job '{jobName}' is not declared under {LocalGlueOptions.SectionPath}:Jobs " +
+            $"(declared: {Names(options.Jobs.Keys)}).", 400);
+
+    private static string Names(IEnumerable<string> names)
+    {
+        var list = string.Join(", ", names.Order(StringComparer.Ordinal));
+        return list.Length == 0 ? "none" : list;
+    }
+
+    private static string CrawlKey(long crawlId) => "crawl:" + crawlId.ToString(CultureInfo.InvariantCulture);
+
+    // Glue's run ids are "jr_" and 64 hex digits. They must be unique across processes and restarts, so they
+    // come from the OS random source, not from a seed.
+    private static string NewRunId() => "jr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+}
