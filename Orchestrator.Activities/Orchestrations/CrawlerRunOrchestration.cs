@@ -129,7 +129,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                 var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value;
                 state = EndAttempt(state with { Active = state.Active! with { StartedAt = crawler.LastCrawlStartTime } },
                     crawler.LastCrawlStatus ?? "UNKNOWN", succeeded ? null : crawler.LastCrawlStatus, crawler.LastCrawlError, context.CurrentUtcDateTime);
-                Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus} {ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError);
+                Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus}{ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError is { } crawlError ? $" ({crawlError})" : string.Empty);
                 return Finish(context, input, state, succeeded ? StepState.Succeeded : StepState.Failed);
             }
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Observability;
 using Orchestrator.Host.Storage;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Host.Hosting;
 

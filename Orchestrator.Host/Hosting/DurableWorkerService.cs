@@ -1,6 +1,4 @@
 using DurableTask.Core;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Host.Storage;

@@ -1,7 +1,5 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Glue.Aws;

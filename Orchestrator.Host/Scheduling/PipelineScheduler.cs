@@ -1,6 +1,4 @@
 using Cronos;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Observability;

@@ -1,7 +1,5 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Host.Hosting;
 

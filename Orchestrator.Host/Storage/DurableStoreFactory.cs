@@ -1,6 +1,5 @@
 using DurableTask.SqlServer;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.Logging;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Storage;
 using Orchestrator.Storage.Sqlite;
@@ -17,7 +16,7 @@ public static class DurableStoreFactory
     {
         if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
         {
-            var settings = new SqlOrchestrationServiceSettings(options.SqlServer.ConnectionString, options.SqlServer.TaskHub)
+            var settings = new SqlOrchestrationServiceSettings(options.SqlServer.ConnectionString ?? string.Empty, options.SqlServer.TaskHub)
             {
                 CreateDatabaseIfNotExists = true,
                 LoggerFactory = loggerFactory,

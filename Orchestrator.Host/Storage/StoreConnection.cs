@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Storage;
