@@ -54,11 +54,11 @@ public sealed record RunDetailsView(
     public static RunDetailsView Of(RunDetails run)
     {
         var s = run.Summary;
-        var self = $"/api/runs/{Uri.EscapeDataString(s.RunId)}";
+        var self = ApiPaths.Run(s.RunId);
         var links = new Dictionary<string, string> { ["self"] = self, ["history"] = $"{self}/history" };
         if (s.OriginRunId is { } origin)
         {
-            links["origin"] = $"/api/runs/{Uri.EscapeDataString(origin)}";
+            links["origin"] = ApiPaths.Run(origin);
         }
 
         if (run.Actions.CanReplay)

@@ -45,7 +45,7 @@ public static class PipelinesApi
         try
         {
             var runId = await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token);
-            var location = $"/api/runs/{Uri.EscapeDataString(runId)}";
+            var location = ApiPaths.Run(runId);
             return TypedResults.Accepted(location, new RunAccepted(runId, location));
         }
         catch (RunRequestException ex)

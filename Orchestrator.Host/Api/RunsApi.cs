@@ -95,7 +95,7 @@ public static class RunsApi
         try
         {
             var runId = await action();
-            var location = $"/api/runs/{Uri.EscapeDataString(runId)}";
+            var location = ApiPaths.Run(runId);
             return TypedResults.Accepted(location, new RunAccepted(runId, location));
         }
         catch (RunRequestException ex)
