@@ -155,11 +155,12 @@ public sealed partial class AwsStackTests
     }
 
     [Fact]
-    public async Task The_script_reads_the_arguments_the_orchestrator_and_the_stack_pass()
+    public async Task The_script_reads_the_arguments_and_codecs_the_orchestrator_and_the_stack_pass()
     {
         var python = Python();
         var run = await python.RunAsync(
-            ["-c", "import json, data_preparation as d; print(json.dumps([list(d.REQUIRED_ARGUMENTS), list(d.OPTIONAL_ARGUMENTS)]))"],
+            ["-c", "import json, data_preparation as d; " +
+                "print(json.dumps([list(d.REQUIRED_ARGUMENTS), list(d.OPTIONAL_ARGUMENTS), list(d.PARQUET_CODECS)]))"],
             AwsFolder, new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
         Assert.True(run.ExitCode == 0, $"could not import data_preparation.py:\n{run.Output}");
         var lists = JsonNode.Parse(run.Output)!.AsArray();
@@ -170,10 +171,14 @@ public sealed partial class AwsStackTests
         Assert.Contains("--datetime_formats", accepted);
         Assert.Subset(required.ToHashSet(),
             new HashSet<string> { "--source_entity_name", "--target_entity_name", "--datetime_partition_column", "--partition_key" });
-        var scriptDefaults = Template.Properties("DataPreparationJob")["DefaultArguments"]!.AsObject()
+        var template = Template;
+        var scriptDefaults = template.Properties("DataPreparationJob")["DefaultArguments"]!.AsObject()
             .Select(a => a.Key)
             .Where(name => !GlueOwnArgument().IsMatch(name));
         Assert.All(scriptDefaults, name => Assert.Contains(name, accepted));
+        var codecs = lists[2]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        var offered = template.Root["Parameters"]!["ParquetCompression"]!["AllowedValues"]!.AsArray().Select(CloudFormationTemplate.Text);
+        Assert.All(offered, codec => Assert.Contains(codec, codecs));
     }
 
     private static List<JsonObject> OrchestratorStatements() =>

@@ -348,6 +348,11 @@ def configure_spark(spark):
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
     # Existing partition values are read back as the text in the folder name, exactly as written.
     spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    # Clean files carry no Spark calendar metadata; read old dates and timestamps (before 1900, sentinel values such
+    # as 0001-01-01) as written instead of failing on them.
+    for direction in ("Read", "Write"):
+        spark.conf.set(f"spark.sql.parquet.int96RebaseModeIn{direction}", "CORRECTED")
+        spark.conf.set(f"spark.sql.parquet.datetimeRebaseModeIn{direction}", "CORRECTED")
 
 
 def read_raw_batch(glue_context, args, raw_partition_keys):
