@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Orchestrator.Tests.Deployment;
+
+/// <summary>A program found on PATH (python3, cfn-lint), run to completion with its output captured.</summary>
+public sealed record CommandLineTool(string Name, string ExecutablePath)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The program, or null when no folder on PATH has it (the caller skips with a reason).</summary>
+    public static CommandLineTool? Find(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name))
+            .Where(File.Exists)
+            .Select(path => new CommandLineTool(name, path))
+            .FirstOrDefault();
+
+    public async Task<ToolRun> RunAsync(
+        IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(ExecutablePath)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {ExecutablePath}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(Timeout);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return new ToolRun(process.ExitCode, await output + await errors);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Name} {string.Join(' ', start.ArgumentList)} did not finish within {Timeout}.");
+        }
+    }
+}
+
+/// <summary>How a tool run ended: its exit code and everything it printed.</summary>
+public sealed record ToolRun(int ExitCode, string Output);
