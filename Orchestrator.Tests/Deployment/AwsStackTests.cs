@@ -19,7 +19,7 @@ public sealed partial class AwsStackTests
         "glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:GetJob",
     ];
 
-    private static readonly string AwsFolder = RepositoryRoot.Combine("deploy", "aws");
+    private static readonly string AwsFolder = RepositoryRoot.File(System.IO.Path.Combine("deploy", "aws"));
     private static readonly string TemplatePath = Path.Combine(AwsFolder, "glue-stack.yaml");
 
     private static CloudFormationTemplate Template => CloudFormationTemplate.Load(TemplatePath);
@@ -31,7 +31,7 @@ public sealed partial class AwsStackTests
             ?? SkipBecause("cfn-lint is not on PATH (it comes with the machine image's Python; `pip install cfn-lint` " +
                 "elsewhere), so deploy/aws/glue-stack.yaml was not linted.");
 
-        var run = await cfnLint.RunAsync(["--", TemplatePath], RepositoryRoot.FullPath);
+        var run = await cfnLint.RunAsync(["--", TemplatePath], RepositoryRoot.Path);
 
         Assert.True(run.ExitCode == 0, $"cfn-lint exited {run.ExitCode}:\n{run.Output}");
     }
@@ -135,7 +135,7 @@ public sealed partial class AwsStackTests
         using var cache = new TempDirectory();
 
         var run = await python.RunAsync(["-m", "py_compile", Path.Combine("deploy", "aws", "data_preparation.py")],
-            RepositoryRoot.FullPath, new Dictionary<string, string> { ["PYTHONPYCACHEPREFIX"] = cache.Path });
+            RepositoryRoot.Path, new Dictionary<string, string> { ["PYTHONPYCACHEPREFIX"] = cache.Path });
 
         Assert.True(run.ExitCode == 0, $"py_compile exited {run.ExitCode}:\n{run.Output}");
     }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Orchestrator.Tests.Glue.Aws;
@@ -23,7 +21,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var executable = FindOnPath("moto_server");
+        var executable = CommandLineTool.Find("moto_server")?.ExecutablePath;
         if (executable is null)
         {
             SkipReason = "moto_server is not on PATH (it comes with the machine image's Python moto 5.2.1); " +
@@ -31,7 +29,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
             return;
         }
 
-        var port = FreeLoopbackPort();
+        var port = Hosting.TestHost.FreePort();
         Url = $"http://127.0.0.1:{port}";
         var start = new ProcessStartInfo(executable)
         {
@@ -111,18 +109,5 @@ public sealed class MotoServerFixture : IAsyncLifetime
         {
             return _output.ToString();
         }
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Orchestrator.Tests.Deployment;
+namespace Orchestrator.Tests;
 
 /// <summary>A program found on PATH (python3, cfn-lint), run to completion with its output captured.</summary>
 public sealed record CommandLineTool(string Name, string ExecutablePath)
