@@ -1,0 +1,73 @@
+using DuckDB.NET.Data;
+using Microsoft.Data.Sqlite;
+
+namespace Orchestrator.Tests.Pipelines;
+
+/// <summary>What a user would look at after a run: Parquet files read back with DuckDB, and the local catalog's records.</summary>
+public sealed class LakeInspection(string dataDirectory)
+{
+    string Catalog => Path.Combine(dataDirectory, "catalog.db");
+
+    public string CleanZone => Path.Combine(dataDirectory, "lake", "clean");
+
+    public long CleanRows(string entity)
+    {
+        var files = Path.Combine(CleanZone, entity, "**", "*.parquet").Replace("'", "''", StringComparison.Ordinal);
+        using var connection = new DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM read_parquet('{files}', hive_partitioning = true)";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public IReadOnlyList<string> CatalogTables(string database) =>
+        Query("SELECT name FROM tables WHERE database_name = @d ORDER BY name", r => r.GetString(0), ("@d", database));
+
+    /// <summary>Every job run the local engine recorded, oldest first.</summary>
+    public IReadOnlyList<JobRunRecord> JobRuns() =>
+        Query("SELECT id, marker, state, started_on, completed_on FROM job_runs ORDER BY started_on",
+            r => new JobRunRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2),
+                DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
+                r.IsDBNull(4) ? null : DateTime.Parse(r.GetString(4), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+
+    public IReadOnlyList<JobRunRecord> JobRunsOf(string runId, string entity) =>
+        JobRuns().Where(r => r.Marker?.StartsWith($"{runId}/{entity}/", StringComparison.Ordinal) == true).ToList();
+
+    /// <summary>The most job runs that were running at the same moment.</summary>
+    public static int MaxOverlap(IEnumerable<JobRunRecord> runs)
+    {
+        var edges = runs.SelectMany(r => new[] { (Time: r.StartedOn, Delta: 1), (Time: r.CompletedOn ?? DateTime.MaxValue, Delta: -1) })
+            .OrderBy(e => e.Time).ThenBy(e => e.Delta);
+        int current = 0, max = 0;
+        foreach (var edge in edges)
+        {
+            current += edge.Delta;
+            max = Math.Max(max, current);
+        }
+
+        return max;
+    }
+
+    List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection($"Data Source={Catalog};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+}
+
+public sealed record JobRunRecord(string Id, string? Marker, string State, DateTime StartedOn, DateTime? CompletedOn);

@@ -1,0 +1,169 @@
+using System.Text.Json.Nodes;
+using Orchestrator.Activities.Runs;
+using Orchestrator.Tests.Hosting;
+
+namespace Orchestrator.Tests.Pipelines;
+
+/// <summary>Whole runs on the embedded default: SQLite store, local Glue engine, real sample data.</summary>
+public sealed class PipelineRunTests
+{
+    static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_full_run_prepares_every_entity_into_clean_Parquet_and_catalogs_it()
+    {
+        await using var host = await TestHost.StartAsync();
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        var lake = new LakeInspection(host.DataDirectory);
+        foreach (var entity in new[] { "customer", "customer_address", "sales" })
+        {
+            Assert.Equal(300, lake.CleanRows(entity));
+            var step = run.Steps.Single(s => s.Id == $"job/{entity}");
+            Assert.NotEmpty(step.PartitionsTouched);
+            Assert.Equal(300, step.Attempts.Single().Details!.RowsWritten);
+        }
+
+        Assert.Equal(["customer", "customer_address", "sales"], lake.CatalogTables("clean"));
+        Assert.Equal(StepState.Succeeded, run.Steps.Single(s => s.Id == "clean-crawler").State);
+    }
+
+    [Fact]
+    public async Task A_job_that_keeps_failing_fails_the_run_after_MaxAttempts_and_the_clean_crawler_does_not_run()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator => AddEntity(orchestrator, "returns", source: "returns"));
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+
+        Assert.Equal(RunStatus.Failed, run.Summary.Status);
+        Assert.Equal(["returns"], run.Summary.FailedEntities);
+        var failing = run.Steps.Single(s => s.Id == "job/returns");
+        Assert.Equal(StepState.Failed, failing.State);
+        Assert.Equal(2, failing.Attempts.Count);
+        Assert.All(failing.Attempts, a => Assert.Equal("FAILED", a.State));
+        Assert.Contains("returns", failing.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(2, new LakeInspection(host.DataDirectory).JobRunsOf(run.Summary.RunId, "returns").Count);
+        Assert.All(run.Steps.Where(s => s.Kind == StepKind.EntityJob && s.Name != "returns"), s => Assert.Equal(StepState.Succeeded, s.State));
+        Assert.Equal(StepState.Skipped, run.Steps.Single(s => s.Id == "clean-crawler").State);
+    }
+
+    [Fact]
+    public async Task Redrive_after_fixing_the_data_reruns_only_the_failed_entity_and_the_clean_crawler()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator => AddEntity(orchestrator, "returns", source: "returns"));
+        var runs = host.Service<RunService>();
+        var failed = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        Assert.Equal(RunStatus.Failed, failed.Summary.Status);
+        var lake = new LakeInspection(host.DataDirectory);
+        var jobRunsBefore = lake.JobRuns().Count;
+
+        await new Orchestrator.Activities.Glue.Local.SampleDataGenerator(host.LakeRoot, TimeProvider.System)
+            .WriteAsync(new Orchestrator.Activities.Glue.Local.SampleDataOptions { Rows = 50, Days = 1, Entities = ["sales"] }, Token);
+        CopyRaw(host.LakeRoot, from: "sales", to: "returns");
+        var redrive = await RunToEndAsync(runs, await runs.RedriveAsync(failed.Summary.RunId, "data fixed", Token));
+
+        Assert.Equal(RunStatus.Succeeded, redrive.Summary.Status);
+        Assert.Equal(RunKind.Redrive, redrive.Summary.Kind);
+        Assert.Equal(failed.Summary.RunId, redrive.Summary.OriginRunId);
+        Assert.Equal(StepState.Succeeded, redrive.Steps.Single(s => s.Id == "job/returns").State);
+        Assert.Equal(StepState.Succeeded, redrive.Steps.Single(s => s.Id == "clean-crawler").State);
+        Assert.All(redrive.Steps.Where(s => s.Id is "raw-crawler" or "job/customer" or "job/customer_address" or "job/sales"),
+            s => Assert.Equal(StepState.Reused, s.State));
+        var newJobRuns = lake.JobRuns().Skip(jobRunsBefore).ToList();
+        Assert.Single(newJobRuns);
+        Assert.StartsWith($"{redrive.Summary.RunId}/returns/", newJobRuns[0].Marker, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MaxParallelJobs_2_with_10_entities_never_runs_more_than_2_jobs_at_once()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
+            pipeline["MaxParallelJobs"] = 2;
+            var sources = new[] { "customer", "customer_address", "sales" };
+            for (var i = 0; i < 10; i++)
+            {
+                AddEntity(orchestrator, $"copy{i}", source: sources[i % 3]);
+            }
+
+            foreach (var entity in sources)
+            {
+                pipeline["Entities"]!.AsObject().Remove(entity);
+            }
+        });
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        var jobRuns = new LakeInspection(host.DataDirectory).JobRuns().Where(r => r.Marker?.StartsWith(run.Summary.RunId, StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(10, jobRuns.Count);
+        Assert.Equal(2, LakeInspection.MaxOverlap(jobRuns));
+    }
+
+    [Fact]
+    public async Task A_run_for_chosen_entities_runs_only_those()
+    {
+        await using var host = await TestHost.StartAsync();
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["sales"], "just sales"), Token));
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        Assert.Equal(["raw-crawler", "job/sales", "clean-crawler"], run.Steps.Select(s => s.Id));
+        Assert.Equal("just sales", run.Input!.Reason);
+    }
+
+    internal static async Task<RunDetails> RunToEndAsync(RunService runs, string runId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var run = await runs.GetAsync(runId, Token);
+            if (run.Summary.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated)
+            {
+                return run;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{runId} is still {run.Summary.Status}");
+            await Task.Delay(100, Token);
+        }
+    }
+
+    internal static void AddEntity(JsonObject orchestrator, string name, string source, JsonObject? extraArguments = null)
+    {
+        var arguments = new JsonObject
+        {
+            ["--source_entity_name"] = source,
+            ["--target_entity_name"] = name,
+            ["--datetime_partition_column"] = source switch { "customer" => "created_datetime", "customer_address" => "updated_datetime", _ => "order_datetime" },
+            ["--partition_key"] = "event_date",
+        };
+        foreach (var (key, value) in extraArguments ?? [])
+        {
+            arguments[key] = value?.DeepClone();
+        }
+
+        orchestrator["Pipelines"]!["data-preparation"]!["Entities"]![name] = new JsonObject
+        {
+            ["Job"] = "mystore-data-preparation-parquet",
+            ["Arguments"] = arguments,
+        };
+    }
+
+    static void CopyRaw(string lakeRoot, string from, string to)
+    {
+        var source = Path.Combine(lakeRoot, "raw", from);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(lakeRoot, "raw", to, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+    }
+}
