@@ -7,7 +7,6 @@ using Orchestrator.Host.Observability;
 using Orchestrator.Host.Scheduling;
 using Orchestrator.Host.Storage;
 using Orchestrator.Storage;
-using Prometheus;
 using Serilog;
 
 namespace Orchestrator.Host.Hosting;
@@ -32,6 +31,7 @@ public static class OrchestratorWebApp
         builder.Services.AddSingleton<PipelineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
+        builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.Configure<JsonOptions>(json =>
@@ -74,6 +74,8 @@ public static class OrchestratorWebApp
             return (null, 2);
         }
 
+        // Listening starts now, so nothing recorded before the first scrape is lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         await SeedSampleDataAsync(app);
         Map(app);
         return (app, 0);
@@ -96,7 +98,8 @@ public static class OrchestratorWebApp
         app.UseStaticFiles();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
-        app.MapMetrics("/metrics");
+        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithTags("Health").ExcludeFromDescription();
         app.MapPipelinesApi();
         app.MapRunsApi();
         app.MapFallbackToFile("/runs/{**id}", "index.html");

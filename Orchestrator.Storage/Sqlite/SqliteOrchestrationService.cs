@@ -11,7 +11,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// processes sharing one file never process the same work item at once. Each checkpoint is one transaction.
 /// The members are split by concern: work items (orchestrations, activities), client, queries and purge.
 /// </summary>
-public sealed partial class SqliteOrchestrationService : OrchestrationServiceBase, IDisposable
+public sealed partial class SqliteOrchestrationService : OrchestrationServiceBase
 {
     readonly SqliteOrchestrationServiceSettings settings;
     readonly SqliteDatabase database;
@@ -54,9 +54,9 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
 
     public override Task StartAsync()
     {
+        // Not disposed on stop: a client may share this instance and outlive the worker.
         if (shutdown.IsCancellationRequested)
         {
-            shutdown.Dispose();
             shutdown = new CancellationTokenSource();
         }
 
@@ -74,8 +74,6 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
 
         return Task.CompletedTask;
     }
-
-    public void Dispose() => shutdown.Dispose();
 
     void DeleteFiles()
     {
