@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Host.Cli;
@@ -34,6 +35,10 @@ public static class RunCommand
             return 0;
         }
 
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; interrupted.Cancel(); });
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; interrupted.Cancel(); });
+        cancellationToken = interrupted.Token;
         await host.StartAsync(cancellationToken);
         var view = new RunProgressView(Console.Out, interactive: !Console.IsOutputRedirected, host.Services.GetRequiredService<TimeProvider>());
         try

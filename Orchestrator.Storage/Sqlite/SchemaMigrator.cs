@@ -66,13 +66,13 @@ internal static class SchemaMigrator
             using var stream = file.OpenRead();
             stream.ReadExactly(header);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new StoreUnavailableException($"The store file '{path}' cannot be read: {ex.Message}", ex);
-        }
         catch (EndOfStreamException)
         {
             // Shorter than a header: not a database either.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreUnavailableException($"The store file '{path}' cannot be read: {ex.Message}", ex);
         }
 
         if (!header.AsSpan().SequenceEqual(SqliteHeader))

@@ -41,28 +41,10 @@ public sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(Action<JsonObject>? configure = null, int sampleRows = 300)
     {
         var directory = new TempDirectory();
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(RepositoryRoot.File("appsettings.json")))!.AsObject();
-        var orchestrator = config["Orchestrator"]!.AsObject();
-        orchestrator["DataDirectory"] = System.IO.Path.Combine(directory.Path, "data");
-        orchestrator["Glue"]!["Local"]!["SeedSampleData"] = false;
-        var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
-        pipeline.Remove("Schedule");
-        pipeline["RunOnStartup"] = false;
-        pipeline["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
-        pipeline["Retry"] = new JsonObject { ["MaxAttempts"] = 2, ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
-        config["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";
-        configure?.Invoke(orchestrator);
-        await File.WriteAllTextAsync(directory.File("appsettings.json"), config.ToJsonString());
-
-        if (sampleRows > 0)
-        {
-            await new SampleDataGenerator(System.IO.Path.Combine(directory.Path, "data", "lake"), TimeProvider.System)
-                .WriteAsync(new SampleDataOptions { Rows = sampleRows, Days = 2 }, CancellationToken.None);
-        }
-
+        var configPath = await WriteConfigAsync(directory, configure, sampleRows);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var errors = new StringWriter();
-        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(directory.File("appsettings.json"), baseAddress.ToString().TrimEnd('/'), errors, CancellationToken.None);
+        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configPath, baseAddress.ToString().TrimEnd('/'), errors, CancellationToken.None);
         if (app is null)
         {
             directory.Dispose();
@@ -71,6 +53,36 @@ public sealed class TestHost : IAsyncDisposable
 
         await app.StartAsync();
         return new TestHost(directory, app, baseAddress);
+    }
+
+    /// <summary>
+    /// Writes the shipped appsettings.json adjusted for tests into <paramref name="directory"/> (data under
+    /// <c>data/</c>, no schedule, quick polling) with <paramref name="sampleRows"/> rows of sample data per entity.
+    /// </summary>
+    public static async Task<string> WriteConfigAsync(TempDirectory directory, Action<JsonObject>? configure = null, int sampleRows = 300)
+    {
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(RepositoryRoot.File("appsettings.json")))!.AsObject();
+        var orchestrator = config["Orchestrator"]!.AsObject();
+        var data = System.IO.Path.Combine(directory.Path, "data");
+        orchestrator["DataDirectory"] = data;
+        orchestrator["Glue"]!["Local"]!["SeedSampleData"] = false;
+        var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
+        pipeline.Remove("Schedule");
+        pipeline["RunOnStartup"] = false;
+        pipeline["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
+        pipeline["Retry"] = new JsonObject { ["MaxAttempts"] = 2, ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
+        config["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";
+        configure?.Invoke(orchestrator);
+        var path = directory.File("appsettings.json");
+        await File.WriteAllTextAsync(path, config.ToJsonString());
+
+        if (sampleRows > 0)
+        {
+            await new SampleDataGenerator(System.IO.Path.Combine(data, "lake"), TimeProvider.System)
+                .WriteAsync(new SampleDataOptions { Rows = sampleRows, Days = 2 }, CancellationToken.None);
+        }
+
+        return path;
     }
 
     public T Service<T>()

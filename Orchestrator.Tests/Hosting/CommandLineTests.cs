@@ -1,0 +1,164 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Orchestrator.Tests.Pipelines;
+
+namespace Orchestrator.Tests.Hosting;
+
+/// <summary>The orchestrator binary's verbs and exit codes, run as a user runs them.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    readonly TempDirectory directory = new();
+
+    static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Config_check_lists_every_problem_of_a_broken_file_and_exits_2()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
+        {
+            orchestrator["Store"]!["Provider"] = "Postgres";
+            orchestrator["Glue"]!["Backend"] = "Azure";
+            var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
+            pipeline["Schedule"] = "every half hour";
+            pipeline["Overlap"] = "Sometimes";
+            pipeline["Retry"]!["FirstDelay"] = "-00:00:30";
+            pipeline["Entities"]!["sales"]!.AsObject().Remove("Job");
+        }, sampleRows: 0);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["config", "check", "--config", config]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Orchestrator:Store:Provider: 'Postgres' is not a store provider; use Sqlite or SqlServer.", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Glue:Backend: 'Azure' is not a Glue backend", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Pipelines:data-preparation:Overlap: 'Sometimes' is not allowed; use Skip, Queue, Allow.", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Pipelines:data-preparation:Retry:FirstDelay: -00:00:30 must be longer than zero.", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Pipelines:data-preparation:Entities:sales:Job: every entity needs", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_check_of_the_shipped_file_is_OK()
+    {
+        var (exitCode, output) = await HostProcess.RunAsync(["config", "check", "--config", RepositoryRoot.File("appsettings.json")]);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("configuration OK", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_exits_0_when_the_run_succeeds_and_prints_a_summary()
+    {
+        var config = await TestHost.WriteConfigAsync(directory);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["run", "data-preparation", "--entity", "sales", "--config", config]);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("job/sales", output, StringComparison.Ordinal);
+        Assert.Matches(@"run data-preparation@manual-\w+: Succeeded", output);
+        Assert.Equal(300, new LakeInspection(Path.Combine(directory.Path, "data")).CleanRows("sales"));
+    }
+
+    [Fact]
+    public async Task Run_exits_1_when_a_job_fails()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, orchestrator => PipelineRunTests.AddEntity(orchestrator, "returns", source: "returns"));
+
+        var (exitCode, output) = await HostProcess.RunAsync(["run", "data-preparation", "--entity", "returns", "--config", config]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Matches(@": Failed - returns: FAILED", output);
+    }
+
+    [Fact]
+    public async Task Run_exits_2_for_usage_and_configuration_errors()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, sampleRows: 0);
+
+        var unknownPipeline = await HostProcess.RunAsync(["run", "nightly", "--config", config]);
+        var unknownEntity = await HostProcess.RunAsync(["run", "data-preparation", "--entity", "refunds", "--config", config]);
+        var missingArgument = await HostProcess.RunAsync(["run", "--config", config]);
+        var missingFile = await HostProcess.RunAsync(["run", "data-preparation", "--config", Path.Combine(directory.Path, "nope.json")]);
+
+        Assert.Equal((2, true), (unknownPipeline.ExitCode, unknownPipeline.Output.Contains("There is no pipeline 'nightly'", StringComparison.Ordinal)));
+        Assert.Equal((2, true), (unknownEntity.ExitCode, unknownEntity.Output.Contains("Unknown entities for pipeline 'data-preparation': refunds", StringComparison.Ordinal)));
+        Assert.Equal(2, missingArgument.ExitCode);
+        Assert.Equal((2, true), (missingFile.ExitCode, missingFile.Output.Contains("nope.json' does not exist", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Sample_data_is_the_same_for_the_same_seed()
+    {
+        var first = await TestHost.WriteConfigAsync(directory, sampleRows: 0);
+        using var other = new TempDirectory();
+        var second = await TestHost.WriteConfigAsync(other, sampleRows: 0);
+
+        var one = await HostProcess.RunAsync(["sample-data", "--rows", "200", "--days", "1", "--seed", "7", "--config", first]);
+        var two = await HostProcess.RunAsync(["sample-data", "--rows", "200", "--days", "1", "--seed", "7", "--config", second]);
+
+        Assert.Equal(0, one.ExitCode);
+        Assert.Equal(0, two.ExitCode);
+        Assert.Contains("sales", one.Output, StringComparison.Ordinal);
+        Assert.Equal(RawZoneFingerprint(directory.Path), RawZoneFingerprint(other.Path));
+    }
+
+    [Fact]
+    public async Task Serve_refuses_to_listen_publicly_without_API_keys()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, sampleRows: 0);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["serve", "--config", config, "--urls", $"http://0.0.0.0:{TestHost.FreePort()}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Refusing to listen on http://0.0.0.0", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Api:Keys", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_stops_on_an_unusable_store_with_one_line_naming_the_setting()
+    {
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "notes.db"), "not a database", Token);
+        var config = await TestHost.WriteConfigAsync(directory, orchestrator => orchestrator["Store"]!["Sqlite"]!["Path"] = Path.Combine(directory.Path, "notes.db"), sampleRows: 0);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["serve", "--config", config, "--urls", $"http://127.0.0.1:{TestHost.FreePort()}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("Orchestrator:Store:Sqlite:Path: The store file", output.Trim(), StringComparison.Ordinal);
+        Assert.Contains("is not a SQLite database", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SIGTERM_drains_the_worker_and_a_restart_finishes_the_run()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
+            orchestrator["Pipelines"]!["data-preparation"]!["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:03", ["MaxDelay"] = "00:00:03" });
+        var url = $"http://127.0.0.1:{TestHost.FreePort()}";
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+
+        string location;
+        using (var first = HostProcess.Start(["serve", "--config", config, "--urls", url]))
+        {
+            await first.WaitForOutputAsync("Now listening", TimeSpan.FromSeconds(60));
+            var accepted = await client.PostAsJsonAsync("/api/pipelines/data-preparation/runs", new { }, Token);
+            location = accepted.Headers.Location!.ToString();
+            await Task.Delay(1000, Token);
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        }
+
+        using var second = HostProcess.Start(["serve", "--config", config, "--urls", url]);
+        await second.WaitForOutputAsync("Now listening", TimeSpan.FromSeconds(60));
+        var run = await ApiPolling.UntilFinishedAsync(client, location);
+        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+    }
+
+    static string RawZoneFingerprint(string root)
+    {
+        var raw = Path.Combine(root, "data", "lake", "raw");
+        var files = Directory.EnumerateFiles(raw, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => $"{Path.GetRelativePath(raw, f)}:{Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}");
+        return string.Join('\n', files);
+    }
+
+    public void Dispose() => directory.Dispose();
+}
