@@ -4,6 +4,7 @@ using System.Globalization;
 var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["engine"] = Orchestrator.Benchmarks.EngineBenchmark.RunAsync,
+    ["pipeline"] = Orchestrator.Benchmarks.PipelineBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

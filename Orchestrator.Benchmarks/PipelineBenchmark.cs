@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using DurableTask.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Activities;
+using Orchestrator.Activities.Glue;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+using Orchestrator.Storage.Sqlite;
+
+namespace Orchestrator.Benchmarks;
+
+/// <summary>
+/// The orchestrator's own overhead per pipeline run: the real orchestrations on the SQLite store against a Glue
+/// whose crawls and jobs finish at once, polled after 1 ms. Also the Glue calls an hour of polling costs with the
+/// default poll policy.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var entityCounts = Options(args, "--entities", [3, 100, 1000]);
+        Console.WriteLine("warming up (JIT) with one 3-entity run, not reported");
+        await MeasureAsync(3, 3, report: false);
+        foreach (var entities in entityCounts)
+        {
+            await MeasureAsync(entities, Math.Min(entities, 100), report: true);
+        }
+
+        var poll = new PollPolicy(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), 1.5);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"polling one job for an hour with the default poll policy (5 s growing x1.5 to 60 s): {PollsIn(poll, TimeSpan.FromHours(1))} GetJobRun calls"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory (VmHWM): {PeakMemory.Megabytes():F0} MB"));
+        return 0;
+    }
+
+    static async Task MeasureAsync(int entityCount, int maxParallel, bool report)
+    {
+        var directory = Directory.CreateTempSubdirectory("orchestrator-bench-");
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db")));
+        await store.CreateAsync(recreateInstanceStore: true);
+        var glue = new InstantGlueBackend(TimeProvider.System);
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IGlueBackend>(glue)
+            .AddSingleton<IOrchestrationServicePurgeClient>(store)
+            .BuildServiceProvider();
+        var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
+        await worker.StartAsync();
+
+        var pipeline = Pipeline(entityCount, maxParallel);
+        var runs = new RunService(store, store, new PipelineCatalog([pipeline]), glue, TimeProvider.System, NullLogger<RunService>.Instance);
+        var clock = Stopwatch.StartNew();
+        var runId = await runs.StartAsync(pipeline.Name, new StartRunRequest());
+        var state = await store.WaitForOrchestrationAsync(runId, null, TimeSpan.FromMinutes(30), CancellationToken.None);
+        var elapsed = clock.Elapsed;
+        var status = (await runs.GetAsync(runId)).Summary.Status;
+        if (report)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{entityCount,5} entities, MaxParallelJobs {maxParallel,3}: {status} in {elapsed.TotalSeconds:F2} s ({elapsed.TotalMilliseconds / Math.Max(1, entityCount):F1} ms per entity), {glue.Calls} Glue calls, state {state?.OrchestrationStatus}"));
+        }
+
+        await worker.StopAsync(isForced: true);
+        directory.Delete(recursive: true);
+    }
+
+    static PipelineDefinition Pipeline(int entityCount, int maxParallel)
+    {
+        var retry = RetryPolicy.Default;
+        var entities = Enumerable.Range(0, entityCount)
+            .Select(i => new EntityDefinition($"entity{i:0000}", "bench-job", new Dictionary<string, string> { ["--source_entity_name"] = $"entity{i:0000}" }, retry, TimeSpan.FromHours(2)))
+            .ToList();
+        var poll = new PollPolicy(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), 1);
+        return new PipelineDefinition("bench", null, OverlapPolicy.Allow, false, "bench-raw", "bench-clean", CleanCrawlerCondition.AllSucceeded,
+            maxParallel, poll, TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), entities);
+    }
+
+    /// <summary>How many polls the orchestration makes of a job running for <paramref name="duration"/>: the same delays it waits.</summary>
+    static int PollsIn(PollPolicy poll, TimeSpan duration)
+    {
+        var waited = TimeSpan.Zero;
+        var polls = 0;
+        while ((waited += poll.DelayAfter(polls)) <= duration)
+        {
+            polls++;
+        }
+
+        return polls;
+    }
+
+    static int[] Options(string[] args, string name, int[] fallback)
+    {
+        var values = args.Select((arg, i) => (arg, i)).Where(a => a.arg == name && a.i + 1 < args.Length)
+            .Select(a => int.Parse(args[a.i + 1], CultureInfo.InvariantCulture)).ToArray();
+        return values.Length > 0 ? values : fallback;
+    }
+}
