@@ -126,7 +126,8 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
             if (crawler.IsReady && newCrawl)
             {
-                var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value;
+                // COMPLETED is ListCrawls' word for a finished crawl, and what moto reports in LastCrawl.
+                var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value || crawler.LastCrawlStatus == "COMPLETED";
                 state = EndAttempt(state with { Active = state.Active! with { StartedAt = crawler.LastCrawlStartTime } },
                     crawler.LastCrawlStatus ?? "UNKNOWN", succeeded ? null : crawler.LastCrawlStatus, crawler.LastCrawlError, context.CurrentUtcDateTime);
                 Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus}{ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError is { } crawlError ? $" ({crawlError})" : string.Empty);
