@@ -52,9 +52,17 @@ public static class CommandLine
             return 2;
         }
 
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        if (parsed.CommandResult.Command == root || parsed.CommandResult.Command == serve)
+        {
+            // serve is a generic host: it handles SIGTERM and Ctrl+C itself and drains the worker for up to
+            // Worker:ShutdownGracePeriod. System.CommandLine's own handling would end the process after 2 s.
+            invocation.ProcessTerminationTimeout = null;
+        }
+
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(invocation);
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
         {
