@@ -5,7 +5,7 @@ namespace Orchestrator.Tests;
 /// <summary>A program found on PATH (python3, cfn-lint), run to completion with its output captured.</summary>
 public sealed record CommandLineTool(string Name, string ExecutablePath)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>The program, or null when no folder on PATH has it (the caller skips with a reason).</summary>
     public static CommandLineTool? Find(string name) =>
@@ -17,8 +17,9 @@ public sealed record CommandLineTool(string Name, string ExecutablePath)
             .FirstOrDefault();
 
     public async Task<ToolRun> RunAsync(
-        IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+        IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? DefaultTimeout;
         var start = new ProcessStartInfo(ExecutablePath)
         {
             WorkingDirectory = workingDirectory,
@@ -37,19 +38,19 @@ public sealed record CommandLineTool(string Name, string ExecutablePath)
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {ExecutablePath}");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Timeout);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(limit);
+        var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var errors = process.StandardError.ReadToEndAsync(deadline.Token);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(deadline.Token);
             return new ToolRun(process.ExitCode, await output + await errors);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Name} {string.Join(' ', start.ArgumentList)} did not finish within {Timeout}.");
+            throw new TimeoutException($"{Name} {string.Join(' ', start.ArgumentList)} did not finish within {limit}.");
         }
     }
 }

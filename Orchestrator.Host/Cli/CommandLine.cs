@@ -54,7 +54,8 @@ public static class CommandLine
 
         try
         {
-            // Signals are left to each verb: serve drains through the generic host, run stops watching and leaves the run durable.
+            // Signals are left to each verb: serve drains through the generic host (System.CommandLine's own handling
+            // would end the process after 2 s), run stops watching and leaves the run durable.
             return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)

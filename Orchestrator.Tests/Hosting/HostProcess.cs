@@ -3,8 +3,11 @@ using System.Text;
 
 namespace Orchestrator.Tests.Hosting;
 
-/// <summary>The real <c>orchestrator</c> binary in its own process, as a user runs it; output captured.</summary>
-public sealed class HostProcess : IDisposable
+/// <summary>
+/// The real <c>orchestrator</c> binary in its own process, as a user or a container runs it; standard output and
+/// error captured together; killed on dispose if still running.
+/// </summary>
+public sealed class HostProcess : IDisposable, IAsyncDisposable
 {
     readonly Process process;
     readonly StringBuilder output = new();
@@ -31,18 +34,37 @@ public sealed class HostProcess : IDisposable
         }
     }
 
-    public static HostProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the binary (the build's own, or <paramref name="executable"/>, e.g. a published one). With
+    /// <paramref name="isolateEnvironment"/> inherited Orchestrator, ASPNETCORE and AWS variables are removed first,
+    /// so only <paramref name="environment"/> counts, as in a container.
+    /// </summary>
+    public static HostProcess Start(
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? executable = null,
+        string? workingDirectory = null,
+        bool isolateEnvironment = false)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "orchestrator"))
+        var start = new ProcessStartInfo(executable ?? Path.Combine(AppContext.BaseDirectory, "orchestrator"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (isolateEnvironment)
+        {
+            string[] prefixes = ["Orchestrator", "ASPNETCORE_", "AWS_", "DOTNET_ENVIRONMENT"];
+            foreach (var inherited in start.Environment.Keys.Where(name => prefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
+            {
+                start.Environment.Remove(inherited);
+            }
         }
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -50,7 +72,7 @@ public sealed class HostProcess : IDisposable
             start.Environment[name] = value;
         }
 
-        return new HostProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start the orchestrator binary"));
+        return new HostProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
     }
 
     /// <summary>Runs the binary to completion; returns its exit code and everything it printed.</summary>
@@ -94,11 +116,44 @@ public sealed class HostProcess : IDisposable
         }
     }
 
-    /// <summary>Asks the process to stop, as a container runtime does (SIGTERM).</summary>
+    /// <summary>The status of GET <paramref name="address"/> once the process answers; fails if it exits first.</summary>
+    public async Task<int> WaitForAnswerAsync(HttpClient client, Uri address, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"the host exited with {process.ExitCode} before answering {address}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(address, TestContext.Current.CancellationToken);
+                return (int)response.StatusCode;
+            }
+            catch (HttpRequestException) when (stopwatch.Elapsed < timeout)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), TestContext.Current.CancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Asks the process to stop, as <c>docker stop</c> and Kubernetes do (SIGTERM).</summary>
     public void Terminate()
     {
         using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
+    }
+
+    /// <summary>Sends SIGTERM and waits for the process to end; returns its exit code and how long that took.</summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        Terminate();
+        var exitCode = await WaitForExitAsync(timeout);
+        return (exitCode, stopwatch.Elapsed);
     }
 
     public void Kill() => process.Kill(entireProcessTree: true);
@@ -108,9 +163,16 @@ public sealed class HostProcess : IDisposable
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
+            process.WaitForExit();
         }
 
         process.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     void Append(string? line)
