@@ -29,7 +29,10 @@ public sealed class SqlServerStoreOptions
 {
     public string? ConnectionString { get; set; }
 
-    /// <summary>Replicas that share a task hub share the work; other task hubs in the same database are separate.</summary>
+    /// <summary>
+    /// The task hub replicas share. DurableTask.SqlServer only uses this name when the database's TaskHubMode is 0;
+    /// by default (mode 1) it names the task hub after the SQL login (see docs/operations.md).
+    /// </summary>
     public string TaskHub { get; set; } = "orchestrator";
 }
 

@@ -14,8 +14,8 @@ public sealed class PublishedContainerTests(PublishedHost published) : IClassFix
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>A metric operations.md tells operators to watch, as prometheus-net names it.</summary>
-    private const string ActiveRunsGauge = "orchestrator_orchestrator_runs_active";
+    /// <summary>A metric operations.md tells operators to watch.</summary>
+    private const string ActiveRunsGauge = "orchestrator_runs_active";
 
     [Fact]
     public async Task With_a_key_the_container_answers_health_readiness_and_its_own_healthcheck_then_stops_cleanly_on_sigterm()

@@ -42,8 +42,10 @@ internal static class GlueRetryPolicy
 
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, AwsGlueOptions options)
     {
-        builder
-            .AddRetry(new HttpRetryStrategyOptions
+        // MaxAttempts = 1 means no retry at all; Polly refuses a retry strategy with zero retries.
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
@@ -52,8 +54,10 @@ internal static class GlueRetryPolicy
                 MaxDelay = options.RetryMaxDelay,
                 ShouldRetryAfterHeader = true,
                 ShouldHandle = ShouldRetryAsync,
-            })
-            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
+            });
+        }
+
+        builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
     }
 
     private static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)

@@ -101,6 +101,18 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
         Assert.Equal([("GetJobRun", "success")], _glue.Calls);
     }
 
+    [Fact]
+    public async Task MaxAttempts_1_sends_each_call_once()
+    {
+        using var once = AwsGlueHarness.Create(_server.Url, new Dictionary<string, string?> { ["MaxAttempts"] = "1" });
+        _server.RespondInSequence("GetJobRun", GlueStubs.Error("ThrottlingException", "Rate exceeded"), GlueStubs.Json(RunJson));
+
+        var error = await Assert.ThrowsAsync<GlueException>(() => once.Backend.GetJobRunAsync("j1", "jr_1", TestContext.Current.CancellationToken));
+
+        Assert.Equal("ThrottlingException", error.ErrorCode);
+        Assert.Single(_server.RequestsFor("GetJobRun"));
+    }
+
     [Theory]
     [InlineData(500)]
     [InlineData(502)]
