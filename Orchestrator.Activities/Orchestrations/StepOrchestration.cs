@@ -19,7 +19,7 @@ public static class StepEvents
 public abstract class StepOrchestration<TInput>(ILoggerFactory? loggerFactory) : TaskOrchestration<StepOutcome, TInput, string, StepOutcome>
 {
     /// <summary>Polls per execution before continuing as new, so a long poll never bloats the history.</summary>
-    public const int PollsPerExecution = 20;
+    public const int PollsPerExecution = 5;
 
     readonly TaskCompletionSource<string> stop = new();
     readonly ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Orchestrator.Steps");
