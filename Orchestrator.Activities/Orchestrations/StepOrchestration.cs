@@ -62,7 +62,11 @@ public abstract class StepOrchestration<TInput>(ILoggerFactory? loggerFactory) :
             return false;
         }
 
-        await cancel.CancelAsync();
+        // Synchronous on purpose: orchestration code must never await real asynchronous work (CancelAsync would
+        // resume outside the orchestration's turn and its decisions would be lost).
+#pragma warning disable CA1849
+        cancel.Cancel();
+#pragma warning restore CA1849
         return true;
     }
 

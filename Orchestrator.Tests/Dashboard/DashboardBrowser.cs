@@ -22,6 +22,8 @@ public sealed class DashboardBrowser : IAsyncLifetime
             return;
         }
 
+        // Runs take seconds, not milliseconds: assertions wait for the page's live refresh to catch up.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

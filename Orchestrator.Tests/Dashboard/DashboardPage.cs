@@ -31,7 +31,7 @@ public sealed class DashboardPage : IAsyncDisposable
     public IReadOnlyList<string> ScriptErrors => errors;
 
     /// <summary>Saves a screenshot: into docs/images when ORCHESTRATOR_UPDATE_SCREENSHOTS=1, else beside the test binaries.</summary>
-    public async Task ScreenshotAsync(string name, ILocator? element = null)
+    public async Task ScreenshotAsync(string name, ILocator? element = null, bool fullPage = true)
     {
         var folder = Environment.GetEnvironmentVariable("ORCHESTRATOR_UPDATE_SCREENSHOTS") == "1"
             ? RepositoryRoot.File(Path.Combine("docs", "images"))
@@ -40,7 +40,7 @@ public sealed class DashboardPage : IAsyncDisposable
         var path = Path.Combine(folder, $"{name}.png");
         if (element is null)
         {
-            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         }
         else
         {
