@@ -24,6 +24,9 @@ public static class RunHistorySeeder
     // The store's time format (Orchestrator.Storage SqliteTime): fixed-width UTC text, so text order is time order.
     const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
+    // Runs built in parallel before each sequential insert.
+    const int Batch = 512;
+
     static readonly string RunOrchestration = NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration));
     static readonly DataConverter Json = JsonDataConverter.Default;
 
@@ -54,7 +57,6 @@ public static class RunHistorySeeder
             await schema.CreateAsync(recreateInstanceStore: false);
         }
 
-        var random = new Random(seed.RandomSeed);
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
         await connection.OpenAsync();
         await using (var busy = connection.CreateCommand())
@@ -80,30 +82,53 @@ public static class RunHistorySeeder
         var manual = 0;
         DateTime oldest = DateTime.MaxValue, newest = DateTime.MinValue;
         var newestSlot = Floor(seed.Newest, seed.Interval);
-        for (var i = 0; i < seed.Count; i++)
+        var rows = new Row[Math.Min(seed.Count, Batch)];
+        for (var first = 0; first < seed.Count; first += Batch)
         {
-            var slot = newestSlot - (seed.Interval * i);
-            var isManual = seed.ManualEvery > 0 && i % seed.ManualEvery == seed.ManualEvery - 1;
-            var fails = seed.FailEvery > 0 && i % seed.FailEvery == seed.FailEvery / 2;
-            var run = SeededRun(pipeline, slot, isManual, fails, seed.Interval, random);
-            parameters["@id"].Value = run.RunId;
-            parameters["@execution"].Value = Guid.NewGuid().ToString("N");
-            parameters["@created"].Value = Text(run.CreatedAt);
-            parameters["@completed"].Value = Text(run.CompletedAt);
-            parameters["@input"].Value = Json.Serialize(run.Input);
-            parameters["@output"].Value = Json.Serialize(run.Result);
-            parameters["@status"].Value = Json.Serialize(new RunProgress(run.Result.Steps.Select(StepSummary.Of).ToList(), false, run.Result.Status, run.Result.Message));
-            parameters["@tags"].Value = JsonSerializer.Serialize(run.Tags);
-            await insert.ExecuteNonQueryAsync();
+            // Serializing is most of the work: rows are built on every core, then written in order. Each run draws
+            // from its own seeded Random, so the result does not depend on how the work was spread.
+            var count = Math.Min(Batch, seed.Count - first);
+            Parallel.For(0, count, j => rows[j] = BuildRow(pipeline, seed, newestSlot, first + j));
+            for (var j = 0; j < count; j++)
+            {
+                var row = rows[j];
+                parameters["@id"].Value = row.RunId;
+                parameters["@execution"].Value = row.ExecutionId;
+                parameters["@created"].Value = Text(row.CreatedAt);
+                parameters["@completed"].Value = Text(row.CompletedAt);
+                parameters["@input"].Value = row.Input;
+                parameters["@output"].Value = row.Output;
+                parameters["@status"].Value = row.Status;
+                parameters["@tags"].Value = row.Tags;
+                await insert.ExecuteNonQueryAsync();
 
-            failed += fails ? 1 : 0;
-            manual += isManual ? 1 : 0;
-            oldest = run.CreatedAt < oldest ? run.CreatedAt : oldest;
-            newest = run.CreatedAt > newest ? run.CreatedAt : newest;
+                failed += row.Failed ? 1 : 0;
+                manual += row.Manual ? 1 : 0;
+                oldest = row.CreatedAt < oldest ? row.CreatedAt : oldest;
+                newest = row.CreatedAt > newest ? row.CreatedAt : newest;
+            }
         }
 
         await transaction.CommitAsync();
         return new SeededRunHistory(seed.Count, failed, manual, oldest, newest);
+    }
+
+    static Row BuildRow(PipelineDefinition pipeline, RunHistorySeed seed, DateTime newestSlot, int i)
+    {
+        // Not HashCode.Combine: it is salted per process, and the same seed must give the same runs every time.
+        var random = new Random(unchecked((seed.RandomSeed * 1_000_003) + i));
+        var slot = newestSlot - (seed.Interval * i);
+        var isManual = seed.ManualEvery > 0 && i % seed.ManualEvery == seed.ManualEvery - 1;
+        // The first failure is recent (the 8th newest run), so it shows among the last runs on the dashboard.
+        var fails = seed.FailEvery > 0 && i % seed.FailEvery == Math.Min(7, seed.FailEvery - 1);
+        var run = SeededRun(pipeline, slot, isManual, fails, seed.Interval, random);
+        var execution = new byte[16];
+        random.NextBytes(execution);
+        return new Row(
+            run.RunId, Convert.ToHexStringLower(execution), run.CreatedAt, run.CompletedAt,
+            Json.Serialize(run.Input), Json.Serialize(run.Result),
+            Json.Serialize(new RunProgress(run.Result.Steps.Select(StepSummary.Of).ToList(), false, run.Result.Status, run.Result.Message)),
+            JsonSerializer.Serialize(run.Tags), fails, isManual);
     }
 
     static Run SeededRun(PipelineDefinition pipeline, DateTime slot, bool isManual, bool fails, TimeSpan interval, Random random)
@@ -203,6 +228,8 @@ public static class RunHistorySeeder
     }
 
     static string Text(DateTime utc) => utc.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    sealed record Row(string RunId, string ExecutionId, DateTime CreatedAt, DateTime CompletedAt, string Input, string Output, string Status, string Tags, bool Failed, bool Manual);
 
     sealed record Run(string RunId, DateTime CreatedAt, DateTime CompletedAt, PipelineRunInput Input, RunResult Result, Dictionary<string, string> Tags);
 }

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
+using Orchestrator.Host.Scheduling;
 using Orchestrator.Host.Storage;
 
 namespace Orchestrator.Host.Hosting;
@@ -25,6 +26,7 @@ public sealed class DurableWorkerService(
     {
         worker = new TaskHubWorker(store.Store.Service, loggerFactory);
         worker.AddPipelineOrchestrations(services);
+        worker.AddTaskOrchestrations(typeof(ScheduleStateOrchestration));
         await worker.StartAsync();
         IsRunning = true;
         logger.LogInformation("Durable worker started on {Store}", store.Description);

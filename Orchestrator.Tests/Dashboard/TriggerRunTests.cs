@@ -86,6 +86,7 @@ public sealed class TriggerRunTests(DashboardBrowser browser)
         var attempt = sales.GetProperty("attempts")[0];
         var salesRow = page.Locator("table.steps tr[data-step-id='job/sales']");
         await Expect(salesRow.Locator(".glue-run-id")).ToHaveTextAsync(attempt.GetProperty("glueRunId").GetString()!);
+        await Expect(salesRow.Locator("ol.attempts a")).ToHaveCountAsync(0);
         await Expect(salesRow.Locator("[data-field=rows-written]")).ToHaveTextAsync("300");
         var added = attempt.GetProperty("details").GetProperty("partitionsAdded").GetArrayLength();
         Assert.True(added > 0);

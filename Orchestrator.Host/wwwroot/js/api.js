@@ -3,6 +3,7 @@
 import { askForApiKey } from './dialogs.js';
 
 const KEY = 'orchestrator.apiKey';
+const TIMEOUT_MS = 30000;
 
 /** A refused or failed request, with the problem's detail when the host sent one. */
 export class ApiError extends Error {
@@ -75,12 +76,19 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 
     let response;
     try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      // A request that hangs must not leave the operator waiting without a word.
+      const limit = AbortSignal.timeout(TIMEOUT_MS);
+      response = await fetch(path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, limit]) : limit,
+      });
     } catch (error) {
       if (error.name === 'AbortError') {
         throw error;
       }
-      throw new ApiError(0, `The host did not answer (${error.message}). Is it running?`);
+      throw new ApiError(0, error.name === 'TimeoutError'
+        ? `The host did not answer within ${TIMEOUT_MS / 1000} s.`
+        : `The host did not answer (${error.message}). Is it running?`);
     }
 
     if (response.status === 401) {

@@ -3,9 +3,11 @@ import { h } from './dom.js';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const withMilliseconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 1 });
 const shortTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const shortDateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const STYLES = { time: timeOnly, ms: withMilliseconds, hm: shortTime, short: shortDateTime, full: dateTime };
 
 /** Milliseconds since the epoch; the API writes 7 fractional digits, which Date.parse does not promise to read. */
 export function parseTime(text) {
@@ -26,14 +28,12 @@ export function timeElement(text, style = 'full') {
   if (ms === null) {
     return h('span', { class: 'muted' }, '—');
   }
-  const date = new Date(ms);
-  const shown = style === 'time' ? timeOnly.format(date) : style === 'short' ? shortDateTime.format(date) : dateTime.format(date);
-  return h('time', { datetime: date.toISOString(), title: utcText(ms) }, shown);
+  return h('time', { datetime: new Date(ms).toISOString(), title: utcText(ms) }, localTime(ms, style));
 }
 
+/** Local time of `ms`: 'full' date and time, 'short' date and time, 'time', 'hm' (hours, minutes), 'ms' (with tenths). */
 export function localTime(ms, style = 'full') {
-  const date = new Date(ms);
-  return style === 'time' ? timeOnly.format(date) : style === 'hm' ? shortTime.format(date) : style === 'short' ? shortDateTime.format(date) : dateTime.format(date);
+  return (STYLES[style] ?? dateTime).format(new Date(ms));
 }
 
 /** "in 12 minutes", "3 hours ago". */

@@ -9,7 +9,7 @@ const LABEL_WIDTH = 170;
 const ROW = 30;
 const AXIS = 26;
 const PAD_RIGHT = 18;
-const TICKS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map(s => s * 1000);
+const TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map(s => s * 1000);
 
 function extent(run, now) {
   let start = parseTime(run.createdAt);
@@ -51,7 +51,7 @@ export function renderGantt(run, width, now = Date.now()) {
   for (let t = Math.ceil(t0 / tick) * tick; t <= t1; t += tick) {
     axis.push(svg('g', { class: 'tick' },
       svg('line', { x1: x(t), x2: x(t), y1: AXIS - 4, y2: height }),
-      svg('text', { x: x(t), y: AXIS - 9, 'text-anchor': 'middle' }, svg('title', {}, utcText(t)), localTime(t, tick >= 60000 ? 'hm' : 'time'))));
+      svg('text', { x: x(t), y: AXIS - 9, 'text-anchor': 'middle' }, svg('title', {}, utcText(t)), localTime(t, tick >= 60000 ? 'hm' : tick < 1000 ? 'ms' : 'time'))));
   }
 
   const rows = run.steps.map((step, i) => {

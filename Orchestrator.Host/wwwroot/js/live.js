@@ -3,10 +3,11 @@
 import { localTime } from './format.js';
 import { ApiError } from './api.js';
 
-function say(text, failed = false) {
+function say(text, failed = false, needsKey = false) {
   const state = document.getElementById('live-state');
   state.textContent = text;
   state.classList.toggle('failed', failed);
+  document.getElementById('enter-key').hidden = !needsKey;
 }
 
 /**
@@ -40,7 +41,8 @@ export function poll(task, intervalMs, signal) {
       if (error.name === 'AbortError' || signal.aborted) {
         return;
       }
-      say(error instanceof ApiError && error.needsKey ? 'Waiting for an API key' : `Refresh failed: ${error.message}`, true);
+      const needsKey = error instanceof ApiError && error.needsKey;
+      say(needsKey ? 'Waiting for an API key' : `Refresh failed: ${error.message}`, true, needsKey);
     } finally {
       running = false;
     }

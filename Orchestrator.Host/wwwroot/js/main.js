@@ -3,7 +3,7 @@
 import { onNavigate, navigate } from './router.js';
 import { renderHome } from './home.js';
 import { renderRunPage } from './run-page.js';
-import { storedKey, forgetKey } from './api.js';
+import { storedKey, forgetKey, promptForKey } from './api.js';
 import { notify } from './notices.js';
 
 const main = document.getElementById('main');
@@ -83,9 +83,18 @@ document.addEventListener('keydown', event => {
 });
 
 const forget = document.getElementById('forget-key');
+const enter = document.getElementById('enter-key');
 function showKeyState() {
   forget.hidden = !storedKey();
+  if (storedKey()) {
+    enter.hidden = true;
+  }
 }
+enter.addEventListener('click', async () => {
+  if (await promptForKey()) {
+    route();
+  }
+});
 forget.addEventListener('click', () => {
   forgetKey();
   notify('The API key was forgotten; you will be asked again when the host needs one.');

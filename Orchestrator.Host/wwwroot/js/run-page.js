@@ -140,7 +140,7 @@ function stepsTable(run) {
 
 function historyTable(events) {
   if (events.length === 0) {
-    return h('p', { class: 'muted' }, 'No history is kept for this run.');
+    return h('p', { class: 'muted' }, 'The store holds no history events for this run.');
   }
   return h('div', { class: 'table-scroll history' }, h('table', { class: 'history' },
     h('caption', { class: 'visually-hidden' }, 'Orchestration history events, oldest first'),
@@ -174,7 +174,20 @@ export function renderRunPage(main, runId, signal) {
     h('section', { class: 'panel', id: 'history', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'History'), historyBox));
   document.title = `${runId} · Orchestrator`;
 
+  let acting = false;
   async function act(action) {
+    if (acting) {
+      return;
+    }
+    acting = true;
+    try {
+      await confirmAndPost(action);
+    } finally {
+      acting = false;
+    }
+  }
+
+  async function confirmAndPost(action) {
     const spec = ACTIONS[action];
     const data = await openDialog({
       title: `${spec.button} run ${run.runId}?`,
