@@ -56,7 +56,6 @@ public sealed class KeyboardScheduleTests(DashboardBrowser browser)
 
         // Focus stays on the (redrawn) button, which now resumes.
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Resume schedule" })).ToBeFocusedAsync();
-        await tab.ScreenshotAsync("dashboard-paused", card);
         await page.Keyboard.PressAsync("Enter");
         await Expect(card.Locator("[data-field=next-due] time")).ToBeVisibleAsync();
         Assert.False((await host.Client.GetFromJsonAsync<JsonElement>("/api/pipelines", Token))[0].GetProperty("paused").GetBoolean());

@@ -48,7 +48,6 @@ public sealed class RedriveTests(DashboardBrowser browser)
         await Expect(page.Locator($"table.runs tr[data-run-id='{failedId}'] [data-field=failed-entities]")).ToHaveTextAsync("sales_eu");
         await Expect(page.Locator($"table.grid a.cell[data-run-id='{failedId}'][data-step-id='job/sales_eu']")).ToHaveAttributeAsync("data-state", "Failed");
         await page.GoBackAsync();
-        await tab.ScreenshotAsync("dashboard-failed-run");
 
         await WriteRawDataAsync(host, "sales_eu");
 

@@ -47,6 +47,8 @@ public sealed class TerminateTests(DashboardBrowser browser)
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Terminate" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = $"Terminate run {runId}?" });
+        await Expect(dialog.GetByLabel("Reason (optional)")).ToBeFocusedAsync();
+        await Expect(dialog.GetByLabel("Force", new() { Exact = false })).Not.ToBeCheckedAsync();
         await dialog.GetByLabel("Reason (optional)").FillAsync("wrong entity chosen");
         await tab.ScreenshotAsync("dashboard-terminate-dialog", fullPage: false);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Terminate" }).ClickAsync();

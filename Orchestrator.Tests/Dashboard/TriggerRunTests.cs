@@ -58,7 +58,6 @@ public sealed class TriggerRunTests(DashboardBrowser browser)
         await Expect(tooltip).ToContainTextAsync("sales · Succeeded");
         await Expect(tooltip).ToContainTextAsync("1 attempt");
         await Expect(tooltip).ToContainTextAsync("Duration ");
-        await tab.ScreenshotAsync("dashboard-home-one-run");
 
         await sales.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(host.BaseAddress, $"/runs/{runId}").ToString());

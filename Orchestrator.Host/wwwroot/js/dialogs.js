@@ -22,8 +22,9 @@ export function openDialog({ title, body = [], confirm = 'OK', danger = false, n
     });
     document.body.append(dialog);
     dialog.showModal();
-    // The first field gets focus; with none, the confirm button does (Cancel for destructive actions).
-    const first = form.querySelector('input:not([type=hidden]), textarea, select')
+    // The first text field gets focus (never a checkbox such as Force, which Space would tick); with none, the
+    // confirm button does, or Cancel for destructive actions.
+    const first = form.querySelector('input[type=text], input[type=password], textarea')
       ?? form.querySelector(danger ? 'button[value=cancel]' : 'button[type=submit]');
     first?.focus();
   });
