@@ -31,7 +31,11 @@ public sealed record RunAccepted(string RunId, string Location);
 
 public sealed record ScheduleView(string Pipeline, bool Paused, DateTime ChangedAt, string? Reason);
 
-/// <summary>A run as <c>GET /api/runs/{id}</c> shows it: summary, input, steps with attempts, actions and links.</summary>
+/// <summary>
+/// A run as <c>GET /api/runs/{id}</c> shows it: summary, input, steps with attempts, actions and links.
+/// <see cref="AwsRegion"/> is set on the Aws backend when the region is known, so the dashboard can link Glue run
+/// ids to the AWS console.
+/// </summary>
 public sealed record RunDetailsView(
     string RunId,
     string Pipeline,
@@ -46,12 +50,13 @@ public sealed record RunDetailsView(
     string? Message,
     string? DefinitionHash,
     string Backend,
+    string? AwsRegion,
     PipelineRunInput? Input,
     IReadOnlyList<StepOutcome> Steps,
     RunActions Actions,
     IReadOnlyDictionary<string, string> Links)
 {
-    public static RunDetailsView Of(RunDetails run)
+    public static RunDetailsView Of(RunDetails run, string? awsRegion)
     {
         var s = run.Summary;
         var self = ApiPaths.Run(s.RunId);
@@ -77,6 +82,6 @@ public sealed record RunDetailsView(
         }
 
         return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
-            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, run.Input, run.Steps, run.Actions, links);
+            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links);
     }
 }

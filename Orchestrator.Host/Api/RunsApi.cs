@@ -1,6 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Glue.Aws;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Api;
 
@@ -53,11 +56,12 @@ public static class RunsApi
         }
     }
 
-    static async Task<Results<Ok<RunDetailsView>, ProblemHttpResult>> GetRun(string id, RunService runs, CancellationToken token)
+    static async Task<Results<Ok<RunDetailsView>, ProblemHttpResult>> GetRun(string id, RunService runs, IOptions<AwsGlueOptions> aws, CancellationToken token)
     {
         try
         {
-            return TypedResults.Ok(RunDetailsView.Of(await runs.GetAsync(id, token)));
+            var run = await runs.GetAsync(id, token);
+            return TypedResults.Ok(RunDetailsView.Of(run, run.Backend == GlueSelection.Aws ? ConsoleRegion(aws.Value) : null));
         }
         catch (RunRequestException ex)
         {
@@ -103,6 +107,11 @@ public static class RunsApi
             return Problems.From(ex);
         }
     }
+
+    /// <summary>The region the AWS console shows the Glue runs in: as configured, else the SDK's environment variables.</summary>
+    static string? ConsoleRegion(AwsGlueOptions aws) =>
+        new[] { aws.Region, Environment.GetEnvironmentVariable("AWS_REGION"), Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") }
+            .FirstOrDefault(r => !string.IsNullOrWhiteSpace(r))?.Trim();
 
     static bool TryTime(string? text, string name, out DateTime? value, out ProblemHttpResult? problem)
     {
