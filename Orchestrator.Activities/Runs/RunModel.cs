@@ -79,9 +79,11 @@ public sealed record StepOutcome(
         new(id, kind, name, resource, StepState.Pending, null, null, null, null, []);
 
     [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFinished => State is StepState.Succeeded or StepState.Failed or StepState.Stopped or StepState.Skipped or StepState.Reused;
 
     [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool Succeeded => State is StepState.Succeeded or StepState.Reused;
 
     /// <summary>The clean partitions the step's successful attempt added or updated, when the backend reports them.</summary>

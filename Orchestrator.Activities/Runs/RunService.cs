@@ -156,7 +156,9 @@ public sealed class RunService(
             CreatedTimeFrom = filter.Since,
             CreatedTimeTo = after?.CreatedAt ?? filter.Until,
             RuntimeStatus = filter.Status is { } status ? StoreStatuses(status) : null,
-            PageSize = limit + 1,
+            // Succeeded, Failed and Terminated runs are all Completed in the store: their status is checked after the
+            // query, so read big pages rather than many small ones.
+            PageSize = filter.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated ? 500 : limit + 1,
             FetchInputsAndOutputs = false,
         };
 
