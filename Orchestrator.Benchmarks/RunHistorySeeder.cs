@@ -52,10 +52,7 @@ public static class RunHistorySeeder
             throw new ArgumentOutOfRangeException(nameof(seed), seed.Interval, "RunHistorySeed.Interval must be positive.");
         }
 
-        using (var schema = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(databasePath)))
-        {
-            await schema.CreateAsync(recreateInstanceStore: false);
-        }
+        await new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(databasePath)).CreateAsync(recreateInstanceStore: false);
 
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
         await connection.OpenAsync();
