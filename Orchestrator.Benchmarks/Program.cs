@@ -5,6 +5,7 @@ var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ord
 {
     ["engine"] = Orchestrator.Benchmarks.EngineBenchmark.RunAsync,
     ["pipeline"] = Orchestrator.Benchmarks.PipelineBenchmark.RunAsync,
+    ["api"] = Orchestrator.Benchmarks.ApiBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

@@ -32,6 +32,13 @@ public sealed class RunService(
 
     readonly TaskHubClient hub = new(client);
     readonly Random random = random ?? Random.Shared;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<RunFilter, (DateTime Until, Task<RunPage> Page)> recentPages = new();
+
+    /// <summary>
+    /// How long a run listing is reused: dashboards poll the same first page, and with many watchers one store
+    /// query per interval serves them all. Changes made through this service drop the reused pages at once.
+    /// </summary>
+    public static TimeSpan ListingReuse { get; } = TimeSpan.FromSeconds(1);
 
     DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -104,6 +111,7 @@ public sealed class RunService(
             throw new RunRequestException(RunProblem.Conflict, $"Run '{runId}' is {run.Summary.Status}: only a pending or running run can be terminated.");
         }
 
+        recentPages.Clear();
         var why = string.IsNullOrWhiteSpace(reason) ? "terminated by an operator" : reason;
         logger.LogWarning("Terminating run {RunId} ({Force}): {Reason}", runId, force ? "forced" : "graceful", why);
         if (!force)
@@ -141,7 +149,26 @@ public sealed class RunService(
     }
 
     /// <summary>Runs newest first; the cursor continues after the last run of the previous page.</summary>
-    public async Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    {
+        var now = Now;
+        if (recentPages.TryGetValue(filter, out var recent) && recent.Until > now && !recent.Page.IsFaulted)
+        {
+            return recent.Page.WaitAsync(cancellationToken);
+        }
+
+        // Concurrent callers share one query; the token of whoever started it does not cancel the others.
+        var page = QueryAsync(filter, CancellationToken.None);
+        recentPages[filter] = (now + ListingReuse, page);
+        if (recentPages.Count > 1000)
+        {
+            recentPages.Clear();
+        }
+
+        return page.WaitAsync(cancellationToken);
+    }
+
+    async Task<RunPage> QueryAsync(RunFilter filter, CancellationToken cancellationToken)
     {
         if (filter.Pipeline is { } name && pipelines.Find(name) is null)
         {
@@ -218,6 +245,7 @@ public sealed class RunService(
 
     async Task<string> CreateAsync(string runId, PipelineRunInput input, OrchestrationStatus[] dedupe)
     {
+        recentPages.Clear();
         var tags = new Dictionary<string, string>
         {
             ["pipeline"] = input.Pipeline.Name,
