@@ -1,8 +1,10 @@
 using System.Globalization;
+using Orchestrator.Benchmarks;
 
 // Each verb prints its figures; docs/benchmarks.md records them with the machine they ran on.
 var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["local-etl"] = LocalEtlBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

@@ -62,11 +62,6 @@ internal sealed class DataPreparationJob(
             return new DataPreparationResult(Sum(recovered), 0);
         }
 
-        foreach (var file in pending.Where(f => f.Format == LakeFileFormat.Json))
-        {
-            RawFileInspection.CountJsonLines(file.Path, cancellationToken);
-        }
-
         var runFolder = layout.RunStagingFolder(arguments.TargetEntity, run.RunId);
         Directory.CreateDirectory(runFolder);
         try
@@ -93,7 +88,25 @@ internal sealed class DataPreparationJob(
         JobRunContext run, DataPreparationArguments arguments, string rawFolder, List<LakeFile> pending,
         string runFolder, CancellationToken cancellationToken)
     {
-        var schema = await SchemaInference.InferAsync(session, pending, fullScan: false, cancellationToken);
+        // The blank-line check reads every byte while DuckDB infers the schema from samples; its message names
+        // the bad line, so it wins when both fail.
+        var lineCheck = Task.Run(() =>
+        {
+            foreach (var file in pending.Where(f => f.Format == LakeFileFormat.Json))
+            {
+                RawFileInspection.CountJsonLines(file.Path, cancellationToken);
+            }
+        }, cancellationToken);
+        InferredSchema schema;
+        try
+        {
+            schema = await SchemaInference.InferAsync(session, pending, fullScan: false, cancellationToken);
+        }
+        finally
+        {
+            await lineCheck;
+        }
+
         var totals = new BatchTotals();
         var copyFolders = new List<string>();
         foreach (var batch in Batches(pending))

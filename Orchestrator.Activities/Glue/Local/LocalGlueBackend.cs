@@ -218,15 +218,23 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         {
             (state, error) = (JobRunState.Failed, input.Message);
         }
-#pragma warning disable CA1031 // A run's failure is its FAILED state; it must never escape the background task.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // A run's failure is its FAILED state; nothing may escape the background task.
             logger.LogError(failure, "Job run {RunId} of {Job} failed", run.RunId, run.JobName);
             (state, error) = (JobRunState.Failed, failure.Message);
         }
 
-        await jobRuns.UpdateAsync(run.RunId, state, timeProvider.GetUtcNow(), error, result?.Details);
+        try
+        {
+            await jobRuns.UpdateAsync(run.RunId, state, timeProvider.GetUtcNow(), error, result?.Details);
+        }
+        catch (Exception failure)
+        {
+            // The catalog refused the verdict; the run stays active there until this process ends.
+            logger.LogError(failure, "Recording the end of job run {RunId} failed", run.RunId);
+        }
+
         LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
         logger.LogInformation("Job run {RunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
@@ -250,15 +258,23 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         {
             outcome = new CrawlOutcome(CrawlStatus.Failed, input.Message, 0, 0, 0);
         }
-#pragma warning disable CA1031 // A crawl's failure is its FAILED status; it must never escape the background task.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // A crawl's failure is its FAILED status; nothing may escape the background task.
             logger.LogError(failure, "Crawler {Crawler} failed", crawlerName);
             outcome = new CrawlOutcome(CrawlStatus.Failed, failure.Message, 0, 0, 0);
         }
 
-        await crawls.CompleteAsync(crawlId, outcome, timeProvider.GetUtcNow());
+        try
+        {
+            await crawls.CompleteAsync(crawlId, outcome, timeProvider.GetUtcNow());
+        }
+        catch (Exception failure)
+        {
+            // The catalog refused the verdict; the crawl stays RUNNING there until this process ends.
+            logger.LogError(failure, "Recording the end of crawl {CrawlId} failed", crawlId);
+        }
+
         logger.LogInformation("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
     }
 
@@ -314,10 +330,9 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
                 background.TryStop(CrawlKey(crawlId));
             }
         }
-#pragma warning disable CA1031 // The next tick retries; a failed renewal must not crash the timer thread.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // The next tick retries; a failed renewal must not crash the timer thread.
             logger.LogWarning(failure, "Renewing the leases of local job runs and crawls failed");
         }
         finally

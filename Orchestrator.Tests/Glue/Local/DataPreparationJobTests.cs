@@ -14,8 +14,17 @@ public sealed class DataPreparationJobTests
     {
         await using var lake = new TempLake();
         lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
-            Json(new { customer_id = 1, name = "Ava", zip = 2134, created_datetime = "2026-03-10T10:00:00Z",
-                birth_date = "1990-05-01", processing_datetime = 1773140400, score = 1.5, vip = true }));
+            Json(new
+            {
+                customer_id = 1,
+                name = "Ava",
+                zip = 2134,
+                created_datetime = "2026-03-10T10:00:00Z",
+                birth_date = "1990-05-01",
+                processing_datetime = 1773140400,
+                score = 1.5,
+                vip = true
+            }));
 
         var run = await lake.RunJobAsync(CustomerArguments);
 
@@ -107,12 +116,30 @@ public sealed class DataPreparationJobTests
     {
         await using var lake = new TempLake();
         lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
-            Json(new { customer_id = 1, created_datetime = "2026-03-10T10:00:00Z", birth_date = "1990-05-01",
-                updated_datetime = "2026-02-30T10:00:00", processing_datetime = "1773140400" }),
-            Json(new { customer_id = 2, created_datetime = "yesterday", birth_date = "05/01/1990",
-                updated_datetime = "", processing_datetime = "soon" }),
-            Json(new { customer_id = 3, created_datetime = (string?)null, birth_date = "N/A",
-                updated_datetime = "2026-03-10 09:00:00", processing_datetime = (string?)null }));
+            Json(new
+            {
+                customer_id = 1,
+                created_datetime = "2026-03-10T10:00:00Z",
+                birth_date = "1990-05-01",
+                updated_datetime = "2026-02-30T10:00:00",
+                processing_datetime = "1773140400"
+            }),
+            Json(new
+            {
+                customer_id = 2,
+                created_datetime = "yesterday",
+                birth_date = "05/01/1990",
+                updated_datetime = "",
+                processing_datetime = "soon"
+            }),
+            Json(new
+            {
+                customer_id = 3,
+                created_datetime = (string?)null,
+                birth_date = "N/A",
+                updated_datetime = "2026-03-10 09:00:00",
+                processing_datetime = (string?)null
+            }));
 
         var run = await lake.RunJobAsync(CustomerArguments);
 
@@ -122,7 +149,10 @@ public sealed class DataPreparationJobTests
         Assert.Equal(3, details.RowsWritten);
         Assert.Equal(new Dictionary<string, long>
         {
-            ["created_datetime"] = 1, ["birth_date"] = 2, ["updated_datetime"] = 1, ["processing_datetime"] = 1,
+            ["created_datetime"] = 1,
+            ["birth_date"] = 2,
+            ["updated_datetime"] = 1,
+            ["processing_datetime"] = 1,
         }, details.NullsFromFailedCasts);
         Assert.Equal(2, details.RowsInDefaultPartition);
         Assert.Contains("created_date=__HIVE_DEFAULT_PARTITION__", details.PartitionsAdded);

@@ -11,13 +11,34 @@ public sealed class LocalCrawlerTests
     {
         await using var lake = new TempLake();
         lake.WriteJsonLines("sales", "ingest_date=2026-03-10/ingest_hour=10", "a.jsonl",
-            Json(new { order_id = 1, amount = 9.5, paid = true, order_datetime = "2026-03-10T09:00:00Z",
-                items = new[] { 1, 2 }, address = new { city = "Boston", zip = "02134" } }),
-            Json(new { order_id = 2, amount = 3.25, paid = false, order_datetime = "2026-03-10T09:10:00Z",
-                items = new[] { 3 }, address = new { city = "Austin", zip = "73301" } }));
+            Json(new
+            {
+                order_id = 1,
+                amount = 9.5,
+                paid = true,
+                order_datetime = "2026-03-10T09:00:00Z",
+                items = new[] { 1, 2 },
+                address = new { city = "Boston", zip = "02134" }
+            }),
+            Json(new
+            {
+                order_id = 2,
+                amount = 3.25,
+                paid = false,
+                order_datetime = "2026-03-10T09:10:00Z",
+                items = new[] { 3 },
+                address = new { city = "Austin", zip = "73301" }
+            }));
         lake.WriteJsonLines("sales", "ingest_date=2026-03-10/ingest_hour=11", "b.jsonl",
-            Json(new { order_id = 3, amount = 1.0, paid = true, order_datetime = "2026-03-10T10:00:00Z",
-                items = new[] { 4 }, address = new { city = "Miami", zip = "33101" } }));
+            Json(new
+            {
+                order_id = 3,
+                amount = 1.0,
+                paid = true,
+                order_datetime = "2026-03-10T10:00:00Z",
+                items = new[] { 4 },
+                address = new { city = "Miami", zip = "33101" }
+            }));
         lake.WriteRaw("customer", "ingest_date=2026-03-10/ingest_hour=10", "c.csv",
             "customer_id,zip,created_datetime\n1,02134,2026-03-10T09:00:00Z\n2,90210,2026-03-10T09:05:00Z\n");
 
