@@ -164,7 +164,7 @@ internal static class LocalEtlBenchmark
         string raw;
         if (schemaGiven)
         {
-            raw = RawReaders.Typed(LakeFileFormat.Json, files, projection.ReadColumns, schema.ColumnsByFormat[LakeFileFormat.Json]);
+            raw = RawReaders.Typed(LakeFileFormat.Json, files, projection.ReadColumns, new HashSet<string>());
         }
         else
         {

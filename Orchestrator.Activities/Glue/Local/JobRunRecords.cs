@@ -171,9 +171,27 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
         }, cancellationToken);
 
     /// <summary>Reports runs whose owner stopped renewing their lease as FAILED (interrupted by host restart).</summary>
-    public Task<int> FailAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, transaction) =>
+    public async Task<int> FailAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Polls call this often: look first, so the write lock is only taken when there is something to fail.
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var check = connection.CreateCommand();
+            check.CommandText = $"""
+                SELECT EXISTS (SELECT 1 FROM job_runs
+                               WHERE state IN {ActiveStates} AND lease_until < $now AND owner <> $owner)
+                """;
+            check.Parameters.AddWithValue("$now", CatalogTime.Format(now));
+            check.Parameters.AddWithValue("$owner", owner);
+            if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            {
+                return 0;
+            }
+        }
+
+        return await database.WriteAsync((connection, transaction) =>
             FailAbandonedAsync(connection, transaction, now, cancellationToken), cancellationToken);
+    }
 
     private async Task<int> FailAbandonedAsync(SqliteConnection connection, SqliteTransaction transaction,
         DateTimeOffset now, CancellationToken cancellationToken)
