@@ -10,7 +10,7 @@ namespace Orchestrator.Activities.Glue.Local;
 /// catalog file, so they survive restarts and can be shared with other processes; each active run holds a lease
 /// this instance renews, and a run whose lease expires is reported FAILED (interrupted by host restart).
 /// </summary>
-public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
+public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
@@ -28,7 +28,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
     private ITimer? leaseTimer;
     private int renewing;
     private bool started;
-    private bool disposed;
+    private int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
     {
@@ -172,15 +172,17 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         return errors;
     }
 
+    /// <summary>For containers disposed synchronously; it waits for the runs to end, as <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     /// <summary>Ends every run and crawl of this instance (reported FAILED: interrupted by host shutdown).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (disposed)
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
         {
             return;
         }
 
-        disposed = true;
         await background.DrainAsync();
         if (leaseTimer is not null)
         {
@@ -280,7 +282,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
 
     private async Task EnsureStartedAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
         if (Volatile.Read(ref started))
         {
             return;
