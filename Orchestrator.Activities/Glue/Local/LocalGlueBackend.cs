@@ -38,9 +38,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         layout = new LakeLayout(options.LakeRoot);
         catalog = new CatalogDatabase(options.CatalogPath);
-        // Unique per instance, also across restarts of the same process id; readable in the catalog.
-        owner = string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+        owner = RunOwner.NewInstance();
         jobRuns = new JobRunRecords(catalog, owner);
         crawls = new CrawlRecords(catalog, owner);
     }
