@@ -8,7 +8,7 @@ namespace Orchestrator.Activities.Glue.Local;
 /// The embedded Glue engine: crawlers and data-preparation jobs declared in <see cref="LocalGlueOptions"/>, run in
 /// the background of this process on DuckDB, with Glue's states and errors. Run and crawl records live in the
 /// catalog file, so they survive restarts and can be shared with other processes; each active run holds a lease
-/// this instance renews, and a run whose lease expires is reported FAILED (interrupted by host restart).
+/// this instance renews, and a run whose process is gone is reported FAILED (interrupted by host restart).
 /// </summary>
 public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposable
 {
