@@ -1,11 +1,13 @@
 using System.Globalization;
+using Orchestrator.Benchmarks;
 
 // Each verb prints its figures; docs/benchmarks.md records them with the machine they ran on.
 var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
-    ["engine"] = Orchestrator.Benchmarks.EngineBenchmark.RunAsync,
-    ["pipeline"] = Orchestrator.Benchmarks.PipelineBenchmark.RunAsync,
-    ["api"] = Orchestrator.Benchmarks.ApiBenchmark.RunAsync,
+    ["engine"] = EngineBenchmark.RunAsync,
+    ["pipeline"] = PipelineBenchmark.RunAsync,
+    ["api"] = ApiBenchmark.RunAsync,
+    ["local-etl"] = LocalEtlBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

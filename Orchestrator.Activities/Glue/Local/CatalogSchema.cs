@@ -75,6 +75,7 @@ internal static class CatalogSchema
             lease_until TEXT NOT NULL,
             stop_requested INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX crawls_by_crawler ON crawls (crawler_name, id);
+        CREATE INDEX crawls_by_status ON crawls (status);
 
         CREATE TABLE job_runs (
             id TEXT PRIMARY KEY,
@@ -92,6 +93,7 @@ internal static class CatalogSchema
             stop_requested INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX job_runs_by_job ON job_runs (job_name, started_on);
         CREATE INDEX job_runs_by_marker ON job_runs (job_name, marker);
+        CREATE INDEX job_runs_by_state ON job_runs (state);
 
         CREATE TABLE bookmarks (
             job_name TEXT NOT NULL,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Activities.Glue.Local;
@@ -136,13 +137,28 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
     private async Task<int> FailAbandonedAsync(SqliteConnection connection, SqliteTransaction transaction,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
+        List<object> abandoned;
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText =
+                $"SELECT id, owner, lease_until FROM crawls WHERE status = '{Running}' AND owner <> $owner";
+            select.Parameters.AddWithValue("$owner", owner);
+            abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
+        }
+
+        if (abandoned.Count == 0)
+        {
+            return 0;
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
             UPDATE crawls SET status = 'FAILED', error_message = $message, completed_at = $now
-            WHERE status = '{Running}' AND lease_until < $now AND owner <> $owner
+            WHERE id IN (SELECT value FROM json_each($ids)) AND status = '{Running}'
             """;
-        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(abandoned));
         command.Parameters.AddWithValue("$message",
             "Crawl interrupted by host restart: the process running it stopped before it finished.");
         command.Parameters.AddWithValue("$now", CatalogTime.Format(now));

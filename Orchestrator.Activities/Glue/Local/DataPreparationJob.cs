@@ -1,5 +1,4 @@
 using System.Globalization;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Activities.Glue.Local;
@@ -62,11 +61,6 @@ internal sealed class DataPreparationJob(
             return new DataPreparationResult(Sum(recovered), 0);
         }
 
-        foreach (var file in pending.Where(f => f.Format == LakeFileFormat.Json))
-        {
-            RawFileInspection.CountJsonLines(file.Path, cancellationToken);
-        }
-
         var runFolder = layout.RunStagingFolder(arguments.TargetEntity, run.RunId);
         Directory.CreateDirectory(runFolder);
         try
@@ -93,14 +87,33 @@ internal sealed class DataPreparationJob(
         JobRunContext run, DataPreparationArguments arguments, string rawFolder, List<LakeFile> pending,
         string runFolder, CancellationToken cancellationToken)
     {
-        var schema = await SchemaInference.InferAsync(session, pending, fullScan: false, cancellationToken);
+        // The blank-line check reads every file beside DuckDB inferring the schema; its message names
+        // the bad line, so it wins when both fail.
+        var lineCheck = Task.Run(() =>
+        {
+            foreach (var file in pending.Where(f => f.Format == LakeFileFormat.Json))
+            {
+                RawFileInspection.CountJsonLines(file.Path, cancellationToken);
+            }
+        }, cancellationToken);
+        InferredSchema schema;
+        try
+        {
+            // Every row decides the types: a sample would let a later 2.5 be read as the integer 2.
+            schema = await SchemaInference.InferAsync(session, pending, fullScan: true, cancellationToken);
+        }
+        finally
+        {
+            await lineCheck;
+        }
+
+        var projection = CleanProjection.Plan(schema.Columns, arguments, options.DatetimeFormats, rawFolder);
         var totals = new BatchTotals();
         var copyFolders = new List<string>();
         foreach (var batch in Batches(pending))
         {
             var copyFolder = Path.Combine(runFolder, "copy-" + copyFolders.Count.ToString(CultureInfo.InvariantCulture));
-            schema = await ConvertBatchAsync(session, batch, schema, arguments, rawFolder, run.StartedOn, copyFolder,
-                totals, cancellationToken);
+            await ConvertBatchAsync(session, batch, projection, run.StartedOn, copyFolder, totals, cancellationToken);
             copyFolders.Add(copyFolder);
         }
 
@@ -129,28 +142,13 @@ internal sealed class DataPreparationJob(
 
     /// <summary>
     /// Converts one batch into a temporary table (so the failed casts can be counted without reading the raw files
-    /// twice), then writes it partitioned. If a value does not fit a type inferred from a sample, the batch's
-    /// schema is inferred again from every row and the batch retried once.
+    /// twice), then writes it partitioned.
     /// </summary>
-    private async Task<InferredSchema> ConvertBatchAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
-        InferredSchema schema, DataPreparationArguments arguments, string rawFolder, DateTimeOffset startedOn,
-        string copyFolder, BatchTotals totals, CancellationToken cancellationToken)
+    private static async Task ConvertBatchAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
+        CleanProjection projection, DateTimeOffset startedOn, string copyFolder, BatchTotals totals,
+        CancellationToken cancellationToken)
     {
-        var projection = CleanProjection.Plan(schema.Columns, arguments, options.DatetimeFormats, rawFolder);
-        try
-        {
-            await CreateBatchTableAsync(session, batch, schema, projection, startedOn, cancellationToken);
-        }
-        catch (DuckDBException error)
-        {
-            logger.LogWarning("A sampled schema did not fit the data ({Reason}); inferring from every row",
-                error.Message);
-            var full = await SchemaInference.InferAsync(session, batch, fullScan: true, cancellationToken);
-            schema = Widen(schema, full);
-            projection = CleanProjection.Plan(schema.Columns, arguments, options.DatetimeFormats, rawFolder);
-            await CreateBatchTableAsync(session, batch, schema, projection, startedOn, cancellationToken);
-        }
-
+        await CreateBatchTableAsync(session, batch, projection, startedOn, cancellationToken);
         var key = SqlText.Identifier(projection.PartitionKey);
         var counts = await session.QueryAsync(
             $"SELECT count(*), count(*) FILTER (WHERE {key} IS NULL)" +
@@ -176,44 +174,26 @@ internal sealed class DataPreparationJob(
             $"(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY ({key}), FILENAME_PATTERN 'part_{{i}}')",
             cancellationToken);
         await session.ExecuteAsync($"DROP TABLE {BatchTable}", cancellationToken);
-        return schema;
     }
 
-    private static Task<long> CreateBatchTableAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
-        InferredSchema schema, CleanProjection projection, DateTimeOffset startedOn, CancellationToken cancellationToken)
+    private static async Task CreateBatchTableAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
+        CleanProjection projection, DateTimeOffset startedOn, CancellationToken cancellationToken)
     {
-        var readers = batch.GroupBy(f => f.Format).Select(group => RawReaders.Typed(group.Key,
-            group.Select(f => f.Path), projection.ReadColumns, schema.ColumnsByFormat[group.Key]));
-        var raw = string.Join(" UNION ALL ", readers);
-        return session.ExecuteAsync(
-            $"CREATE OR REPLACE TEMP TABLE {BatchTable} AS {projection.Select(raw, startedOn)}", cancellationToken);
-    }
-
-    private static InferredSchema Widen(InferredSchema sampled, InferredSchema full)
-    {
-        var columns = sampled.Columns.ToList();
-        foreach (var column in full.Columns)
+        var readers = new List<string>();
+        foreach (var group in batch.GroupBy(f => f.Format))
         {
-            var index = columns.FindIndex(c => c.Name.Equals(column.Name, StringComparison.OrdinalIgnoreCase));
-            if (index < 0)
-            {
-                columns.Add(column);
-            }
-            else
-            {
-                columns[index] = columns[index] with { Type = DuckDbType.Merge(columns[index].Type, column.Type) };
-            }
+            var paths = group.Select(f => f.Path).ToList();
+            // JSON takes every column's type; CSV and Parquet files of this batch name the columns they have.
+            var present = group.Key == LakeFileFormat.Json
+                ? new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+                : (await SchemaInference.DescribeAsync(session, group.Key, paths, fullScan: false, cancellationToken))
+                    .Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            readers.Add(RawReaders.Typed(group.Key, paths, projection.ReadColumns, present));
         }
 
-        var byFormat = sampled.ColumnsByFormat.ToDictionary(p => p.Key, p => p.Value);
-        foreach (var (format, names) in full.ColumnsByFormat)
-        {
-            byFormat[format] = byFormat.TryGetValue(format, out var known)
-                ? known.Union(names, StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase)
-                : names;
-        }
-
-        return new InferredSchema(columns, byFormat);
+        await session.ExecuteAsync(
+            $"CREATE OR REPLACE TEMP TABLE {BatchTable} AS {projection.Select(string.Join(" UNION ALL ", readers), startedOn)}",
+            cancellationToken);
     }
 
     private IEnumerable<List<LakeFile>> Batches(List<LakeFile> files)

@@ -170,25 +170,58 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             return stopRequested;
         }, cancellationToken);
 
-    /// <summary>Reports runs whose owner stopped renewing their lease as FAILED (interrupted by host restart).</summary>
-    public Task<int> FailAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, transaction) =>
+    /// <summary>Reports runs whose process is gone as FAILED (interrupted by host restart).</summary>
+    public async Task<int> FailAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Polls call this often: look first, so the write lock is only taken when there is something to fail.
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var select = SelectActiveOfOthers(connection, null);
+            if ((await AbandonedRuns.FindAsync(select, now, cancellationToken)).Count == 0)
+            {
+                return 0;
+            }
+        }
+
+        return await database.WriteAsync((connection, transaction) =>
             FailAbandonedAsync(connection, transaction, now, cancellationToken), cancellationToken);
+    }
 
     private async Task<int> FailAbandonedAsync(SqliteConnection connection, SqliteTransaction transaction,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
+        List<object> abandoned;
+        await using (var select = SelectActiveOfOthers(connection, transaction))
+        {
+            abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
+        }
+
+        if (abandoned.Count == 0)
+        {
+            return 0;
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
             UPDATE job_runs SET state = 'FAILED', error_message = $message, last_modified_on = $now,
                 completed_on = $now
-            WHERE state IN {ActiveStates} AND lease_until < $now AND owner <> $owner
+            WHERE id IN (SELECT value FROM json_each($ids)) AND state IN {ActiveStates}
             """;
-        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(abandoned));
         command.Parameters.AddWithValue("$message", InterruptedByRestart);
         command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            $"SELECT id, owner, lease_until FROM job_runs WHERE state IN {ActiveStates} AND owner <> $owner";
+        command.Parameters.AddWithValue("$owner", owner);
+        return command;
     }
 
     private async Task<GlueJobRun?> QueryOneAsync(string sql, Action<SqliteCommand> bind, string jobName,

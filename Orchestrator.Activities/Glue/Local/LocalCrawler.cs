@@ -35,11 +35,18 @@ internal sealed class LocalCrawler(
         var (created, updated, added) = (0, 0, 0);
         var errors = new List<string>();
         var entityFolders = Directory.EnumerateDirectories(zoneFolder)
-            .Where(f => !LakeNames.IsHidden(Path.GetFileName(f)) && LakeNames.IsName(Path.GetFileName(f)))
+            .Where(f => !LakeNames.IsHidden(Path.GetFileName(f)))
             .Order(StringComparer.Ordinal);
         foreach (var folder in entityFolders)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (!LakeNames.IsName(Path.GetFileName(folder)))
+            {
+                logger.LogWarning("Crawler {Crawler}: folder {Folder} is not a table name (letters, digits, '_', " +
+                    "'-'); skipped", crawlerName, folder);
+                continue;
+            }
+
             try
             {
                 var result = await CrawlTableAsync(session, crawlerName, crawler, folder, now, cancellationToken);

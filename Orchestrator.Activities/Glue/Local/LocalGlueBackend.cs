@@ -8,9 +8,9 @@ namespace Orchestrator.Activities.Glue.Local;
 /// The embedded Glue engine: crawlers and data-preparation jobs declared in <see cref="LocalGlueOptions"/>, run in
 /// the background of this process on DuckDB, with Glue's states and errors. Run and crawl records live in the
 /// catalog file, so they survive restarts and can be shared with other processes; each active run holds a lease
-/// this instance renews, and a run whose lease expires is reported FAILED (interrupted by host restart).
+/// this instance renews, and a run whose process is gone is reported FAILED (interrupted by host restart).
 /// </summary>
-public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
+public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
@@ -28,7 +28,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
     private ITimer? leaseTimer;
     private int renewing;
     private bool started;
-    private bool disposed;
+    private int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
     {
@@ -38,9 +38,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         layout = new LakeLayout(options.LakeRoot);
         catalog = new CatalogDatabase(options.CatalogPath);
-        // Unique per instance, also across restarts of the same process id; readable in the catalog.
-        owner = string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+        owner = RunOwner.NewInstance();
         jobRuns = new JobRunRecords(catalog, owner);
         crawls = new CrawlRecords(catalog, owner);
     }
@@ -172,15 +170,17 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         return errors;
     }
 
+    /// <summary>For containers disposed synchronously; it waits for the runs to end, as <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     /// <summary>Ends every run and crawl of this instance (reported FAILED: interrupted by host shutdown).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (disposed)
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
         {
             return;
         }
 
-        disposed = true;
         await background.DrainAsync();
         if (leaseTimer is not null)
         {
@@ -218,15 +218,23 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         {
             (state, error) = (JobRunState.Failed, input.Message);
         }
-#pragma warning disable CA1031 // A run's failure is its FAILED state; it must never escape the background task.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // A run's failure is its FAILED state; nothing may escape the background task.
             logger.LogError(failure, "Job run {RunId} of {Job} failed", run.RunId, run.JobName);
             (state, error) = (JobRunState.Failed, failure.Message);
         }
 
-        await jobRuns.UpdateAsync(run.RunId, state, timeProvider.GetUtcNow(), error, result?.Details);
+        try
+        {
+            await jobRuns.UpdateAsync(run.RunId, state, timeProvider.GetUtcNow(), error, result?.Details);
+        }
+        catch (Exception failure)
+        {
+            // The catalog refused the verdict; the run stays active there until this process ends.
+            logger.LogError(failure, "Recording the end of job run {RunId} failed", run.RunId);
+        }
+
         LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
         logger.LogInformation("Job run {RunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
@@ -250,21 +258,29 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
         {
             outcome = new CrawlOutcome(CrawlStatus.Failed, input.Message, 0, 0, 0);
         }
-#pragma warning disable CA1031 // A crawl's failure is its FAILED status; it must never escape the background task.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // A crawl's failure is its FAILED status; nothing may escape the background task.
             logger.LogError(failure, "Crawler {Crawler} failed", crawlerName);
             outcome = new CrawlOutcome(CrawlStatus.Failed, failure.Message, 0, 0, 0);
         }
 
-        await crawls.CompleteAsync(crawlId, outcome, timeProvider.GetUtcNow());
+        try
+        {
+            await crawls.CompleteAsync(crawlId, outcome, timeProvider.GetUtcNow());
+        }
+        catch (Exception failure)
+        {
+            // The catalog refused the verdict; the crawl stays RUNNING there until this process ends.
+            logger.LogError(failure, "Recording the end of crawl {CrawlId} failed", crawlId);
+        }
+
         logger.LogInformation("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
     }
 
     private async Task EnsureStartedAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
         if (Volatile.Read(ref started))
         {
             return;
@@ -314,10 +330,9 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable
                 background.TryStop(CrawlKey(crawlId));
             }
         }
-#pragma warning disable CA1031 // The next tick retries; a failed renewal must not crash the timer thread.
         catch (Exception failure)
-#pragma warning restore CA1031
         {
+            // The next tick retries; a failed renewal must not crash the timer thread.
             logger.LogWarning(failure, "Renewing the leases of local job runs and crawls failed");
         }
         finally

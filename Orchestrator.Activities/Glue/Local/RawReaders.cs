@@ -29,7 +29,7 @@ internal static class RawReaders
 
     /// <summary>
     /// <c>SELECT</c> of <paramref name="columns"/>, in order and with their types, from files of one format.
-    /// <paramref name="present"/> are the columns these files have; the others are NULL.
+    /// For CSV and Parquet, <paramref name="present"/> are the columns these files have; the others are NULL.
     /// </summary>
     public static string Typed(LakeFileFormat format, IEnumerable<string> paths, IReadOnlyList<SourceColumn> columns,
         IReadOnlySet<string> present)

@@ -1,9 +1,7 @@
 namespace Orchestrator.Activities.Glue.Local;
 
-/// <summary>Columns inferred from a set of files: merged types, and which columns each format's files have.</summary>
-internal sealed record InferredSchema(
-    IReadOnlyList<SourceColumn> Columns,
-    IReadOnlyDictionary<LakeFileFormat, IReadOnlySet<string>> ColumnsByFormat);
+/// <summary>Columns inferred from a set of files, with types merged across them.</summary>
+internal sealed record InferredSchema(IReadOnlyList<SourceColumn> Columns);
 
 /// <summary>
 /// Schema inference with DuckDB. Inferring over many files at once is memory-hungry (the memory limit does not cap
@@ -17,17 +15,14 @@ internal static class SchemaInference
         DuckDbSession session, IEnumerable<LakeFile> files, bool fullScan, CancellationToken cancellationToken)
     {
         var merged = new List<SourceColumn>();
-        var byFormat = new Dictionary<LakeFileFormat, IReadOnlySet<string>>();
         foreach (var group in files.GroupBy(f => f.Format))
         {
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var chunk in group.Chunk(FilesPerDescribe))
             {
                 var columns = await DescribeAsync(session, group.Key, chunk.Select(f => f.Path), fullScan,
                     cancellationToken);
                 foreach (var column in columns)
                 {
-                    names.Add(column.Name);
                     var index = merged.FindIndex(c => c.Name.Equals(column.Name, StringComparison.OrdinalIgnoreCase));
                     if (index < 0)
                     {
@@ -39,11 +34,9 @@ internal static class SchemaInference
                     }
                 }
             }
-
-            byFormat[group.Key] = names;
         }
 
-        return new InferredSchema(merged, byFormat);
+        return new InferredSchema(merged);
     }
 
     /// <summary>The columns of files of one format; for text formats, date-like and JSON types read as text.</summary>

@@ -284,5 +284,45 @@ public sealed class DataPreparationJobTests
         Assert.Equal("job run " + run.Id, table.UpdatedBy);
     }
 
+    [Fact]
+    public async Task A_backlog_larger_than_a_batch_is_converted_in_several_batches_with_one_schema()
+    {
+        await using var lake = new TempLake();
+        lake.Options.MaxBatchBytes = 1;
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=10", "a.jsonl",
+            Json(new { customer_id = 1, points = 5, created_datetime = "2026-03-10T09:00:00Z" }));
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "b.jsonl",
+            Json(new { customer_id = 2, points = 7.5, created_datetime = "2026-03-10T10:00:00Z" }));
+        var parquet = Path.Combine(lake.LakeRoot, "raw", "customer", "ingest_date=2026-03-10", "ingest_hour=12", "c.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(parquet)!);
+        lake.Query($"COPY (SELECT 3::BIGINT AS customer_id, '2026-03-10 11:00:00' AS created_datetime, 'gold' AS tier) " +
+            $"TO '{parquet}' (FORMAT PARQUET)");
+
+        var run = await lake.RunJobAsync(CustomerArguments);
+
+        Assert.Equal(JobRunState.Succeeded, run.State);
+        Assert.Equal((3L, 3), (run.Details!.RowsWritten, run.Details.FilesProcessed));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(lake.CleanFolder("customer"), "created_date=2026-03-10")).Length);
+        var rows = lake.Query($"SELECT customer_id, points, tier FROM {lake.Clean("customer")} ORDER BY customer_id");
+        Assert.Equal([[1L, 5.0, null], [2L, 7.5, null], [3L, null, "gold"]], rows);
+    }
+
+    [Fact]
+    public async Task A_value_far_into_a_file_still_decides_the_type_of_its_column()
+    {
+        await using var lake = new TempLake();
+        var lines = Enumerable.Range(1, 25_000)
+            .Select(i => Json(new { customer_id = i, points = 1, created_datetime = "2026-03-10T09:00:00Z" }))
+            .Append(Json(new { customer_id = 25_001, points = 2.5, created_datetime = "2026-03-10T09:00:00Z" }));
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=10", "a.jsonl", [.. lines]);
+
+        var run = await lake.RunJobAsync(CustomerArguments);
+
+        Assert.Equal(JobRunState.Succeeded, run.State);
+        Assert.Equal(25_001, run.Details!.RowsWritten);
+        var points = lake.Query($"SELECT typeof(points), max(points) FROM {lake.Clean("customer")} GROUP BY ALL");
+        Assert.Equal(["DOUBLE", 2.5], Assert.Single(points));
+    }
+
     internal static string Json(object row) => JsonSerializer.Serialize(row);
 }

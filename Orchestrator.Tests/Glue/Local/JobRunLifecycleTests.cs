@@ -163,6 +163,38 @@ public sealed class JobRunLifecycleTests
     }
 
     [Fact]
+    public async Task At_start_up_a_run_of_a_process_of_this_machine_that_is_gone_is_FAILED_at_once()
+    {
+        await using var lake = LakeWithRawData();
+        var database = new CatalogDatabase(lake.Options.CatalogPath);
+        await database.InitializeAsync(lake.Token);
+        var deadOwner = $"{Environment.MachineName}/{int.MaxValue}/0/crashed";
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO job_runs (id, job_name, marker, state, arguments, started_on, last_modified_on, owner,
+                                      lease_until)
+                VALUES ('jr_dead', $job, 'm/dead', 'RUNNING', '{}', $now, $now, $owner, $lease)
+                """;
+            insert.Parameters.AddWithValue("$job", TempLake.Job);
+            insert.Parameters.AddWithValue("$now", CatalogTime.Format(TempLake.Start));
+            insert.Parameters.AddWithValue("$owner", deadOwner);
+            insert.Parameters.AddWithValue("$lease", CatalogTime.Format(TempLake.Start.AddMinutes(1)));
+            return await insert.ExecuteNonQueryAsync(lake.Token);
+        }, lake.Token);
+
+        var run = await lake.Backend.GetJobRunAsync(TempLake.Job, "jr_dead", lake.Token);
+
+        Assert.Equal(JobRunState.Failed, run.State);
+        Assert.Contains("interrupted by host restart", run.ErrorMessage, StringComparison.Ordinal);
+        Assert.True(RunOwner.IsDeadOnThisMachine(deadOwner));
+        Assert.False(RunOwner.IsDeadOnThisMachine(RunOwner.NewInstance()));
+        Assert.False(RunOwner.IsDeadOnThisMachine($"another-machine/{int.MaxValue}/0/x"));
+    }
+
+    [Fact]
     public async Task Shutting_the_backend_down_ends_its_runs_as_FAILED()
     {
         await using var lake = LakeWithRawData();
