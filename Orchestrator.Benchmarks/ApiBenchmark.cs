@@ -39,7 +39,7 @@ internal static class ApiBenchmark
                 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(url) };
                 await WaitForHealthAsync(http);
                 await Task.Delay(TimeSpan.FromSeconds(10));
-                Console.WriteLine(Invariant($"idle host resident memory (VmRSS after 10 s idle): {Memory(host.Id, "VmRSS")} MB"));
+                Console.WriteLine(Invariant($"idle host resident memory (VmRSS after 10 s idle): {Memory(host.Id, "VmRSS"):F0} MB"));
 
                 for (var i = 0; i < 50; i++)
                 {
@@ -50,7 +50,7 @@ internal static class ApiBenchmark
                 Report($"GET /api/runs?limit=50, {clients} concurrent clients, {seconds} s", latencies, seconds);
                 var pipelines = await LoadAsync(http, "/api/pipelines", clients, TimeSpan.FromSeconds(seconds / 2));
                 Report($"GET /api/pipelines, {clients} concurrent clients, {seconds / 2} s", pipelines, seconds / 2);
-                Console.WriteLine(Invariant($"host peak resident memory (VmHWM): {Memory(host.Id, "VmHWM")} MB"));
+                Console.WriteLine(Invariant($"host peak resident memory (VmHWM): {Memory(host.Id, "VmHWM"):F0} MB"));
             }
             finally
             {

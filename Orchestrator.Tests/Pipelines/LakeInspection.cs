@@ -50,6 +50,12 @@ public sealed class LakeInspection(string dataDirectory)
 
     List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters)
     {
+        if (!File.Exists(Catalog))
+        {
+            // The local engine creates its catalog on first use.
+            return [];
+        }
+
         using var connection = new SqliteConnection($"Data Source={Catalog};Mode=ReadOnly;Pooling=false");
         connection.Open();
         using var command = connection.CreateCommand();

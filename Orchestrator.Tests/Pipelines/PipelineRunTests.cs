@@ -119,6 +119,104 @@ public sealed class PipelineRunTests
         Assert.Equal("just sales", run.Input!.Reason);
     }
 
+    [Fact]
+    public async Task A_failed_attempt_is_retried_and_the_run_succeeds_with_both_attempts_recorded()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+            AddEntity(orchestrator, "flaky", source: "sales", new JsonObject { ["--rehearse_failures"] = "1" }));
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["flaky"]), Token));
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        var attempts = run.Steps.Single(s => s.Id == "job/flaky").Attempts;
+        Assert.Equal(["FAILED", "SUCCEEDED"], attempts.Select(a => a.State));
+        Assert.Contains("Rehearsed failure", attempts[0].ErrorMessage, StringComparison.Ordinal);
+        Assert.NotEqual(attempts[0].GlueRunId, attempts[1].GlueRunId);
+        Assert.Equal(300, attempts[1].Details!.RowsWritten);
+    }
+
+    [Fact]
+    public async Task A_job_exceeding_its_timeout_is_stopped_and_retried()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "60" });
+            orchestrator["Pipelines"]!["data-preparation"]!["Entities"]!["slow"]!["JobTimeout"] = "00:00:02";
+        });
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["slow"]), Token));
+
+        Assert.Equal(RunStatus.Failed, run.Summary.Status);
+        var step = run.Steps.Single(s => s.Id == "job/slow");
+        Assert.Equal(["TIMEOUT", "TIMEOUT"], step.Attempts.Select(a => a.State));
+        Assert.All(step.Attempts, a => Assert.Contains("longer than its timeout", a.ErrorMessage, StringComparison.Ordinal));
+        var jobRuns = new LakeInspection(host.DataDirectory).JobRunsOf(run.Summary.RunId, "slow");
+        Assert.Equal(2, jobRuns.Count);
+        Assert.All(jobRuns, r => Assert.Equal("STOPPED", r.State));
+    }
+
+    [Fact]
+    public async Task Terminating_a_run_stops_its_running_jobs_and_records_the_steps_last_states()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+            AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "60" }));
+        var runs = host.Service<RunService>();
+        var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["slow", "sales"]), Token);
+        var lake = new LakeInspection(host.DataDirectory);
+        await WaitUntilAsync(() => lake.JobRunsOf(runId, "slow").Any(r => r.State == "RUNNING"));
+
+        await runs.TerminateAsync(runId, "stop the slow one", cancellationToken: Token);
+        var run = await RunToEndAsync(runs, runId);
+
+        Assert.Equal(RunStatus.Terminated, run.Summary.Status);
+        Assert.Equal("stop the slow one", run.Summary.Message);
+        var slow = run.Steps.Single(s => s.Id == "job/slow");
+        Assert.Equal(StepState.Stopped, slow.State);
+        Assert.Equal("STOPPED", slow.Attempts.Single().State);
+        Assert.Equal("STOPPED", lake.JobRunsOf(runId, "slow").Single().State);
+        Assert.Equal(StepState.Skipped, run.Steps.Single(s => s.Id == "clean-crawler").State);
+    }
+
+    [Fact]
+    public async Task Polling_a_long_job_keeps_the_step_history_small()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "6" });
+            orchestrator["Pipelines"]!["data-preparation"]!["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:00.100", ["MaxDelay"] = "00:00:00.100" };
+        });
+        var runs = host.Service<RunService>();
+        var client = host.Service<DurableTask.Core.IOrchestrationServiceClient>();
+        var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["slow"]), Token);
+        var largest = 0;
+        var polls = 0;
+        while ((await runs.GetAsync(runId, Token)).Summary.Status is RunStatus.Pending or RunStatus.Running)
+        {
+            var history = await client.GetOrchestrationHistoryAsync(Orchestrator.Activities.Runs.RunIds.Step(runId, "job/slow"), null);
+            var events = System.Text.Json.JsonDocument.Parse(history).RootElement.GetArrayLength();
+            largest = Math.Max(largest, events);
+            polls++;
+            await Task.Delay(200, Token);
+        }
+
+        var run = await runs.GetAsync(runId, Token);
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        Assert.True(polls > 10, $"only looked {polls} times");
+        Assert.InRange(largest, 1, 50);
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition was not met in time");
+            await Task.Delay(100, Token);
+        }
+    }
+
     internal static async Task<RunDetails> RunToEndAsync(RunService runs, string runId, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));

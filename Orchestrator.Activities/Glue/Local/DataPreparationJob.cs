@@ -57,7 +57,7 @@ internal sealed class DataPreparationJob(
         var pending = files.Where(f => !processed.Contains(BookmarkOf(f))).ToList();
         if (pending.Count == 0)
         {
-            logger.LogInformation("Job run {RunId}: no new raw files", run.RunId);
+            logger.LogInformation("Job run {GlueRunId}: no new raw files", run.RunId);
             return new DataPreparationResult(Sum(recovered), 0);
         }
 
@@ -131,7 +131,7 @@ internal sealed class DataPreparationJob(
             arguments.PartitionKey, totals.Columns, partitions, pending.Select(BookmarkOf).ToList(), details);
         await commit.CommitAsync(runFolder, journal, session, Step, cancellationToken);
         logger.LogInformation(
-            "Job run {RunId}: {Files} files, {Rows} rows written, {Added} partitions added, {Updated} updated",
+            "Job run {GlueRunId}: {Files} files, {Rows} rows written, {Added} partitions added, {Updated} updated",
             run.RunId, details.FilesProcessed, details.RowsWritten, details.PartitionsAdded.Count,
             details.PartitionsUpdated.Count);
         return new DataPreparationResult(details, session.PeakMemoryBytes);

@@ -111,14 +111,14 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         switch (outcome)
         {
             case JobRunStartOutcome.Adopted:
-                logger.LogInformation("Job {Job}: a run with this marker exists ({RunId}); adopting it", jobName, runId);
+                logger.LogInformation("Job {Job}: a run with this marker exists ({GlueRunId}); adopting it", jobName, runId);
                 return new JobRunStart(runId, Adopted: true);
             case JobRunStartOutcome.LimitReached:
                 throw new GlueException(GlueErrorCodes.ConcurrentRunsExceeded,
                     $"Concurrent runs exceeded for job '{jobName}': MaxConcurrentRuns is {job.MaxConcurrentRuns}.", 400);
         }
 
-        logger.LogInformation("Job {Job}: run {RunId} started", jobName, runId);
+        logger.LogInformation("Job {Job}: run {GlueRunId} started", jobName, runId);
         var context = new JobRunContext(runId, jobName, job, runArguments, now);
         background.Start(runId, signals => ExecuteJobRunAsync(context, signals));
         return new JobRunStart(runId, Adopted: false);
@@ -203,6 +203,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         try
         {
             await jobRuns.UpdateAsync(run.RunId, JobRunState.Running, timeProvider.GetUtcNow());
+            await JobRehearsal.ApplyAsync(run.Arguments, timeProvider, linked.Token);
             var job = new DataPreparationJob(options, layout, catalog, timeProvider, logger, StepHook);
             result = await job.RunAsync(run, linked.Token);
             state = JobRunState.Succeeded;
@@ -221,7 +222,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         catch (Exception failure)
         {
             // A run's failure is its FAILED state; nothing may escape the background task.
-            logger.LogError(failure, "Job run {RunId} of {Job} failed", run.RunId, run.JobName);
+            logger.LogError(failure, "Job run {GlueRunId} of {Job} failed", run.RunId, run.JobName);
             (state, error) = (JobRunState.Failed, failure.Message);
         }
 
@@ -232,11 +233,11 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         catch (Exception failure)
         {
             // The catalog refused the verdict; the run stays active there until this process ends.
-            logger.LogError(failure, "Recording the end of job run {RunId} failed", run.RunId);
+            logger.LogError(failure, "Recording the end of job run {GlueRunId} failed", run.RunId);
         }
 
         LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
-        logger.LogInformation("Job run {RunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
+        logger.LogInformation("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
 
     private async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)

@@ -41,7 +41,10 @@ public static class LocalGlueServiceCollectionExtensions
             provider.GetRequiredService<IOptions<LocalGlueOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<LocalGlueBackend>>()));
-        services.TryAddSingleton<IGlueBackend>(provider => provider.GetRequiredService<LocalGlueBackend>());
+        services.AddMetrics();
+        services.TryAddSingleton<GlueApiMetrics>();
+        services.TryAddSingleton<IGlueBackend>(provider =>
+            new CountedGlueBackend(provider.GetRequiredService<LocalGlueBackend>(), provider.GetRequiredService<GlueApiMetrics>()));
         services.TryAddSingleton(provider => new SampleDataGenerator(
             provider.GetRequiredService<IOptions<LocalGlueOptions>>().Value.LakeRoot,
             provider.GetRequiredService<TimeProvider>()));

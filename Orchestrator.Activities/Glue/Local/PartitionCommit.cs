@@ -113,7 +113,7 @@ internal sealed class PartitionCommit(
                     await ApplyAsync(runFolder, journal, session, _ => ValueTask.CompletedTask);
                 }
 
-                logger.LogWarning("Finished the interrupted commit of job run {RunId} ({Partitions} partitions)",
+                logger.LogWarning("Finished the interrupted commit of job run {GlueRunId} ({Partitions} partitions)",
                     journal.RunId, journal.Partitions.Count);
                 recovered.Add(journal.Details);
             }
