@@ -76,7 +76,8 @@ public sealed class LocalGlueOptionsTests
         Assert.Equal(LocalJobOptions.DataPreparation, options.Jobs["prep"].Transform);
         Assert.Equal(["%d/%m/%Y %H:%M:%S"], options.DatetimeFormats);
         Assert.True(options.SeedSampleData);
-        Assert.Same(provider.GetRequiredService<LocalGlueBackend>(), backend);
+        Assert.IsType<CountedGlueBackend>(backend);
+        Assert.Equal("Local", backend.Kind);
         Assert.Equal("raw", (await backend.GetJobAsync("prep", TestContext.Current.CancellationToken))
             .DefaultArguments["--raw_db_name"]);
         Assert.NotNull(provider.GetRequiredService<SampleDataGenerator>());
