@@ -168,20 +168,9 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
             ActivePolls = 0,
         };
 
-    StepOutcome Finish(OrchestrationContext context, CrawlerRunInput input, CrawlerRunState state, StepState final)
-    {
-        var outcome = Outcome(input, state, final, context.CurrentUtcDateTime);
-        Publish(outcome);
-        return outcome;
-    }
+    StepOutcome Finish(OrchestrationContext context, CrawlerRunInput input, CrawlerRunState state, StepState final) =>
+        Finish(Outcome(input, state, final, context.CurrentUtcDateTime));
 
-    static StepOutcome Outcome(CrawlerRunInput input, CrawlerRunState state, StepState stepState, DateTime? endedAt = null)
-    {
-        AttemptRecord[] attempts = state.Active is null ? [.. state.Attempts] : [.. state.Attempts, state.Active];
-        var last = attempts.LastOrDefault();
-        return new StepOutcome(input.StepId, input.Kind, input.Crawler, input.Crawler, stepState, state.StartedAt, endedAt,
-            stepState is StepState.Succeeded ? null : last?.ErrorClass,
-            stepState is StepState.Succeeded ? null : last?.ErrorMessage,
-            attempts);
-    }
+    static StepOutcome Outcome(CrawlerRunInput input, CrawlerRunState state, StepState stepState, DateTime? endedAt = null) =>
+        Outcome(input.StepId, input.Kind, input.Crawler, input.Crawler, stepState, state.StartedAt, endedAt, state.Attempts, state.Active);
 }

@@ -182,22 +182,10 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         return Finish(context, input, state, StepState.Stopped);
     }
 
-    StepOutcome Finish(OrchestrationContext context, EntityJobInput input, EntityJobState state, StepState final)
-    {
-        var outcome = Outcome(input, state, final, context.CurrentUtcDateTime);
-        Publish(outcome);
-        return outcome;
-    }
+    StepOutcome Finish(OrchestrationContext context, EntityJobInput input, EntityJobState state, StepState final) =>
+        Finish(Outcome(input, state, final, context.CurrentUtcDateTime));
 
-    static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null)
-    {
-        AttemptRecord[] attempts = state.Active is null ? [.. state.Attempts] : [.. state.Attempts, state.Active];
-        var last = attempts.LastOrDefault();
-        return new StepOutcome(
-            StepOutcome.EntityId(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
-            state.StartedAt, endedAt,
-            stepState is StepState.Succeeded ? null : last?.ErrorClass,
-            stepState is StepState.Succeeded ? null : last?.ErrorMessage,
-            attempts);
-    }
+    static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null) =>
+        Outcome(StepOutcome.EntityId(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
+            state.StartedAt, endedAt, state.Attempts, state.Active);
 }

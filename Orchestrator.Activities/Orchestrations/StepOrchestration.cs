@@ -41,6 +41,25 @@ public abstract class StepOrchestration<TInput>(ILoggerFactory? loggerFactory) :
 
     protected void Publish(StepOutcome outcome) => status = outcome;
 
+    /// <summary>Publishes the step's final outcome and returns it.</summary>
+    protected StepOutcome Finish(StepOutcome outcome)
+    {
+        Publish(outcome);
+        return outcome;
+    }
+
+    /// <summary>The step as it stands: its finished attempts plus the one in flight; errors come from the last attempt.</summary>
+    protected static StepOutcome Outcome(
+        string id, StepKind kind, string name, string? resource, StepState state, DateTime startedAt, DateTime? endedAt,
+        IReadOnlyList<AttemptRecord> finished, AttemptRecord? active)
+    {
+        AttemptRecord[] attempts = active is null ? [.. finished] : [.. finished, active];
+        var last = attempts.LastOrDefault();
+        var failed = state is not StepState.Succeeded;
+        return new StepOutcome(id, kind, name, resource, state, startedAt, endedAt,
+            failed ? last?.ErrorClass : null, failed ? last?.ErrorMessage : null, attempts);
+    }
+
     /// <summary>Waits on a durable timer until <paramref name="fireAt"/>; returns true when a stop cut the wait short.</summary>
     protected async Task<bool> WaitUntilAsync(OrchestrationContext context, DateTime fireAt)
     {
