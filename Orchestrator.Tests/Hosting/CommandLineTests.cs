@@ -128,6 +128,27 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_stops_with_one_line_when_SQL_Server_is_unreachable_or_not_configured()
+    {
+        var unreachable = await TestHost.WriteConfigAsync(directory, orchestrator =>
+        {
+            orchestrator["Store"]!["Provider"] = "SqlServer";
+            orchestrator["Store"]!["SqlServer"]!["ConnectionString"] = "Server=127.0.0.1,1;Database=orchestrator;User Id=sa;Password=x;Encrypt=false;Connect Timeout=2";
+        }, sampleRows: 0);
+        var (exitCode, output) = await HostProcess.RunAsync(["serve", "--config", unreachable, "--urls", $"http://127.0.0.1:{TestHost.FreePort()}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("Orchestrator:Store:SqlServer:ConnectionString: cannot use SQL Server:", output.Trim(), StringComparison.Ordinal);
+
+        using var other = new TempDirectory();
+        var empty = await TestHost.WriteConfigAsync(other, orchestrator => orchestrator["Store"]!["Provider"] = "SqlServer", sampleRows: 0);
+        var missing = await HostProcess.RunAsync(["serve", "--config", empty, "--urls", $"http://127.0.0.1:{TestHost.FreePort()}"]);
+
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Orchestrator:Store:SqlServer:ConnectionString: empty", missing.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SIGTERM_drains_the_worker_and_a_restart_finishes_the_run()
     {
         var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
