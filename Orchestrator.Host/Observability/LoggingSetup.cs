@@ -15,14 +15,17 @@ public static class LoggingSetup
 
     public static LoggerConfiguration Configure(LoggerConfiguration logger, IConfiguration configuration, LogEventLevel? consoleMinimum = null)
     {
-        logger.ReadFrom.Configuration(configuration)
-            .Enrich.FromLogContext()
-            .Enrich.With<RunScopeEnricher>();
+        logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
         var minimum = consoleMinimum ?? LogEventLevel.Verbose;
-        return configuration.GetValue<bool>("Orchestrator:Logging:Json")
-            ? logger.WriteTo.Console(new RenderedCompactJsonFormatter(), restrictedToMinimumLevel: minimum, standardErrorFromLevel: consoleMinimum is null ? null : LogEventLevel.Verbose)
-            : logger.WriteTo.Console(outputTemplate: Template, restrictedToMinimumLevel: minimum, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
-                standardErrorFromLevel: consoleMinimum is null ? null : LogEventLevel.Verbose);
+        LogEventLevel? toStandardError = consoleMinimum is null ? null : LogEventLevel.Verbose;
+        if (configuration.GetValue<bool>("Orchestrator:Logging:Json"))
+        {
+            return logger.WriteTo.Console(new RenderedCompactJsonFormatter(), restrictedToMinimumLevel: minimum, standardErrorFromLevel: toStandardError);
+        }
+
+        return logger.Enrich.With<RunScopeEnricher>()
+            .WriteTo.Console(outputTemplate: Template, restrictedToMinimumLevel: minimum, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                standardErrorFromLevel: toStandardError);
     }
 
     /// <summary>Appends " (run X, step Y)" to readable lines when the event has them.</summary>

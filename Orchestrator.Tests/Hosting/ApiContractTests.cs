@@ -67,6 +67,26 @@ public sealed class ApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_still_active_past_its_deadline_is_flagged()
+    {
+        await using var slow = await TestHost.StartAsync(orchestrator =>
+        {
+            SlowPolling(orchestrator);
+            orchestrator["Pipelines"]!["data-preparation"]!["RunDeadline"] = "00:00:01";
+        }, sampleRows: 0);
+        var accepted = await slow.Client.PostAsJsonAsync("/api/pipelines/data-preparation/runs", new { }, Token);
+        var location = accepted.Headers.Location!.ToString();
+
+        await Task.Delay(1500, Token);
+        var run = await slow.Client.GetFromJsonAsync<JsonElement>(location, Token);
+        var listed = await slow.Client.GetFromJsonAsync<JsonElement>("/api/runs?status=Running", Token);
+
+        Assert.Equal("Running", run.GetProperty("status").GetString());
+        Assert.True(run.GetProperty("pastDeadline").GetBoolean());
+        Assert.True(listed.GetProperty("runs")[0].GetProperty("pastDeadline").GetBoolean());
+    }
+
+    [Fact]
     public async Task Runs_are_listed_newest_first_with_cursor_paging_and_filters()
     {
         var ids = new List<string>();

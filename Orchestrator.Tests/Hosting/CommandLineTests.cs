@@ -149,6 +149,36 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task JSON_logs_carry_the_run_pipeline_and_step_and_never_the_API_key()
+    {
+        const string key = "secret-key-that-must-not-be-logged";
+        var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
+        {
+            orchestrator["Logging"]!["Json"] = true;
+            orchestrator["Api"]!["Keys"] = new JsonArray(key);
+        });
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(config, Token))!;
+        file["Serilog"]!["MinimumLevel"]!["Default"] = "Information";
+        await File.WriteAllTextAsync(config, file.ToJsonString(), Token);
+        var url = $"http://127.0.0.1:{TestHost.FreePort()}";
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        using var host = HostProcess.Start(["serve", "--config", config, "--urls", url]);
+        await host.WaitForOutputAsync("Now listening", TimeSpan.FromSeconds(60));
+        var accepted = await client.PostAsJsonAsync("/api/pipelines/data-preparation/runs", new { entities = new[] { "sales" } }, Token);
+        var run = await ApiPolling.UntilFinishedAsync(client, accepted.Headers.Location!.ToString());
+        var runId = run.GetProperty("runId").GetString();
+        Assert.Equal(0, (await host.TerminateAsync(TimeSpan.FromSeconds(40))).ExitCode);
+
+        var events = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!.AsObject()).ToList();
+        var runEvents = events.Where(e => e["RunId"]?.GetValue<string>() == runId).ToList();
+        Assert.Contains(runEvents, e => e["Pipeline"]?.GetValue<string>() == "data-preparation" && e["Step"] is null);
+        Assert.Contains(runEvents, e => e["Step"]?.GetValue<string>() == "job/sales" && e["GlueRunId"]?.GetValue<string>().StartsWith("jr_", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(key, host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SIGTERM_drains_the_worker_and_a_restart_finishes_the_run()
     {
         var config = await TestHost.WriteConfigAsync(directory, orchestrator =>

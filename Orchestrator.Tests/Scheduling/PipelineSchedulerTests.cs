@@ -80,6 +80,19 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Allow_policy_starts_a_slot_beside_the_active_run()
+    {
+        var pipeline = Scheduled(runOnStartup: true, overlap: OverlapPolicy.Allow, slowPolling: true);
+        var scheduler = Scheduler(pipeline);
+        await scheduler.EvaluateAsync(Token);
+
+        clock.SetUtcNow(TenOClock.AddMinutes(30));
+        await scheduler.EvaluateAsync(Token);
+
+        Assert.Equal(["data-preparation@20261125T1000Z", "data-preparation@20261125T1030Z"], await RunIdsAsync());
+    }
+
+    [Fact]
     public async Task Queue_policy_starts_the_slot_when_the_active_run_ends()
     {
         var pipeline = Scheduled(runOnStartup: true, overlap: OverlapPolicy.Queue, slowPolling: true);
