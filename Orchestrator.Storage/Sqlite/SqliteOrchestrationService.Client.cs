@@ -127,6 +127,7 @@ public sealed partial class SqliteOrchestrationService
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
+            var signaled = completionsSignal.Next;
             var state = await GetOrchestrationStateAsync(instanceId, executionId: null);
             if (state is not null && IsTerminal(state.OrchestrationStatus))
             {
@@ -140,7 +141,7 @@ public sealed partial class SqliteOrchestrationService
             }
 
             // Completions in this process wake us at once; another process's are found by polling.
-            await completionsSignal.WaitAsync(Min(delay, remaining), settings.TimeProvider, cancellationToken);
+            await WorkSignal.WaitAsync(signaled, Min(delay, remaining), settings.TimeProvider, cancellationToken);
             delay = Min(delay * 2, settings.MaxPollingInterval);
         }
     }

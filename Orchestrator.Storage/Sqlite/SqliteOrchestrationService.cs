@@ -98,6 +98,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         var delay = settings.MinPollingInterval;
         while (!linked.IsCancellationRequested)
         {
+            var signaled = signal.Next;
             var (item, nextVisible) = await tryLock();
             if (item is not null)
             {
@@ -119,7 +120,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
 
             try
             {
-                var woken = await signal.WaitAsync(wait, settings.TimeProvider, linked.Token);
+                var woken = await WorkSignal.WaitAsync(signaled, wait, settings.TimeProvider, linked.Token);
                 delay = woken ? settings.MinPollingInterval : Min(delay * 2, settings.MaxPollingInterval);
             }
             catch (OperationCanceledException)

@@ -8,13 +8,21 @@ internal sealed class WorkSignal
 {
     TaskCompletionSource pulse = NewPulse();
 
+    /// <summary>Completes at the next <see cref="Set"/>. Take it before looking for work, so a signal raised while
+    /// looking is not missed.</summary>
+    public Task Next => Volatile.Read(ref pulse).Task;
+
     /// <summary>Wakes every current waiter.</summary>
     public void Set() => Interlocked.Exchange(ref pulse, NewPulse()).TrySetResult();
 
-    /// <summary>Waits for <see cref="Set"/> or the delay; returns true when woken by a signal.</summary>
-    public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>Waits for <paramref name="signaled"/> (from <see cref="Next"/>) or the delay; returns true when signaled.</summary>
+    public static async Task<bool> WaitAsync(Task signaled, TimeSpan delay, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var signaled = Volatile.Read(ref pulse).Task;
+        if (signaled.IsCompleted)
+        {
+            return true;
+        }
+
         if (delay <= TimeSpan.Zero)
         {
             return false;
