@@ -14,7 +14,7 @@ public sealed class StartCrawlerActivity(IGlueBackend glue, ILogger<StartCrawler
     protected override async Task<CrawlerStartOutcome> CallAsync(CrawlerRequest input, CancellationToken cancellationToken)
     {
         var result = await Glue.StartCrawlerAsync(input.Crawler, cancellationToken);
-        Logger.LogInformation("Crawler {Crawler}: {StartResult}", input.Crawler, result);
+        Logger.LogDebug("Crawler {Crawler}: {StartResult}", input.Crawler, result);
         return new CrawlerStartOutcome(result == CrawlerStartResult.AlreadyRunning, null);
     }
 

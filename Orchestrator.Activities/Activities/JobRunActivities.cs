@@ -24,7 +24,7 @@ public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunAc
         }
 
         var started = await Glue.StartJobRunAsync(input.Job, input.Arguments, input.Marker, cancellationToken);
-        Logger.LogInformation("Started job run {GlueRunId} of {Job} for attempt {Marker}", started.RunId, input.Job, input.Marker);
+        Logger.LogDebug("Started job run {GlueRunId} of {Job} for attempt {Marker}", started.RunId, input.Job, input.Marker);
         return new StartJobRunResult(started.RunId, started.Adopted, null);
     }
 

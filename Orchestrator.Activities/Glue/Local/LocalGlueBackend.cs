@@ -58,7 +58,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
             return CrawlerStartResult.AlreadyRunning;
         }
 
-        logger.LogInformation("Crawler {Crawler} started (crawl {CrawlId})", crawlerName, crawlId);
+        logger.LogDebug("Crawler {Crawler} started (crawl {CrawlId})", crawlerName, crawlId);
         background.Start(CrawlKey(crawlId), signals => ExecuteCrawlAsync(crawlerName, crawler, crawlId, signals));
         return CrawlerStartResult.Started;
     }
@@ -118,7 +118,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
                     $"Concurrent runs exceeded for job '{jobName}': MaxConcurrentRuns is {job.MaxConcurrentRuns}.", 400);
         }
 
-        logger.LogInformation("Job {Job}: run {GlueRunId} started", jobName, runId);
+        logger.LogDebug("Job {Job}: run {GlueRunId} started", jobName, runId);
         var context = new JobRunContext(runId, jobName, job, runArguments, now);
         background.Start(runId, signals => ExecuteJobRunAsync(context, signals));
         return new JobRunStart(runId, Adopted: false);
@@ -237,7 +237,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         }
 
         LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
-        logger.LogInformation("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
+        logger.LogDebug("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
 
     private async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)
@@ -276,7 +276,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
             logger.LogError(failure, "Recording the end of crawl {CrawlId} failed", crawlId);
         }
 
-        logger.LogInformation("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
+        logger.LogDebug("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
     }
 
     private async Task EnsureStartedAsync(CancellationToken cancellationToken)
