@@ -88,12 +88,28 @@ public sealed class TestHost : IAsyncDisposable
     public T Service<T>()
         where T : notnull => app.Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// A loopback port nobody listens on. Tests run in parallel: a port is handed out once per test process, so two
+    /// tests that each release their probe socket never get the same port.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    static readonly HashSet<int> HandedOut = [];
 
     public async ValueTask DisposeAsync()
     {
