@@ -183,9 +183,9 @@ public sealed class RunService(
             CreatedTimeFrom = filter.Since,
             CreatedTimeTo = after?.CreatedAt ?? filter.Until,
             RuntimeStatus = filter.Status is { } status ? StoreStatuses(status) : null,
-            // Succeeded, Failed and Terminated runs are all Completed in the store: their status is checked after the
-            // query, so read big pages rather than many small ones.
-            PageSize = filter.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated ? 500 : limit + 1,
+            // Succeeded, Failed and Terminated runs are all Completed in the store and their status is checked after
+            // the query, so read bigger pages for those (the page size stays fixed: some stores page by offset).
+            PageSize = filter.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated ? Math.Max(limit + 1, 200) : limit + 1,
             FetchInputsAndOutputs = false,
         };
 
