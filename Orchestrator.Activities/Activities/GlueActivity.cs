@@ -28,6 +28,18 @@ public abstract class GlueActivity<TInput, TResult>(IGlueBackend glue, ILogger l
             logger.LogWarning("Glue call {Activity} failed with {ErrorCode}: {ErrorMessage}", GetType().Name, ex.ErrorCode, ex.Message);
             return Failed(GlueCallError.From(ex));
         }
+        catch (Glue.Aws.AwsGlueConfigurationException ex)
+        {
+            logger.LogError("Glue call {Activity} cannot be made: {ErrorMessage}", GetType().Name, ex.Message);
+            return Failed(new GlueCallError(GlueCallError.ConfigurationError, ex.Message, Permanent: true));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else (a busy local catalog, a network fault) is reported as transient: the step polls or
+            // retries within its timeout instead of crashing and leaving its Glue run unwatched.
+            logger.LogWarning(ex, "Glue call {Activity} failed unexpectedly", GetType().Name);
+            return Failed(new GlueCallError(GlueCallError.UnexpectedError, $"{ex.GetType().Name}: {ex.Message}", Permanent: false));
+        }
     }
 
     protected abstract Task<TResult> CallAsync(TInput input, CancellationToken cancellationToken);

@@ -28,6 +28,9 @@ public sealed record CrawlerRunState(
 public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null) : StepOrchestration<CrawlerRunInput>(loggerFactory)
 {
     const int MaxAttaches = 3;
+
+    /// <summary>How a crawl attempt ended when the run stopped it (crawlers have no STOPPED state of their own).</summary>
+    const string StoppedState = "STOPPED";
     const int MaxTransientErrors = 10;
 
     public CrawlerRunOrchestration()
@@ -90,8 +93,15 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
             if (context.CurrentUtcDateTime >= deadline)
             {
-                await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
-                var message = $"stopped by the orchestrator: the crawl ran longer than its timeout of {input.Timeout}";
+                // A crawl we only attached to belongs to someone else: give up waiting, but leave it running.
+                if (!state.Attached)
+                {
+                    await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
+                }
+
+                var message = state.Attached
+                    ? $"gave up waiting for a crawl already in progress after the crawler timeout of {input.Timeout}"
+                    : $"stopped by the orchestrator: the crawl ran longer than its timeout of {input.Timeout}";
                 Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} timed out after {Timeout}", input.Crawler, input.Timeout);
                 return Finish(context, input, EndAttempt(state, "TIMEOUT", "TIMEOUT", message, context.CurrentUtcDateTime), StepState.Failed);
             }
@@ -152,8 +162,12 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
     {
         if (state.Active is not null)
         {
-            await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
-            state = EndAttempt(state, JobRunState.Stopped.Value, JobRunState.Stopped.Value, StopReason, context.CurrentUtcDateTime);
+            if (!state.Attached)
+            {
+                await context.ScheduleTask<StopResult>(typeof(StopCrawlerActivity), request);
+            }
+
+            state = EndAttempt(state, StoppedState, StoppedState, StopReason, context.CurrentUtcDateTime);
         }
 
         return Finish(context, input, state, StepState.Stopped);

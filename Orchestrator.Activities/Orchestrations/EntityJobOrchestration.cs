@@ -15,7 +15,9 @@ public sealed record EntityJobState(
     IReadOnlyList<AttemptRecord> Attempts,
     AttemptRecord? Active,
     int ActivePolls,
-    DateTime? NextAttemptAt);
+    DateTime? NextAttemptAt,
+    int StartFailures = 0,
+    bool TimeoutStopSent = false);
 
 /// <summary>
 /// One entity's Glue job, attempt after attempt: start it with the marker <c>{runId}/{entity}/{attempt}</c>, poll it
@@ -29,6 +31,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     {
     }
 
+    /// <summary>Polls allowed after asking Glue to stop a timed-out run, before moving on without its final state.</summary>
+    const int PollsAfterTimeoutStop = 10;
+
     public override async Task<StepOutcome> RunTask(OrchestrationContext context, EntityJobInput input)
     {
         var entity = input.Entity;
@@ -41,11 +46,13 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         {
             if (state.Active is null)
             {
-                if (state.NextAttemptAt is { } retryAt && await WaitUntilAsync(context, retryAt))
+                if (StopRequested || (state.NextAttemptAt is { } retryAt && await WaitUntilAsync(context, retryAt)))
                 {
                     return Stopped(context, input, state);
                 }
 
+                // The attempt number, and with it the marker, changes only once Glue has given a run id: a start that
+                // ended ambiguously is retried under the same marker, so a run it did start is found and adopted.
                 var number = state.Attempts.Count + 1;
                 var marker = $"{input.RunId}/{entity.Name}/{number}";
                 var now = context.CurrentUtcDateTime;
@@ -53,21 +60,28 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     new StartJobRunRequest(input.RunId, stepId, entity.Job, entity.Arguments, marker, now));
                 if (start.Error is { } error)
                 {
-                    var failed = new AttemptRecord(number, null, "START_FAILED", now, now, error.Code, error.Message);
-                    state = state with { Attempts = [.. state.Attempts, failed], NextAttemptAt = null };
-                    if (!error.Permanent && entity.Retry.ShouldRetry(number, error.Code, error.Message))
+                    var failures = state.StartFailures + 1;
+                    if (!error.Permanent && entity.Retry.ShouldRetry(failures, error.Code, error.Message))
                     {
-                        state = state with { NextAttemptAt = now + entity.Retry.DelayAfter(number, DeterministicDraw.For(marker)) };
-                        Log(context, input.RunId, stepId, LogLevel.Warning, "Could not start {Job} ({ErrorCode}: {ErrorMessage}); retrying at {RetryAt:o}", entity.Job, error.Code, error.Message, state.NextAttemptAt);
-                        Publish(Outcome(input, state, StepState.Running));
+                        var delay = entity.Retry.DelayAfter(failures, DeterministicDraw.For($"{marker}/start/{failures}"));
+                        state = state with { StartFailures = failures, NextAttemptAt = now + delay };
+                        Log(context, input.RunId, stepId, LogLevel.Warning, "Could not start {Job} ({ErrorCode}: {ErrorMessage}); trying again in {Delay}", entity.Job, error.Code, error.Message, delay);
                         continue;
                     }
 
                     Log(context, input.RunId, stepId, LogLevel.Error, "Could not start {Job}: {ErrorCode}: {ErrorMessage}", entity.Job, error.Code, error.Message);
+                    state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, "START_FAILED", now, now, error.Code, error.Message)] };
                     return Finish(context, input, state, StepState.Failed);
                 }
 
-                state = state with { Active = new AttemptRecord(number, start.GlueRunId, JobRunState.Starting.Value, now, null, null, null), ActivePolls = 0, NextAttemptAt = null };
+                state = state with
+                {
+                    Active = new AttemptRecord(number, start.GlueRunId, JobRunState.Starting.Value, now, null, null, null),
+                    ActivePolls = 0,
+                    NextAttemptAt = null,
+                    StartFailures = 0,
+                    TimeoutStopSent = false,
+                };
                 Log(context, input.RunId, stepId, LogLevel.Information, "Attempt {Attempt} of {Job} is job run {GlueRunId}{Adopted}", number, entity.Job, start.GlueRunId, start.Adopted ? " (adopted)" : string.Empty);
                 Publish(Outcome(input, state, StepState.Running));
             }
@@ -75,25 +89,20 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
             var active = state.Active!;
             var deadline = active.StartedAt!.Value + entity.JobTimeout;
             var wakeAt = context.CurrentUtcDateTime + input.Poll.DelayAfter(state.ActivePolls);
-            if (await WaitUntilAsync(context, wakeAt < deadline ? wakeAt : deadline))
+            if (await WaitUntilAsync(context, state.TimeoutStopSent || wakeAt < deadline ? wakeAt : deadline))
             {
                 await StopRunAsync(context, input, stepId, active);
                 return Stopped(context, input, state);
             }
 
             var request = new JobRunRequest(input.RunId, stepId, entity.Job, active.GlueRunId!);
-            if (context.CurrentUtcDateTime >= deadline)
+            if (!state.TimeoutStopSent && context.CurrentUtcDateTime >= deadline)
             {
+                // Stop it, then keep polling until Glue says it has ended: a retry must not run beside it.
                 await StopRunAsync(context, input, stepId, active);
-                var message = $"stopped by the orchestrator: the job ran longer than its timeout of {entity.JobTimeout}";
-                Log(context, input.RunId, stepId, LogLevel.Warning, "Job run {GlueRunId} of {Job} timed out after {JobTimeout}", active.GlueRunId, entity.Job, entity.JobTimeout);
-                state = EndAttempt(state, active with { State = JobRunState.Timeout.Value, EndedAt = context.CurrentUtcDateTime, ErrorClass = JobRunState.Timeout.Value, ErrorMessage = message });
-                if (!TryScheduleRetry(context, input, ref state, JobRunState.Timeout.Value, message))
-                {
-                    return Finish(context, input, state, StepState.Failed);
-                }
-
-                continue;
+                Log(context, input.RunId, stepId, LogLevel.Warning, "Job run {GlueRunId} of {Job} timed out after {JobTimeout}; stopping it", active.GlueRunId, entity.Job, entity.JobTimeout);
+                active = active with { ErrorClass = JobRunState.Timeout.Value, ErrorMessage = $"stopped by the orchestrator: the job ran longer than its timeout of {entity.JobTimeout}" };
+                state = state with { Active = active, TimeoutStopSent = true, ActivePolls = 0 };
             }
 
             var run = await context.ScheduleTask<JobRunSnapshot>(typeof(GetJobRunActivity), request);
@@ -115,19 +124,24 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
             if (run.State != active.State)
             {
-                active = active with { State = run.State, ErrorMessage = run.ErrorMessage, ExecutionTimeSeconds = run.ExecutionTimeSeconds, DpuSeconds = run.DpuSeconds };
+                active = active with { State = run.State, ExecutionTimeSeconds = run.ExecutionTimeSeconds, DpuSeconds = run.DpuSeconds };
+                active = state.TimeoutStopSent ? active : active with { ErrorMessage = run.ErrorMessage };
                 state = state with { Active = active };
                 Log(context, input.RunId, stepId, LogLevel.Information, "Job run {GlueRunId} of {Job} is {JobRunState}", active.GlueRunId, entity.Job, run.State);
                 Publish(Outcome(input, state, StepState.Running));
             }
 
-            if (run.IsTerminal)
+            var gaveUpWaitingForStop = state.TimeoutStopSent && state.ActivePolls >= PollsAfterTimeoutStop;
+            if (run.IsTerminal || gaveUpWaitingForStop)
             {
                 var succeeded = run.State == JobRunState.Succeeded.Value;
+                var errorClass = succeeded ? null : state.TimeoutStopSent ? JobRunState.Timeout.Value : run.State;
                 state = EndAttempt(state, active with
                 {
+                    State = succeeded || !state.TimeoutStopSent ? run.State : JobRunState.Timeout.Value,
                     EndedAt = run.CompletedOn ?? context.CurrentUtcDateTime,
-                    ErrorClass = succeeded ? null : run.State,
+                    ErrorClass = errorClass,
+                    ErrorMessage = succeeded ? null : active.ErrorMessage ?? run.ErrorMessage,
                     Details = run.Details,
                 });
                 if (succeeded)
@@ -135,7 +149,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     return Finish(context, input, state, StepState.Succeeded);
                 }
 
-                if (!TryScheduleRetry(context, input, ref state, run.State, run.ErrorMessage))
+                if (!TryScheduleRetry(context, input, ref state, errorClass!, state.Attempts[^1].ErrorMessage))
                 {
                     return Finish(context, input, state, StepState.Failed);
                 }
@@ -170,7 +184,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         await context.ScheduleTask<StopResult>(typeof(StopJobRunActivity), new JobRunRequest(input.RunId, stepId, input.Entity.Job, active.GlueRunId!));
 
     static EntityJobState EndAttempt(EntityJobState state, AttemptRecord attempt) =>
-        state with { Attempts = [.. state.Attempts, attempt], Active = null, ActivePolls = 0 };
+        state with { Attempts = [.. state.Attempts, attempt], Active = null, ActivePolls = 0, TimeoutStopSent = false };
 
     StepOutcome Stopped(OrchestrationContext context, EntityJobInput input, EntityJobState state)
     {

@@ -53,7 +53,11 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         steps.AddRange(input.SelectedEntities.Select(e => Initial(StepOutcome.EntityId(e.Name), StepKind.EntityJob, e.Name, e.Job, reused)));
         if (pipeline.CleanCrawler is { } clean)
         {
-            steps.Add(Initial(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean, reused));
+            // The clean crawl is reused only if no entity runs again: a rerun's partitions must reach the catalog.
+            var entitiesReused = steps.Where(s => s.Kind == StepKind.EntityJob).All(s => s.State == StepState.Reused);
+            steps.Add(entitiesReused
+                ? Initial(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean, reused)
+                : StepOutcome.Pending(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean));
         }
 
         Log(context, runId, LogLevel.Information, "Run of {Pipeline} started ({Kind}, definition {DefinitionHash}, {Entities} entities)",
@@ -101,7 +105,8 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         Log(context, runId, status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning, "Run of {Pipeline} ended {RunStatus}{Message}",
             pipeline.Name, status, message is null ? string.Empty : $": {message}");
 
-        var stepInstances = steps.Where(s => s.State != StepState.Reused && s.Attempts.Count > 0).Select(s => RunIds.Step(runId, s.Id)).ToList();
+        // Every step that ran has an instance, including one that crashed or was stopped before its first attempt.
+        var stepInstances = steps.Where(s => s.StartedAt is not null && s.State != StepState.Reused).Select(s => RunIds.Step(runId, s.Id)).ToList();
         if (stepInstances.Count > 0)
         {
             try
@@ -202,6 +207,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         Log(context, runId, LogLevel.Warning, "Run {RunId} is terminating: {Reason}", runId, terminate.Task.Result);
     }
 
+    /// <summary>The terminate signal as a step-shaped task, so it can wait in the same WhenAny as the steps.</summary>
     static async Task<StepOutcome> Completion(Task<string> signal)
     {
         await signal;
@@ -229,16 +235,6 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     string FailureSummary() => string.Join("; ", steps.Where(s => s.State is StepState.Failed or StepState.Stopped)
         .Select(s => $"{s.Name}: {s.ErrorClass} {s.ErrorMessage}".Trim()));
 
-    void Log(OrchestrationContext context, string runId, LogLevel level, string message, params object?[] args)
-    {
-        if (context.IsReplaying || !logger.IsEnabled(level))
-        {
-            return;
-        }
-
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Pipeline"] = RunIds.PipelineOf(runId) });
-#pragma warning disable CA2254 // The template is a constant at every call site.
-        logger.Log(level, message, args);
-#pragma warning restore CA2254
-    }
+    void Log(OrchestrationContext context, string runId, LogLevel level, string message, params object?[] args) =>
+        ReplaySafeLog.Write(logger, context, runId, step: null, level, message, args);
 }

@@ -89,16 +89,6 @@ public abstract class StepOrchestration<TInput>(ILoggerFactory? loggerFactory) :
         return true;
     }
 
-    protected void Log(OrchestrationContext context, string runId, string step, LogLevel level, string message, params object?[] args)
-    {
-        if (context.IsReplaying || !logger.IsEnabled(level))
-        {
-            return;
-        }
-
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Pipeline"] = RunIds.PipelineOf(runId), ["Step"] = step });
-#pragma warning disable CA2254 // The template is a constant at every call site.
-        logger.Log(level, message, args);
-#pragma warning restore CA2254
-    }
+    protected void Log(OrchestrationContext context, string runId, string step, LogLevel level, string message, params object?[] args) =>
+        ReplaySafeLog.Write(logger, context, runId, step, level, message, args);
 }

@@ -24,12 +24,12 @@ public sealed record RetryPolicy(
     [
         JobRunState.Failed.Value, JobRunState.Timeout.Value, JobRunState.Error.Value, JobRunState.Expired.Value,
         GlueErrorCodes.ConcurrentRunsExceeded, GlueErrorCodes.Throttling, GlueErrorCodes.InternalService,
-        GlueErrorCodes.OperationTimeout, GlueErrorCodes.ResourceNumberLimitExceeded,
+        GlueErrorCodes.OperationTimeout, GlueErrorCodes.ResourceNumberLimitExceeded, Activities.GlueCallError.UnexpectedError,
     ];
 
     /// <summary>Configuration errors: retrying cannot help, whatever the policy says.</summary>
     public static readonly IReadOnlyList<string> Permanent =
-        [GlueErrorCodes.EntityNotFound, GlueErrorCodes.InvalidInput, GlueErrorCodes.AccessDenied];
+        [GlueErrorCodes.EntityNotFound, GlueErrorCodes.InvalidInput, GlueErrorCodes.AccessDenied, Activities.GlueCallError.ConfigurationError];
 
     public static RetryPolicy Default { get; } = new(3, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10), true, [], [], [], []);
 

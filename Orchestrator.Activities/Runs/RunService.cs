@@ -33,6 +33,7 @@ public sealed class RunService(
     readonly TaskHubClient hub = new(client);
     readonly Random random = random ?? Random.Shared;
     readonly System.Collections.Concurrent.ConcurrentDictionary<RunFilter, (DateTime Until, Task<RunPage> Page)> recentPages = new();
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> starting = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// How long a run listing is reused: dashboards poll the same first page, and with many watchers one store
@@ -47,9 +48,8 @@ public sealed class RunService(
     {
         var pipeline = Pipeline(pipelineName);
         var entities = CheckEntities(pipeline, request.Entities);
-        await RefuseOverlapAsync(pipeline, cancellationToken);
         var input = new PipelineRunInput(pipeline, RunKind.Manual, Now, Entities: entities, Reason: request.Reason);
-        return await CreateAsync(RunIds.Unscheduled(pipeline.Name, "manual", time.GetUtcNow(), random), input, Live);
+        return await StartUnscheduledAsync(input, "manual", cancellationToken);
     }
 
     /// <summary>Starts the run of a schedule slot; false when that slot was already started (by this host or another).</summary>
@@ -71,9 +71,8 @@ public sealed class RunService(
     {
         var origin = await GetAsync(runId, cancellationToken);
         var input = origin.Input ?? throw new RunRequestException(RunProblem.Conflict, $"Run '{runId}' has no readable input to replay.");
-        await RefuseOverlapAsync(input.Pipeline, cancellationToken);
         var replay = input with { Kind = RunKind.Replay, RequestedAt = Now, ScheduledSlot = null, ReusedSteps = null, OriginRunId = runId, Reason = reason ?? input.Reason };
-        return await CreateAsync(RunIds.Unscheduled(input.Pipeline.Name, "replay", time.GetUtcNow(), random), replay, Live);
+        return await StartUnscheduledAsync(replay, "replay", cancellationToken);
     }
 
     /// <summary>A new run of a failed or terminated run that reuses its succeeded steps and reruns the rest.</summary>
@@ -86,7 +85,6 @@ public sealed class RunService(
         }
 
         var input = origin.Input ?? throw new RunRequestException(RunProblem.Conflict, $"Run '{runId}' has no readable input to redrive.");
-        await RefuseOverlapAsync(input.Pipeline, cancellationToken);
         var redrive = input with
         {
             Kind = RunKind.Redrive,
@@ -96,7 +94,7 @@ public sealed class RunService(
             OriginRunId = runId,
             Reason = reason ?? input.Reason,
         };
-        return await CreateAsync(RunIds.Unscheduled(input.Pipeline.Name, "redrive", time.GetUtcNow(), random), redrive, Live);
+        return await StartUnscheduledAsync(redrive, "redrive", cancellationToken);
     }
 
     /// <summary>
@@ -111,21 +109,23 @@ public sealed class RunService(
             throw new RunRequestException(RunProblem.Conflict, $"Run '{runId}' is {run.Summary.Status}: only a pending or running run can be terminated.");
         }
 
-        recentPages.Clear();
         var why = string.IsNullOrWhiteSpace(reason) ? "terminated by an operator" : reason;
         logger.LogWarning("Terminating run {RunId} ({Force}): {Reason}", runId, force ? "forced" : "graceful", why);
         if (!force)
         {
             await hub.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, PipelineRunOrchestration.TerminateEvent, why);
-            return;
+        }
+        else
+        {
+            await client.ForceTerminateTaskOrchestrationAsync(runId, why);
+            foreach (var step in run.Steps.Where(s => s.State == StepState.Running))
+            {
+                await client.ForceTerminateTaskOrchestrationAsync(RunIds.Step(runId, step.Id), why);
+                await StopGlueResourceAsync(step, cancellationToken);
+            }
         }
 
-        await client.ForceTerminateTaskOrchestrationAsync(runId, why);
-        foreach (var step in run.Steps.Where(s => s.State == StepState.Running))
-        {
-            await client.ForceTerminateTaskOrchestrationAsync(RunIds.Step(runId, step.Id), why);
-            await StopGlueResourceAsync(step, cancellationToken);
-        }
+        recentPages.Clear();
     }
 
     public async Task<RunDetails> GetAsync(string runId, CancellationToken cancellationToken = default)
@@ -170,16 +170,12 @@ public sealed class RunService(
 
     async Task<RunPage> QueryAsync(RunFilter filter, CancellationToken cancellationToken)
     {
-        if (filter.Pipeline is { } name && pipelines.Find(name) is null)
-        {
-            throw new RunRequestException(RunProblem.NotFound, $"There is no pipeline '{name}'; configured: {string.Join(", ", pipelines.All.Select(p => p.Name))}.");
-        }
-
+        var pipeline = filter.Pipeline is { } name ? Pipeline(name) : null;
         var after = Cursor.Parse(filter.Cursor);
         var limit = Math.Clamp(filter.Limit, 1, 500);
         var request = new OrchestrationQuery
         {
-            InstanceIdPrefix = filter.Pipeline is null ? null : $"{pipelines.Find(filter.Pipeline)!.Name}@",
+            InstanceIdPrefix = pipeline is null ? null : $"{pipeline.Name}@",
             CreatedTimeFrom = filter.Since,
             CreatedTimeTo = after?.CreatedAt ?? filter.Until,
             RuntimeStatus = filter.Status is { } status ? StoreStatuses(status) : null,
@@ -196,7 +192,7 @@ public sealed class RunService(
             var page = await query.GetOrchestrationWithQueryAsync(request, cancellationToken);
             foreach (var state in page.OrchestrationState)
             {
-                if (state.Name != RunOrchestration || !RunIds.IsRun(state.OrchestrationInstance.InstanceId) || (after is not null && !after.IsBefore(state)))
+                if (!IsRunOf(state, pipeline?.Name) || (after is not null && !after.IsBefore(state)))
                 {
                     continue;
                 }
@@ -232,7 +228,7 @@ public sealed class RunService(
             RuntimeStatus = Live,
             PageSize = 100,
         }, cancellationToken);
-        return page.OrchestrationState.Where(s => s.Name == RunOrchestration && RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Summarize).ToList();
+        return page.OrchestrationState.Where(s => IsRunOf(s, pipelineName)).Select(Summarize).ToList();
     }
 
     /// <summary>The run's orchestration history, oldest first.</summary>
@@ -243,9 +239,35 @@ public sealed class RunService(
         return JArray.Parse(json).OfType<JObject>().Select(ToHistoryEntry).ToList();
     }
 
+    /// <summary>
+    /// A run of the given pipeline (not a step's sub-orchestration, nor a run of another pipeline whose name the
+    /// store's prefix match also let through: SQL Server's LIKE reads '_' as a wildcard).
+    /// </summary>
+    static bool IsRunOf(OrchestrationState state, string? pipeline) =>
+        state.Name == RunOrchestration && RunIds.IsRun(state.OrchestrationInstance.InstanceId)
+        && (pipeline is null || string.Equals(RunIds.PipelineOf(state.OrchestrationInstance.InstanceId), pipeline, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Starts a manual, replay or redrive run. The Skip rule's check and the create happen under one lock per
+    /// pipeline, so a double click cannot start two runs; across replicas the rule is best effort.
+    /// </summary>
+    async Task<string> StartUnscheduledAsync(PipelineRunInput input, string kind, CancellationToken cancellationToken)
+    {
+        var gate = starting.GetOrAdd(input.Pipeline.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefuseOverlapAsync(input.Pipeline, cancellationToken);
+            return await CreateAsync(RunIds.Unscheduled(input.Pipeline.Name, kind, time.GetUtcNow(), random), input, Live);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     async Task<string> CreateAsync(string runId, PipelineRunInput input, OrchestrationStatus[] dedupe)
     {
-        recentPages.Clear();
         var tags = new Dictionary<string, string>
         {
             ["pipeline"] = input.Pipeline.Name,
@@ -262,6 +284,7 @@ public sealed class RunService(
         }
 
         await hub.CreateOrchestrationInstanceAsync(RunOrchestration, string.Empty, runId, input, tags, dedupe);
+        recentPages.Clear();
         logger.LogInformation("Started run {RunId} of {Pipeline} ({Kind})", runId, input.Pipeline.Name, input.Kind);
         return runId;
     }
@@ -325,7 +348,7 @@ public sealed class RunService(
             {
                 await glue.StopJobRunsAsync(job, [glueRunId], cancellationToken);
             }
-            else if (step.Kind != StepKind.EntityJob && step.Resource is { } crawler)
+            else if (step.Kind != StepKind.EntityJob && step.Resource is { } crawler && step.Attempts.LastOrDefault()?.State != "ATTACHED")
             {
                 await glue.StopCrawlerAsync(crawler, cancellationToken);
             }
@@ -425,7 +448,7 @@ public sealed class RunService(
                 var parts = Encoding.UTF8.GetString(Convert.FromBase64String(text)).Split('|', 2);
                 return new Cursor(new DateTime(long.Parse(parts[0], CultureInfo.InvariantCulture), DateTimeKind.Utc), parts[1]);
             }
-            catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException)
+            catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException or OverflowException)
             {
                 throw new RunRequestException(RunProblem.Invalid, "The cursor is not one this API returned; start again without it.");
             }

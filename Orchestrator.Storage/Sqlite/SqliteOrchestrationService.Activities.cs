@@ -19,9 +19,7 @@ public sealed partial class SqliteOrchestrationService
         var row = await database.WriteAsync((connection, transaction) => LockNextTask(connection, transaction, now, lockedUntil, token), shutdown.Token);
         if (row is null)
         {
-            var next = database.Read(connection => connection.Scalar(
-                "SELECT MIN(VisibleTime) FROM NewTasks WHERE VisibleTime > @now;", null, ("@now", SqliteTime.ToText(now))));
-            return (null, SqliteTime.ParseOrNull(next));
+            return (null, NextVisible("NewTasks", now));
         }
 
         var workItem = new SqliteActivityWorkItem

@@ -50,10 +50,7 @@ public sealed partial class SqliteOrchestrationService
                 return;
             }
 
-            foreach (var table in new[] { "History", "NewEvents", "NewTasks", "Instances" })
-            {
-                connection.Execute($"DELETE FROM {table} WHERE InstanceId = @i;", transaction, ("@i", instance.InstanceId));
-            }
+            DeleteInstances(connection, transaction, [instance.InstanceId]);
         }
 
         var nowText = SqliteTime.ToText(now);
@@ -85,7 +82,7 @@ public sealed partial class SqliteOrchestrationService
             var unknown = 0;
             foreach (var message in messages.Except(starts))
             {
-                if (connection.Scalar("SELECT 1 FROM Instances WHERE InstanceId = @i;", transaction, ("@i", message.OrchestrationInstance.InstanceId)) is null)
+                if (!InstanceExists(connection, transaction, message.OrchestrationInstance.InstanceId))
                 {
                     unknown++;
                     continue;
@@ -112,9 +109,11 @@ public sealed partial class SqliteOrchestrationService
             return;
         }
 
+        // No execution id: the terminate must reach whatever execution is current when it is delivered, even one
+        // that continued as new in the meantime.
         await SendTaskOrchestrationMessageAsync(new TaskMessage
         {
-            OrchestrationInstance = new OrchestrationInstance { InstanceId = instanceId, ExecutionId = state.OrchestrationInstance.ExecutionId },
+            OrchestrationInstance = new OrchestrationInstance { InstanceId = instanceId },
             Event = new ExecutionTerminatedEvent(-1, reason),
         });
     }

@@ -22,8 +22,7 @@ public sealed partial class SqliteOrchestrationService
             LockNextInstance(connection, transaction, now, lockedUntil, token), shutdown.Token);
         if (locked is null)
         {
-            var next = database.Read(connection => connection.Scalar("SELECT MIN(VisibleTime) FROM NewEvents WHERE VisibleTime > @now;", null, ("@now", SqliteTime.ToText(now))));
-            return (null, SqliteTime.ParseOrNull(next));
+            return (null, NextVisible("NewEvents", now));
         }
 
         // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
@@ -156,7 +155,7 @@ public sealed partial class SqliteOrchestrationService
             }
             else
             {
-                connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i;", transaction, ("@i", item.InstanceId));
+                Unlock(connection, transaction, item.InstanceId, item.LockToken);
             }
 
             foreach (var message in outboundMessages ?? [])
@@ -169,6 +168,12 @@ public sealed partial class SqliteOrchestrationService
                 if (message.Event is ExecutionStartedEvent started)
                 {
                     PrepareInstanceForStart(connection, transaction, message.OrchestrationInstance, started, now, dedupeStatuses: null, failIfRunning: false);
+                }
+                else if (!InstanceExists(connection, transaction, message.OrchestrationInstance.InstanceId))
+                {
+                    // An event for an instance that does not exist would wait forever: nothing could ever lock it.
+                    logger.LogWarning("Dropped a {EventType} message for {InstanceId}, which does not exist", message.Event.EventType, message.OrchestrationInstance.InstanceId);
+                    continue;
                 }
 
                 writer.AddEvent(message);
@@ -233,8 +238,7 @@ public sealed partial class SqliteOrchestrationService
         await database.WriteAsync((connection, transaction) =>
         {
             item.Released = true;
-            if (connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
-                    transaction, ("@i", item.InstanceId), ("@token", item.LockToken)) == 0)
+            if (Unlock(connection, transaction, item.InstanceId, item.LockToken) == 0)
             {
                 return;
             }
@@ -257,10 +261,16 @@ public sealed partial class SqliteOrchestrationService
 
         // Frees the lock early; the token check leaves a lock another worker has taken since intact.
         item.Released = true;
-        return database.WriteAsync((connection, transaction) => connection.Execute(
-            "UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
-            transaction, ("@i", item.InstanceId), ("@token", item.LockToken)));
+        return database.WriteAsync((connection, transaction) => Unlock(connection, transaction, item.InstanceId, item.LockToken));
     }
+
+    /// <summary>Releases the instance lock if <paramref name="token"/> still holds it; returns 1 when it did.</summary>
+    static int Unlock(SqliteConnection connection, SqliteTransaction transaction, string instanceId, string token) =>
+        connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
+            transaction, ("@i", instanceId), ("@token", token));
+
+    static bool InstanceExists(SqliteConnection connection, SqliteTransaction transaction, string instanceId) =>
+        connection.Scalar("SELECT 1 FROM Instances WHERE InstanceId = @i;", transaction, ("@i", instanceId)) is not null;
 
     static void DeleteEvents(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<long> sequenceNumbers) =>
         connection.Execute("DELETE FROM NewEvents WHERE SequenceNumber IN (SELECT value FROM json_each(@ids));", transaction,

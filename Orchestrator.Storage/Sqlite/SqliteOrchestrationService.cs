@@ -134,6 +134,10 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
 
     static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>When the next not-yet-visible message of <paramref name="table"/> becomes visible (a timer, a back-off).</summary>
+    DateTime? NextVisible(string table, DateTime now) => SqliteTime.ParseOrNull(database.Read(connection =>
+        connection.Scalar($"SELECT MIN(VisibleTime) FROM {table} WHERE VisibleTime > @now;", null, ("@now", SqliteTime.ToText(now)))));
+
     TimeSpan AbandonDelay(int dequeueCount)
     {
         var exponent = Math.Clamp(dequeueCount - 1, 0, 20);

@@ -79,6 +79,50 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
+    public async Task Redrive_reruns_the_clean_crawler_when_an_entity_reruns_even_if_the_crawl_had_succeeded()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            AddEntity(orchestrator, "returns", source: "returns");
+            orchestrator["Pipelines"]!["data-preparation"]!["CleanCrawlerWhen"] = "AnySucceeded";
+        });
+        var runs = host.Service<RunService>();
+        var failed = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        Assert.Equal(RunStatus.Failed, failed.Summary.Status);
+        Assert.Equal(StepState.Succeeded, failed.Steps.Single(s => s.Id == "clean-crawler").State);
+
+        CopyRaw(host.LakeRoot, from: "sales", to: "returns");
+        var redrive = await RunToEndAsync(runs, await runs.RedriveAsync(failed.Summary.RunId, null, Token));
+
+        Assert.Equal(RunStatus.Succeeded, redrive.Summary.Status);
+        Assert.Equal(StepState.Succeeded, redrive.Steps.Single(s => s.Id == "clean-crawler").State);
+        Assert.Contains("returns", new LakeInspection(host.DataDirectory).CatalogTables("clean"));
+    }
+
+    [Fact]
+    public async Task A_start_refused_for_concurrency_is_retried_under_the_same_attempt_and_marker()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            orchestrator["Glue"]!["Local"]!["Jobs"]!["mystore-data-preparation-parquet"]!["MaxConcurrentRuns"] = 1;
+            orchestrator["Pipelines"]!["data-preparation"]!["Retry"]!["MaxAttempts"] = 10;
+            AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "2" });
+        });
+        var runs = host.Service<RunService>();
+
+        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["slow", "sales"]), Token));
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        foreach (var entity in new[] { "slow", "sales" })
+        {
+            var attempt = run.Steps.Single(s => s.Id == $"job/{entity}").Attempts.Single();
+            Assert.Equal(1, attempt.Number);
+            Assert.Equal("SUCCEEDED", attempt.State);
+            Assert.Single(new LakeInspection(host.DataDirectory).JobRunsOf(run.Summary.RunId, entity));
+        }
+    }
+
+    [Fact]
     public async Task MaxParallelJobs_2_with_10_entities_never_runs_more_than_2_jobs_at_once()
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
