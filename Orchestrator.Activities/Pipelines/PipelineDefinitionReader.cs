@@ -118,6 +118,12 @@ public static partial class PipelineDefinitionReader
             return null;
         }
 
+        if (options.Schedule.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6)
+        {
+            problems.Add($"{key}:Schedule: '{options.Schedule}' has a seconds field; schedules are per minute (a scheduled run's id names its minute), so use five fields, e.g. */30 * * * *.");
+            return null;
+        }
+
         try
         {
             ParseCron(options.Schedule);
@@ -130,9 +136,8 @@ public static partial class PipelineDefinitionReader
         return new PipelineSchedule(options.Schedule.Trim(), timeZone);
     }
 
-    /// <summary>Five fields, or six when the first is seconds.</summary>
-    public static CronExpression ParseCron(string cron) =>
-        CronExpression.Parse(cron.Trim(), cron.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+    /// <summary>A five-field cron (minute, hour, day of month, month, day of week).</summary>
+    public static CronExpression ParseCron(string cron) => CronExpression.Parse(cron.Trim(), CronFormat.Standard);
 
     /// <summary>Shorter than the schedule interval, so a run still going when the next one is due gets flagged.</summary>
     static TimeSpan DefaultDeadline(PipelineSchedule? schedule)

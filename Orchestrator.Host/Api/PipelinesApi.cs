@@ -11,12 +11,12 @@ public static class PipelinesApi
     public static RouteGroupBuilder MapPipelinesApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/pipelines").WithTags("Pipelines");
-        api.MapGet("/", ListPipelines).WithName("ListPipelines").WithSummary("Pipelines with their schedule, next due time, pause state and active runs").RequireApiKeyForReads();
-        api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities").RequireApiKeyForChanges();
+        api.MapGet("/", ListPipelines).WithName("ListPipelines").WithSummary("Pipelines with their schedule, next due time, pause state and active runs");
+        api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities");
         api.MapPost("/{name}/schedule/pause", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
-            SetPaused(name, true, body, catalog, states, token)).WithName("PauseSchedule").WithSummary("Pause the pipeline's schedule (persisted)").RequireApiKeyForChanges();
+            SetPaused(name, true, body, catalog, states, token)).WithName("PauseSchedule").WithSummary("Pause the pipeline's schedule (persisted)");
         api.MapPost("/{name}/schedule/resume", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
-            SetPaused(name, false, body, catalog, states, token)).WithName("ResumeSchedule").WithSummary("Resume the pipeline's schedule").RequireApiKeyForChanges();
+            SetPaused(name, false, body, catalog, states, token)).WithName("ResumeSchedule").WithSummary("Resume the pipeline's schedule");
         return api;
     }
 

@@ -13,12 +13,12 @@ public static class RunsApi
     public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/runs").WithTags("Runs");
-        api.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Runs, newest first, with cursor paging and filters").RequireApiKeyForReads();
-        api.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("A run with its input, steps and every attempt").RequireApiKeyForReads();
-        api.MapGet("/{id}/history", GetHistory).WithName("GetRunHistory").WithSummary("The run's orchestration history events").RequireApiKeyForReads();
-        api.MapPost("/{id}/replay", Replay).WithName("ReplayRun").WithSummary("A new run with the same input").RequireApiKeyForChanges();
-        api.MapPost("/{id}/redrive", Redrive).WithName("RedriveRun").WithSummary("A new run of a failed or terminated run that reruns only what did not succeed").RequireApiKeyForChanges();
-        api.MapPost("/{id}/terminate", Terminate).WithName("TerminateRun").WithSummary("Stop a running run and its Glue job runs and crawler").RequireApiKeyForChanges();
+        api.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Runs, newest first, with cursor paging and filters");
+        api.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("A run with its input, steps and every attempt");
+        api.MapGet("/{id}/history", GetHistory).WithName("GetRunHistory").WithSummary("The run's orchestration history events");
+        api.MapPost("/{id}/replay", Replay).WithName("ReplayRun").WithSummary("A new run with the same input");
+        api.MapPost("/{id}/redrive", Redrive).WithName("RedriveRun").WithSummary("A new run of a failed or terminated run that reruns only what did not succeed");
+        api.MapPost("/{id}/terminate", Terminate).WithName("TerminateRun").WithSummary("Stop a running run and its Glue job runs and crawler");
         return api;
     }
 

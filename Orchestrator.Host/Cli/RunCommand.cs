@@ -39,10 +39,10 @@ public static class RunCommand
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; interrupted.Cancel(); });
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; interrupted.Cancel(); });
         cancellationToken = interrupted.Token;
-        await host.StartAsync(cancellationToken);
         var view = new RunProgressView(Console.Out, interactive: !Console.IsOutputRedirected, host.Services.GetRequiredService<TimeProvider>());
         try
         {
+            await host.StartAsync(cancellationToken);
             while (true)
             {
                 var run = await runs.GetAsync(runId, cancellationToken);
@@ -59,6 +59,11 @@ public static class RunCommand
         catch (OperationCanceledException)
         {
             await Console.Error.WriteLineAsync($"Stopped watching. Run {runId} is durable: it continues when a host runs (orchestrator serve).");
+            return 1;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync($"Stopped watching run {runId}: {ex.Message}. The run is durable: it continues when a host runs.");
             return 1;
         }
         finally

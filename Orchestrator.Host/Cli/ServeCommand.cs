@@ -15,7 +15,16 @@ public static class ServeCommand
 
         await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException ex)
+            {
+                // Most often the address is already in use by another process.
+                await Console.Error.WriteLineAsync($"Cannot listen: {ex.Message}");
+                return 2;
+            }
         }
 
         return 0;

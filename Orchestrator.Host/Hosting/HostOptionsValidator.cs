@@ -43,6 +43,11 @@ public sealed class HostOptionsValidator : IValidateOptions<OrchestratorOptions>
             }
         }
 
+        if (options.ProtectReads && options.Keys.Count == 0)
+        {
+            problems.Add($"{ApiOptions.Section}:ProtectReads: true, but no Keys are listed, so nothing is protected; add a key under {ApiOptions.Section}:Keys.");
+        }
+
         if (options.MaxRequestBodyBytes is < 1024 or > 10 * 1024 * 1024)
         {
             problems.Add($"{ApiOptions.Section}:MaxRequestBodyBytes: {options.MaxRequestBodyBytes} is not allowed; use 1024 to 10485760.");

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Host.Api;
@@ -39,13 +40,16 @@ public static class OrchestratorWebApp
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        var grace = builder.Configuration.GetValue($"{OrchestratorOptions.Section}:Worker:ShutdownGracePeriod", TimeSpan.FromSeconds(30));
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = grace + TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 64L * 1024));
+        // From the validated options, so a malformed value is reported as a configuration problem, not a crash.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator) =>
+            host.ShutdownTimeout = orchestrator.Value.Worker.ShutdownGracePeriod + TimeSpan.FromSeconds(5));
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
+            kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
 
         var addresses = ListenAddresses.Parse(urls ?? builder.Configuration["urls"]);
         builder.WebHost.UseUrls([.. addresses]);
+        // Endpoints configured for Kestrel itself take precedence over the URLs: check them too.
+        var kestrelEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
 
         var app = builder.Build();
         var problems = ConfigurationProblems.Find(app.Services);
@@ -56,7 +60,7 @@ public static class OrchestratorWebApp
         }
 
         var api = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
-        if (api.Keys.Count == 0 && !api.AllowAnonymous && ListenAddresses.NonLoopback(addresses) is { Count: > 0 } exposed)
+        if (api.Keys.Count == 0 && !api.AllowAnonymous && ListenAddresses.NonLoopback([.. addresses, .. kestrelEndpoints]) is { Count: > 0 } exposed)
         {
             await errors.WriteLineAsync(
                 $"Refusing to listen on {string.Join(", ", exposed)} without API keys: anyone who can reach it could start and stop runs. " +
@@ -94,6 +98,7 @@ public static class OrchestratorWebApp
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiKeyMiddleware>());
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi("/openapi/{documentName}.json");

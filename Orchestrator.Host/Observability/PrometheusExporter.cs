@@ -98,6 +98,12 @@ public sealed class PrometheusExporter : IDisposable
             name += "_seconds";
         }
 
+        // In the text format a counter's family is named like its samples, _total included.
+        if (counter)
+        {
+            name += "_total";
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {instrument.Description}\n");
         text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {(histogram ? "histogram" : counter ? "counter" : "gauge")}\n");
         foreach (var (labels, entry) in byLabels.OrderBy(s => s.Key, StringComparer.Ordinal))
@@ -117,7 +123,7 @@ public sealed class PrometheusExporter : IDisposable
                 }
                 else
                 {
-                    text.Append(CultureInfo.InvariantCulture, $"{name}{(counter ? "_total" : string.Empty)}{Braces(labels)} {Number(entry.Sum)}\n");
+                    text.Append(CultureInfo.InvariantCulture, $"{name}{Braces(labels)} {Number(entry.Sum)}\n");
                 }
             }
         }

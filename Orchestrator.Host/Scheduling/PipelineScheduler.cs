@@ -49,30 +49,36 @@ public sealed class PipelineScheduler(
     public async Task EvaluateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        foreach (var pipeline in pipelines.All.Where(p => p.Schedule is not null))
+        foreach (var pipeline in pipelines.All)
         {
             var active = await runs.ActiveRunsAsync(pipeline.Name, cancellationToken);
             metrics.ActiveRuns(pipeline.Name, active);
             FlagPastDeadline(active);
-
-            if (!slots.TryGetValue(pipeline.Name, out var state))
+            if (pipeline.Schedule is null)
             {
-                state = new PipelineSlots(pipeline);
-                slots[pipeline.Name] = state;
-                await FirstLookAsync(pipeline, state, active, now, cancellationToken);
                 continue;
             }
 
+            if (!slots.TryGetValue(pipeline.Name, out var state))
+            {
+                var first = new PipelineSlots(pipeline);
+                await FirstLookAsync(pipeline, first, active, now, cancellationToken);
+                slots[pipeline.Name] = first;
+                continue;
+            }
+
+            // A slot counts as evaluated only once it was handled: a store error leaves it to the next evaluation,
+            // and its fixed run id makes that retry safe.
             if (state.LatestDueSince(state.LastEvaluated, now) is { } due)
             {
-                state.LastEvaluated = due;
                 await OnSlotAsync(pipeline, state, due, active, cancellationToken);
+                state.LastEvaluated = due;
             }
             else if (state.Queued is { } queued && active.Count == 0 && !await IsPausedAsync(pipeline))
             {
-                state.Queued = null;
                 logger.LogInformation("Starting queued slot {Slot:o} of {Pipeline}: the active run has ended", queued, pipeline.Name);
                 await StartAsync(pipeline, queued);
+                state.Queued = null;
             }
         }
     }
@@ -82,17 +88,13 @@ public sealed class PipelineScheduler(
         // The latest slot at or before now: run it if RunOnStartup asks, or if the host was down when it was due
         // (there are earlier runs). Older missed slots are not run: they would only redo the same work.
         var latest = state.LatestDueSince(null, now);
-        state.LastEvaluated = latest ?? now;
-        if (latest is not { } slot)
-        {
-            return;
-        }
-
-        var ranBefore = (await runs.ListAsync(new RunFilter(pipeline.Name, Limit: 1), cancellationToken)).Runs.Count > 0;
-        if (pipeline.RunOnStartup || ranBefore)
+        if (latest is { } slot
+            && (pipeline.RunOnStartup || (await runs.ListAsync(new RunFilter(pipeline.Name, Limit: 1), cancellationToken)).Runs.Count > 0))
         {
             await OnSlotAsync(pipeline, state, slot, active, cancellationToken);
         }
+
+        state.LastEvaluated = latest ?? now;
     }
 
     async Task OnSlotAsync(PipelineDefinition pipeline, PipelineSlots state, DateTime slot, IReadOnlyList<RunSummary> active, CancellationToken cancellationToken)
@@ -126,6 +128,14 @@ public sealed class PipelineScheduler(
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (state.Queued is { } superseded)
+        {
+            // A newer slot starts: the queued older one would only redo its work afterwards.
+            logger.LogInformation("Queued slot {Slot:o} of {Pipeline} is superseded by slot {Newer:o}", superseded, pipeline.Name, slot);
+            metrics.SlotSkipped(pipeline.Name, "superseded");
+            state.Queued = null;
+        }
+
         await StartAsync(pipeline, slot);
     }
 
@@ -167,10 +177,30 @@ public sealed class PipelineScheduler(
 
         public DateTime? NextSlotAfter(DateTime now) => cron.GetNextOccurrence(DateTime.SpecifyKind(now, DateTimeKind.Utc), zone);
 
-        /// <summary>The latest slot in (<paramref name="since"/>, <paramref name="now"/>], or null.</summary>
+        /// <summary>
+        /// The latest slot in (<paramref name="since"/>, <paramref name="now"/>], or null. Without a lower bound the
+        /// window widens until a slot is found, so weekly or monthly schedules catch up too.
+        /// </summary>
         public DateTime? LatestDueSince(DateTime? since, DateTime now)
         {
-            var from = since ?? now.AddDays(-2);
+            if (since is { } from)
+            {
+                return Latest(from, now);
+            }
+
+            foreach (var days in new[] { 2, 14, 62, 400 })
+            {
+                if (Latest(now.AddDays(-days), now) is { } latest)
+                {
+                    return latest;
+                }
+            }
+
+            return null;
+        }
+
+        DateTime? Latest(DateTime from, DateTime now)
+        {
             DateTime? latest = null;
             foreach (var occurrence in cron.GetOccurrences(DateTime.SpecifyKind(from, DateTimeKind.Utc), DateTime.SpecifyKind(now, DateTimeKind.Utc), zone, fromInclusive: false, toInclusive: true))
             {

@@ -19,6 +19,8 @@ public sealed class CommandLineTests : IDisposable
         {
             orchestrator["Store"]!["Provider"] = "Postgres";
             orchestrator["Glue"]!["Backend"] = "Azure";
+            orchestrator["Retention"]!["Days"] = "a month";
+            orchestrator["Api"]!["ProtectReads"] = true;
             var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
             pipeline["Schedule"] = "every half hour";
             pipeline["Overlap"] = "Sometimes";
@@ -31,6 +33,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("Orchestrator:Store:Provider: 'Postgres' is not a store provider; use Sqlite or SqlServer.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Glue:Backend: 'Azure' is not a Glue backend", output, StringComparison.Ordinal);
+        Assert.Contains("'Orchestrator:Retention:Days'", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Api:ProtectReads: true, but no Keys are listed", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Overlap: 'Sometimes' is not allowed; use Skip, Queue, Allow.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Retry:FirstDelay: -00:00:30 must be longer than zero.", output, StringComparison.Ordinal);
@@ -112,6 +116,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("Refusing to listen on http://0.0.0.0", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Api:Keys", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_public_Kestrel_endpoint_without_API_keys_too()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, sampleRows: 0);
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(config, Token))!;
+        var port = TestHost.FreePort();
+        file["Kestrel"] = new JsonObject { ["Endpoints"] = new JsonObject { ["Http"] = new JsonObject { ["Url"] = $"http://0.0.0.0:{port}" } } };
+        await File.WriteAllTextAsync(config, file.ToJsonString(), Token);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["serve", "--config", config]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Refusing to listen on http://0.0.0.0:{port}", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,7 +49,10 @@ public sealed class PipelineDefinitionReaderTests
         broken.Entities["sales"].Job = null;
         broken.Entities["returns"] = new EntityOptions { Job = "prep", Arguments = { ["target_entity_name"] = "sales", ["--target_entity_name"] = "customer" } };
 
-        var problems = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = broken, ["bad name!"] = Valid(), ["empty"] = new() }).Problems;
+        var seconds = Valid();
+        seconds.Schedule = "*/20 * * * * *";
+
+        var problems = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = broken, ["bad name!"] = Valid(), ["empty"] = new(), ["seconds"] = seconds }).Problems;
 
         string[] expected =
         [
@@ -68,6 +71,7 @@ public sealed class PipelineDefinitionReaderTests
             "Orchestrator:Pipelines:p:Entities: customer and returns both write the clean table 'customer'",
             "Orchestrator:Pipelines:bad name!: the pipeline name 'bad name!' may only use letters, digits",
             "Orchestrator:Pipelines:empty:Entities: the pipeline has no entities",
+            "Orchestrator:Pipelines:seconds:Schedule: '*/20 * * * * *' has a seconds field",
         ];
         foreach (var problem in expected)
         {

@@ -111,6 +111,37 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queued_slot_is_superseded_when_a_newer_slot_starts()
+    {
+        var pipeline = Scheduled(runOnStartup: true, overlap: OverlapPolicy.Queue, slowPolling: true);
+        var scheduler = Scheduler(pipeline);
+        await scheduler.EvaluateAsync(Token);
+        clock.SetUtcNow(TenOClock.AddMinutes(31));
+        await scheduler.EvaluateAsync(Token);
+
+        await Runs(pipeline).TerminateAsync("data-preparation@20261125T1000Z", "make way", cancellationToken: Token);
+        await FinishAllAsync();
+        clock.SetUtcNow(TenOClock.AddMinutes(60));
+        await scheduler.EvaluateAsync(Token);
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await scheduler.EvaluateAsync(Token);
+
+        Assert.Equal(["data-preparation@20261125T1000Z", "data-preparation@20261125T1100Z"], await RunIdsAsync());
+    }
+
+    [Fact]
+    public async Task A_weekly_schedule_catches_up_its_latest_missed_slot_after_days_of_downtime()
+    {
+        var pipeline = Scheduled(runOnStartup: false) with { Schedule = new PipelineSchedule("0 3 * * 1", "UTC") };
+        await Runs(pipeline).StartAsync(pipeline.Name, new StartRunRequest(), Token);
+        await FinishAllAsync();
+
+        await Scheduler(pipeline).EvaluateAsync(Token);
+
+        Assert.Contains("data-preparation@20261123T0300Z", await RunIdsAsync());
+    }
+
+    [Fact]
     public async Task A_paused_schedule_stays_paused_across_a_restart_and_runs_again_when_resumed()
     {
         var pipeline = Scheduled(runOnStartup: false);
