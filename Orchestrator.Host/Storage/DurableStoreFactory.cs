@@ -12,7 +12,7 @@ namespace Orchestrator.Host.Storage;
 /// </summary>
 public static class DurableStoreFactory
 {
-    public static async Task<DurableStore> OpenAsync(StoreOptions options, OrchestratorOptions orchestrator, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DurableStore> OpenAsync(StoreOptions options, OrchestratorOptions orchestrator, ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
         {
@@ -31,7 +31,8 @@ public static class DurableStoreFactory
                 throw new StoreUnavailableException($"{StoreOptions.Section}:SqlServer:ConnectionString: cannot use SQL Server: {FirstLine(ex.Message)}", ex);
             }
 
-            return DurableStore.From(sql);
+            // The SQL provider lists oldest first, by offset; run listings want newest first, after a position.
+            return new DurableStore(sql, sql, new NewestFirstQueryClient(sql, time), sql);
         }
 
         var path = SqlitePath(options, orchestrator);

@@ -8,7 +8,7 @@ namespace Orchestrator.Host.Storage;
 /// The durable store, opened once before the host starts serving so that a store that cannot be used stops
 /// start-up with a clear error instead of failing the first request.
 /// </summary>
-public sealed class StoreConnection(IOptions<StoreOptions> options, IOptions<OrchestratorOptions> orchestrator, ILoggerFactory loggerFactory)
+public sealed class StoreConnection(IOptions<StoreOptions> options, IOptions<OrchestratorOptions> orchestrator, ILoggerFactory loggerFactory, TimeProvider time)
 {
     DurableStore? store;
 
@@ -21,7 +21,7 @@ public sealed class StoreConnection(IOptions<StoreOptions> options, IOptions<Orc
         : $"SQLite file {DurableStoreFactory.SqlitePath(options.Value, orchestrator.Value)}";
 
     public async Task OpenAsync(CancellationToken cancellationToken) =>
-        store ??= await DurableStoreFactory.OpenAsync(options.Value, orchestrator.Value, loggerFactory, cancellationToken);
+        store ??= await DurableStoreFactory.OpenAsync(options.Value, orchestrator.Value, loggerFactory, time, cancellationToken);
 
     /// <summary>For tests and tools that already hold a store.</summary>
     public void Use(DurableStore opened) => store = opened;
