@@ -40,19 +40,8 @@ public static class PipelinesApi
         return TypedResults.Ok(views);
     }
 
-    static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> TriggerRun(string name, TriggerRunRequest? body, RunService runs, CancellationToken token)
-    {
-        try
-        {
-            var runId = await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token);
-            var location = ApiPaths.Run(runId);
-            return TypedResults.Accepted(location, new RunAccepted(runId, location));
-        }
-        catch (RunRequestException ex)
-        {
-            return Problems.From(ex);
-        }
-    }
+    static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> TriggerRun(string name, TriggerRunRequest? body, RunService runs, CancellationToken token) =>
+        Problems.AcceptedRun(() => runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token));
 
     static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> SetPaused(string name, bool paused, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token)
     {

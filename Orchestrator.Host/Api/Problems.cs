@@ -13,6 +13,21 @@ public static class Problems
         _ => TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status400BadRequest, title: "Bad request"),
     };
 
+    /// <summary>202 with the run's location, or the problem that refused it.</summary>
+    public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> AcceptedRun(Func<Task<string>> start)
+    {
+        try
+        {
+            var runId = await start();
+            var location = ApiPaths.Run(runId);
+            return TypedResults.Accepted(location, new RunAccepted(runId, location));
+        }
+        catch (RunRequestException ex)
+        {
+            return From(ex);
+        }
+    }
+
     public static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 

@@ -82,31 +82,17 @@ public static class RunsApi
     }
 
     static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Replay(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
-        Accept(() => runs.ReplayAsync(id, body?.Reason, token));
+        Problems.AcceptedRun(() => runs.ReplayAsync(id, body?.Reason, token));
 
     static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Redrive(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
-        Accept(() => runs.RedriveAsync(id, body?.Reason, token));
+        Problems.AcceptedRun(() => runs.RedriveAsync(id, body?.Reason, token));
 
     static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Terminate(string id, RunActionRequest? body, RunService runs, CancellationToken token) =>
-        await Accept(async () =>
+        await Problems.AcceptedRun(async () =>
         {
             await runs.TerminateAsync(id, body?.Reason, body?.Force == true, token);
             return id;
         });
-
-    static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> Accept(Func<Task<string>> action)
-    {
-        try
-        {
-            var runId = await action();
-            var location = ApiPaths.Run(runId);
-            return TypedResults.Accepted(location, new RunAccepted(runId, location));
-        }
-        catch (RunRequestException ex)
-        {
-            return Problems.From(ex);
-        }
-    }
 
     /// <summary>The region the AWS console shows the Glue runs in: as configured, else the SDK's environment variables.</summary>
     static string? ConsoleRegion(AwsGlueOptions aws) =>

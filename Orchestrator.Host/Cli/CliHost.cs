@@ -21,20 +21,29 @@ public static class CliHost
         builder.Services.AddOrchestrator(builder.Configuration);
         if (withWorker)
         {
-            builder.Services.AddSingleton<DurableWorkerService>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableWorkerService>());
+            builder.Services.AddDurableWorker();
         }
 
         return builder.Build();
     }
 
-    /// <summary>Checks the configuration and opens the store; prints what is wrong and returns false when either fails.</summary>
-    public static async Task<bool> PrepareAsync(IHost host, TextWriter errors, CancellationToken cancellationToken)
+    /// <summary>Checks the configuration; prints every problem and returns false when there are any.</summary>
+    public static bool CheckConfiguration(IHost host, TextWriter output)
     {
         var problems = ConfigurationProblems.Find(host.Services);
         if (problems.Count > 0)
         {
-            ConfigurationProblems.Print(problems, errors);
+            ConfigurationProblems.Print(problems, output);
+        }
+
+        return problems.Count == 0;
+    }
+
+    /// <summary>Checks the configuration and opens the store; prints what is wrong and returns false when either fails.</summary>
+    public static async Task<bool> PrepareAsync(IHost host, TextWriter errors, CancellationToken cancellationToken)
+    {
+        if (!CheckConfiguration(host, errors))
+        {
             return false;
         }
 

@@ -1,5 +1,3 @@
-using Orchestrator.Host.Hosting;
-
 namespace Orchestrator.Host.Cli;
 
 /// <summary><c>config check</c>: every configuration problem at once, or "configuration OK".</summary>
@@ -8,10 +6,8 @@ public static class ConfigCheckCommand
     public static Task<int> RunAsync(string? configFile, CancellationToken cancellationToken)
     {
         using var host = CliHost.Build(configFile, withWorker: false);
-        var problems = ConfigurationProblems.Find(host.Services);
-        if (problems.Count > 0)
+        if (!CliHost.CheckConfiguration(host, Console.Out))
         {
-            ConfigurationProblems.Print(problems, Console.Out);
             return Task.FromResult(2);
         }
 

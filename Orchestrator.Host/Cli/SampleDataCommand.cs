@@ -1,5 +1,4 @@
 using Orchestrator.Activities.Glue.Local;
-using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Cli;
 
@@ -15,10 +14,8 @@ public static class SampleDataCommand
         }
 
         using var host = CliHost.Build(configFile, withWorker: false);
-        var problems = ConfigurationProblems.Find(host.Services);
-        if (problems.Count > 0)
+        if (!CliHost.CheckConfiguration(host, Console.Error))
         {
-            ConfigurationProblems.Print(problems, Console.Error);
             return 2;
         }
 

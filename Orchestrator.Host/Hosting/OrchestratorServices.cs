@@ -31,7 +31,7 @@ public static class OrchestratorServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelinesOptions>, PipelinesOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { Length: > 0 } data ? data : "data";
+        var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { Length: > 0 } data ? data : new OrchestratorOptions().DataDirectory;
         if (string.Equals(configuration[$"{GlueSelection.Section}:Backend"], GlueSelection.Aws, StringComparison.OrdinalIgnoreCase))
         {
             services.AddAwsGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Aws"));
@@ -50,6 +50,14 @@ public static class OrchestratorServices
         services.AddSingleton(sp => new PipelineCatalog(sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.Read().Definitions));
         services.AddSingleton<RunService>();
         services.AddSingleton<OrchestratorMetrics>();
+        return services;
+    }
+
+    /// <summary>The durable worker as a hosted service, also resolvable (readiness asks whether it runs).</summary>
+    public static IServiceCollection AddDurableWorker(this IServiceCollection services)
+    {
+        services.AddSingleton<DurableWorkerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DurableWorkerService>());
         return services;
     }
 }

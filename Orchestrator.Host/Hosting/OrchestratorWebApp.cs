@@ -27,8 +27,7 @@ public static class OrchestratorWebApp
         builder.Services.AddSerilog((services, logger) => LoggingSetup.Configure(logger, builder.Configuration));
         builder.Services.AddOrchestrator(builder.Configuration);
         builder.Services.AddSingleton<ScheduleStateStore>();
-        builder.Services.AddSingleton<DurableWorkerService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableWorkerService>());
+        builder.Services.AddDurableWorker();
         builder.Services.AddSingleton<PipelineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
