@@ -72,6 +72,8 @@ public sealed class TestHost : IAsyncDisposable
         pipeline["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
         pipeline["Retry"] = new JsonObject { ["MaxAttempts"] = 2, ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
         config["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";
+        // Tests seed runs months old: the host's own retention must not purge them behind the test's back.
+        orchestrator["Retention"]!["Days"] = 3650;
         configure?.Invoke(orchestrator);
         var path = directory.File("appsettings.json");
         await File.WriteAllTextAsync(path, config.ToJsonString());

@@ -19,6 +19,7 @@ public sealed class RetentionServiceTests
     [Fact]
     public async Task Old_finished_runs_are_purged_in_batches_and_recent_ones_and_schedule_state_are_kept()
     {
+        // The test host's own retention keeps ten years, so only the service under test purges.
         await using var host = await TestHost.StartAsync(sampleRows: 0);
         var pipeline = host.Service<PipelineCatalog>().Find("data-preparation")!;
         var now = DateTime.UtcNow;
