@@ -130,12 +130,7 @@ public sealed class RunService(
 
     public async Task<RunDetails> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var state = RunIds.IsRun(runId) ? await client.GetOrchestrationStateAsync(runId, executionId: null) : null;
-        if (state is null || state.Name != RunOrchestration)
-        {
-            throw new RunRequestException(RunProblem.NotFound, $"There is no run '{runId}'.");
-        }
-
+        var state = await RunStateAsync(runId);
         var summary = Summarize(state);
         var input = Read<PipelineRunInput>(state.Input);
         var output = state.OrchestrationStatus == OrchestrationStatus.Completed ? Read<RunResult>(state.Output) : null;
@@ -234,7 +229,7 @@ public sealed class RunService(
     /// <summary>The run's orchestration history, oldest first.</summary>
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await GetAsync(runId, cancellationToken);
+        await RunStateAsync(runId);
         var json = await client.GetOrchestrationHistoryAsync(runId, executionId: null);
         return JArray.Parse(json).OfType<JObject>().Select(ToHistoryEntry).ToList();
     }
@@ -264,6 +259,15 @@ public sealed class RunService(
         {
             gate.Release();
         }
+    }
+
+    /// <summary>The run's orchestration state, or a not-found refusal for anything that is not a run.</summary>
+    async Task<OrchestrationState> RunStateAsync(string runId)
+    {
+        var state = RunIds.IsRun(runId) ? await client.GetOrchestrationStateAsync(runId, executionId: null) : null;
+        return state is not null && state.Name == RunOrchestration
+            ? state
+            : throw new RunRequestException(RunProblem.NotFound, $"There is no run '{runId}'.");
     }
 
     async Task<string> CreateAsync(string runId, PipelineRunInput input, OrchestrationStatus[] dedupe)

@@ -69,7 +69,7 @@ public sealed class PrometheusExporter : IDisposable
         var entry = byLabels.GetOrAdd(labels, _ => new Series(Buckets(instrument)));
         lock (entry)
         {
-            if (instrument.IsObservable && instrument.GetType().Name.StartsWith("ObservableGauge", StringComparison.Ordinal))
+            if (Holds(instrument))
             {
                 entry.Sum = value;
             }
@@ -91,8 +91,9 @@ public sealed class PrometheusExporter : IDisposable
     static void Write(StringBuilder text, Instrument instrument, ConcurrentDictionary<string, Series> byLabels)
     {
         var name = instrument.Name.Replace('.', '_');
-        var histogram = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal);
-        var counter = instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) || instrument.GetType().Name.StartsWith("ObservableCounter", StringComparison.Ordinal);
+        var kind = instrument.GetType().GetGenericTypeDefinition();
+        var histogram = kind == typeof(Histogram<>);
+        var counter = kind == typeof(Counter<>) || kind == typeof(ObservableCounter<>);
         if (histogram && instrument.Unit == "s")
         {
             name += "_seconds";
@@ -139,6 +140,11 @@ public sealed class PrometheusExporter : IDisposable
         text.Append("# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n# TYPE process_start_time_seconds gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"process_start_time_seconds {new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds()}\n");
     }
+
+    /// <summary>Instruments whose measurement is the current value (gauges), rather than an increment to add up.</summary>
+    static bool Holds(Instrument instrument) =>
+        instrument.GetType().GetGenericTypeDefinition() is var kind
+        && (kind == typeof(ObservableGauge<>) || kind == typeof(Gauge<>) || kind == typeof(ObservableCounter<>) || kind == typeof(ObservableUpDownCounter<>));
 
     static double[] Buckets(Instrument instrument) =>
         instrument is Histogram<double> { Advice.HistogramBucketBoundaries: { } bounds } ? [.. bounds] : instrument is Histogram<double> ? DefaultBuckets : [];

@@ -41,7 +41,7 @@ internal sealed class GlueApiClient(
         }
         catch (AwsGlueConfigurationException)
         {
-            outcome = "ConfigurationError";
+            outcome = Activities.GlueCallError.ConfigurationError;
             throw;
         }
         finally
