@@ -1,10 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Host.Api;
 
-/// <summary>Liveness (<c>/healthz</c>: the process answers) and readiness (<c>/readyz</c>: store reachable, worker running).</summary>
+/// <summary>
+/// Liveness (<c>/healthz</c>: the process answers) and readiness (<c>/readyz</c>: the worker runs, the store answers and,
+/// for SQLite, its file can still be written); not ready is 503 with the reason in <c>detail</c>.
+/// </summary>
 public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
@@ -24,6 +28,11 @@ public static class HealthApi
         try
         {
             await store.Store.Client.GetOrchestrationStateAsync("readiness-probe", executionId: null).WaitAsync(TimeSpan.FromSeconds(5), token);
+            if (store.Store.Service is IStoreWriteCheck writable && writable.FindWriteProblem() is { } problem)
+            {
+                return TypedResults.Json(new HealthView("not ready", problem), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             return TypedResults.Ok(new HealthView("ready", null));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)

@@ -6,7 +6,8 @@ namespace Orchestrator.Storage.Sqlite;
 /// <summary>
 /// Brings a store file to the schema this build knows, one versioned script at a time
 /// (<c>Scripts/schema-N.sql</c>), recording each in <c>SchemaVersions</c> and in SQLite's user_version.
-/// A file it cannot vouch for (not SQLite, corrupt, or a newer schema) is refused before anything is written.
+/// A file it cannot vouch for (not SQLite, damaged, another program's database, a newer schema, or one it cannot
+/// write) is refused before anything is written.
 /// </summary>
 internal static class SchemaMigrator
 {
@@ -21,10 +22,20 @@ internal static class SchemaMigrator
         var path = database.Path;
         RefuseUnknownFile(path);
         EnsureDirectory(path);
+        if (FileWritability.StoreProblem(path) is { } unwritable)
+        {
+            throw new StoreUnavailableException($"The store file {unwritable}: a read-only file, or a read-only file system. Make it writable for this user, or point the setting at a writable path.");
+        }
 
         try
         {
             using var connection = database.Open();
+            // SQLite opens a file it may not write read-only without a word; every write would then fail later.
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw new StoreUnavailableException($"The store file '{path}' cannot be written: SQLite opened it read-only. Make it writable for this user, or point the setting at a writable path.");
+            }
+
             var mode = connection.Scalar("PRAGMA journal_mode = WAL;") as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -80,12 +91,48 @@ internal static class SchemaMigrator
             throw new StoreUnavailableException($"The store file '{path}' is not a SQLite database; it was left untouched. Point the setting at a new path or move the file away.");
         }
 
-        // Read-only look first, so a file from a newer Orchestrator is refused without being modified.
+        var immutable = !File.Exists(path + "-wal");
         try
         {
-            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            Inspect(path, immutable);
+        }
+        catch (StoreUnavailableException) when (immutable && File.Exists(path + "-wal"))
+        {
+            // Another process started using the file while we looked: look again, through its -wal file.
+            Inspect(path, immutable: false);
+        }
+    }
+
+    /// <summary>
+    /// Looks at an existing file without changing it, so a file this build refuses stays byte for byte as it was:
+    /// a newer schema, another program's database, or damaged pages. A read-only connection to a WAL-mode file would
+    /// still create -wal and -shm beside it; <c>immutable=1</c> creates nothing and is exact while no -wal file exists
+    /// (every committed page is then in the file itself). With a -wal file the store is in use or was not closed
+    /// cleanly, and is read through it so nothing committed is missed.
+    /// </summary>
+    static void Inspect(string path, bool immutable)
+    {
+        var source = immutable ? $"{new Uri(path).AbsoluteUri}?immutable=1" : path;
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
             connection.Open();
-            RefuseNewer(path, ReadVersion(connection, null));
+            var version = ReadVersion(connection, null);
+            RefuseNewer(path, version);
+            var tables = connection.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;", r => r.GetString(0));
+            if (tables.Count > 0 && (version == 0 || !tables.Contains("SchemaVersions")))
+            {
+                throw new StoreUnavailableException(
+                    $"The store file '{path}' is another program's SQLite database (tables {string.Join(", ", tables.Take(3))}{(tables.Count > 3 ? ", …" : string.Empty)}; no Orchestrator schema); it was left untouched. Point the setting at a new path or move the file away.");
+            }
+
+            // quick_check reads every page (O(N), no index cross-check): seconds for a store of gigabytes.
+            var damage = connection.Query("PRAGMA quick_check(3);", r => r.GetString(0).ReplaceLineEndings(" "));
+            if (damage is not ["ok"])
+            {
+                throw new StoreUnavailableException(
+                    $"The store file '{path}' is damaged (PRAGMA quick_check: {string.Join("; ", damage)}); it was left untouched. Restore it from a backup, or move it away to start with an empty store.");
+            }
         }
         catch (SqliteException ex)
         {

@@ -107,6 +107,108 @@ public sealed class SqliteStoreStartupTests : IDisposable
         Assert.Contains("'/proc/orchestrator-test' is not writable", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_store_with_damaged_pages_is_refused_and_left_untouched()
+    {
+        await DamagedStoreAsync(StorePath);
+        var before = Snapshot();
+
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Store(StorePath).CreateIfNotExistsAsync());
+
+        Assert.Matches("damaged|corrupt", error.Message);
+        Assert.Contains(StorePath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("left untouched", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("wal")]
+    public async Task Another_programs_SQLite_file_is_refused_and_neither_it_nor_its_folder_changes(string journalMode)
+    {
+        using (var connection = new SqliteConnection($"Data Source={StorePath};Pooling=false"))
+        {
+            connection.Open();
+            connection.Execute($"PRAGMA journal_mode = {journalMode}; CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('buy milk');");
+        }
+
+        var before = Snapshot();
+
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Store(StorePath).CreateIfNotExistsAsync());
+
+        Assert.Contains("is another program's SQLite database (tables notes; no Orchestrator schema); it was left untouched", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task A_store_file_that_cannot_be_written_is_refused_at_start_up()
+    {
+        await Store(StorePath).CreateIfNotExistsAsync();
+        SqliteConnection.ClearAllPools();
+        using var readOnly = await ReadOnlyFile.TryMakeAsync(StorePath);
+        if (readOnly is null)
+        {
+            Assert.Skip(ReadOnlyFile.Unavailable);
+        }
+
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Store(StorePath).CreateIfNotExistsAsync());
+
+        Assert.Contains($"The store file '{StorePath}' cannot be written", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_store_that_becomes_unwritable_says_so_when_asked()
+    {
+        var store = Store(StorePath);
+        await store.CreateIfNotExistsAsync();
+        Assert.Null(store.FindWriteProblem());
+
+        using (var readOnly = await ReadOnlyFile.TryMakeAsync(StorePath))
+        {
+            if (readOnly is null)
+            {
+                Assert.Skip(ReadOnlyFile.Unavailable);
+            }
+
+            Assert.Contains($"the store file '{StorePath}' cannot be written", store.FindWriteProblem(), StringComparison.Ordinal);
+        }
+
+        Assert.Null(store.FindWriteProblem());
+    }
+
+    /// <summary>
+    /// A store with runs in it whose table pages are then overwritten in the middle: the header (and so the first
+    /// page) stays valid, as after a torn write or a bad disk block.
+    /// </summary>
+    internal static async Task DamagedStoreAsync(string path)
+    {
+        await Store(path).CreateIfNotExistsAsync();
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            connection.Open();
+            for (var i = 0; i < 400; i++)
+            {
+                connection.Execute(
+                    "INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, Input) VALUES (@id, 'e', 'n', 'Completed', '2026-01-01', '2026-01-01', @input);",
+                    null, ("@id", $"run-{i}"), ("@input", new string('x', 500)));
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        var bytes = await File.ReadAllBytesAsync(path);
+        const int PageSize = 4096;
+        Assert.True(bytes.Length > 20 * PageSize, $"the store has only {bytes.Length / PageSize} pages");
+        for (var page = 5; page < 15; page++)
+        {
+            new Random(page).NextBytes(bytes.AsSpan(page * PageSize, 64));
+        }
+
+        await File.WriteAllBytesAsync(path, bytes);
+    }
+
+    /// <summary>Every file in the folder with its hash: the store and any -wal, -shm or journal beside it.</summary>
+    string Snapshot() => string.Join('\n', Directory.EnumerateFiles(directory.Path).Order(StringComparer.Ordinal).Select(f => $"{Path.GetFileName(f)} {Hash(f)}"));
+
     static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     public void Dispose() => directory.Dispose();
