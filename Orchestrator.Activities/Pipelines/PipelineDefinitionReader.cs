@@ -215,6 +215,11 @@ public static partial class PipelineDefinitionReader
         {
             problems.Add($"{key}:{name}: {text} must be longer than zero.");
         }
+        else if (value > DurationText.Maximum)
+        {
+            problems.Add($"{key}:{name}: '{text}' is too long; use at most {DurationText.Maximum.TotalDays:0} days.");
+            return fallback;
+        }
 
         return value;
     }
@@ -242,7 +247,8 @@ public static partial class PipelineDefinitionReader
             return fallback;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 1 || value > 100)
+        // NaN compares false with every bound, so it must be refused on its own (as must infinities).
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 1 || value > 100)
         {
             problems.Add($"{key}:{name}: '{text}' is not allowed; use a number from 1 to 100 (1 keeps the delay constant).");
             return fallback;

@@ -304,6 +304,12 @@ public sealed class RunService(
             return null;
         }
 
+        if (entities.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new RunRequestException(RunProblem.Invalid,
+                $"An entity name is empty or null; name entities of pipeline '{pipeline.Name}': {string.Join(", ", pipeline.Entities.Select(e => e.Name))}.");
+        }
+
         var unknown = entities.Where(e => pipeline.FindEntity(e) is null).ToList();
         if (unknown.Count > 0)
         {

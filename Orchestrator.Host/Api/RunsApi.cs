@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -23,12 +24,31 @@ public static class RunsApi
     }
 
     static async Task<Results<Ok<RunPage>, ProblemHttpResult>> ListRuns(
-        RunService runs, CancellationToken token, string? pipeline = null, string? status = null, string? since = null, string? until = null, int? limit = null, string? cursor = null)
+        RunService runs,
+        HttpRequest request,
+        CancellationToken token,
+        [Description("Only this pipeline's runs.")] string? pipeline = null,
+        [Description("Only runs in this status: exactly one of Pending, Running, Succeeded, Failed, Terminated (any case). A list is refused.")] string? status = null,
+        [Description("Only runs created at or after this time (ISO 8601, e.g. 2026-11-25T12:00:00Z).")] string? since = null,
+        [Description("Only runs created before this time (ISO 8601).")] string? until = null,
+        [Description("Runs per page: a whole number from 1 to 500 (default 50).")] string? limit = null,
+        [Description("The nextCursor of the previous page, to continue after it.")] string? cursor = null)
     {
+        if (request.Query.FirstOrDefault(q => q.Value.Count > 1) is { Key: { } repeated } given)
+        {
+            return Problems.BadRequest($"The query parameter '{repeated}' is given {given.Value.Count} times; give it once.");
+        }
+
         RunStatus? statusFilter = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            // Enum.TryParse would read "Running,Succeeded" as the bitwise mix of both (which is Failed).
+            if (status.Contains(',', StringComparison.Ordinal))
+            {
+                return Problems.BadRequest($"status '{status}' names several statuses; give exactly one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
+            }
+
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
             {
                 return Problems.BadRequest($"status '{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
             }
@@ -41,14 +61,15 @@ public static class RunsApi
             return problem!;
         }
 
-        if (limit is < 1 or > 500)
+        var pageSize = 50;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > 500))
         {
-            return Problems.BadRequest($"limit {limit} is not allowed; use 1 to 500 (default 50).");
+            return Problems.BadRequest($"limit '{limit}' is not allowed; use a whole number from 1 to 500 (default 50).");
         }
 
         try
         {
-            return TypedResults.Ok(await runs.ListAsync(new RunFilter(pipeline, statusFilter, sinceTime, untilTime, limit ?? 50, cursor), token));
+            return TypedResults.Ok(await runs.ListAsync(new RunFilter(pipeline, statusFilter, sinceTime, untilTime, pageSize, cursor), token));
         }
         catch (RunRequestException ex)
         {

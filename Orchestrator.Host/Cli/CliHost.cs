@@ -13,10 +13,15 @@ namespace Orchestrator.Host.Cli;
 /// </summary>
 public static class CliHost
 {
-    public static IHost Build(string? configFile, bool withWorker)
+    /// <summary>The host, or null when the configuration has problems (printed to <paramref name="errors"/>).</summary>
+    public static IHost? Build(string? configFile, bool withWorker, TextWriter errors)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        HostConfiguration.Apply(builder.Configuration, configFile);
+        if (!ConfigurationProblems.Load(builder.Configuration, configFile, errors))
+        {
+            return null;
+        }
+
         builder.Services.AddSerilog((_, logger) => LoggingSetup.Configure(logger, builder.Configuration, consoleMinimum: LogEventLevel.Warning));
         builder.Services.AddOrchestrator(builder.Configuration);
         if (withWorker)
@@ -27,26 +32,9 @@ public static class CliHost
         return builder.Build();
     }
 
-    /// <summary>Checks the configuration; prints every problem and returns false when there are any.</summary>
-    public static bool CheckConfiguration(IHost host, TextWriter output)
+    /// <summary>Opens the store; prints why not and returns false when it cannot be used.</summary>
+    public static async Task<bool> OpenStoreAsync(IHost host, TextWriter errors, CancellationToken cancellationToken)
     {
-        var problems = ConfigurationProblems.Find(host.Services);
-        if (problems.Count > 0)
-        {
-            ConfigurationProblems.Print(problems, output);
-        }
-
-        return problems.Count == 0;
-    }
-
-    /// <summary>Checks the configuration and opens the store; prints what is wrong and returns false when either fails.</summary>
-    public static async Task<bool> PrepareAsync(IHost host, TextWriter errors, CancellationToken cancellationToken)
-    {
-        if (!CheckConfiguration(host, errors))
-        {
-            return false;
-        }
-
         try
         {
             await host.Services.GetRequiredService<StoreConnection>().OpenAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Activities.Glue.Local;
 
 namespace Orchestrator.Host.Cli;
 
@@ -8,36 +9,39 @@ namespace Orchestrator.Host.Cli;
 /// </summary>
 public static class CommandLine
 {
-    public static async Task<int> InvokeAsync(string[] args)
+    /// <summary>Runs a verb; <paramref name="output"/> and <paramref name="errors"/> default to the console.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? errors = null)
     {
+        output ??= Console.Out;
+        errors ??= Console.Error;
         var config = new Option<string?>("--config") { Description = "The configuration file (default: appsettings.json next to the binary, or $ORCHESTRATOR_CONFIG)", Recursive = true };
         var root = new RootCommand("Orchestrator: a durable orchestrator for AWS Glue data-lake pipelines.");
         root.Options.Add(config);
 
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, separated by ';' (default {Hosting.ListenAddresses.Default}, or $ASPNETCORE_URLS)" };
         var serve = new Command("serve", "Run the service: durable worker, scheduler, REST API and dashboard (the default verb).") { urls };
-        serve.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), token));
+        serve.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), errors, token));
         root.Subcommands.Add(serve);
         root.Options.Add(urls);
-        root.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), token));
+        root.SetAction((parse, token) => ServeCommand.RunAsync(parse.GetValue(config), parse.GetValue(urls), errors, token));
 
         var pipeline = new Argument<string>("pipeline") { Description = "The pipeline to run, as named under Orchestrator:Pipelines" };
         var entity = new Option<string[]>("--entity") { Description = "Run only this entity (repeatable)", AllowMultipleArgumentsPerToken = false };
         var noWait = new Option<bool>("--no-wait") { Description = "Start the run and exit; a serving host carries it out" };
         var reason = new Option<string?>("--reason") { Description = "Why the run was started, kept with the run" };
         var run = new Command("run", "Run a pipeline once, in this process, showing its progress; exit 0 if it succeeds, 1 if not.") { pipeline, entity, noWait, reason };
-        run.SetAction((parse, token) => RunCommand.RunAsync(parse.GetValue(config), parse.GetRequiredValue(pipeline), parse.GetValue(entity) ?? [], parse.GetValue(noWait), parse.GetValue(reason), token));
+        run.SetAction((parse, token) => RunCommand.RunAsync(parse.GetValue(config), new RunRequest(parse.GetRequiredValue(pipeline), parse.GetValue(entity) ?? [], parse.GetValue(noWait), parse.GetValue(reason)), output, errors, token));
         root.Subcommands.Add(run);
 
         var rows = new Option<int>("--rows") { Description = "Rows per entity", DefaultValueFactory = _ => 10_000 };
         var days = new Option<int>("--days") { Description = "Days of processing time to spread them over", DefaultValueFactory = _ => 7 };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed writes the same data", DefaultValueFactory = _ => 42 };
         var sample = new Command("sample-data", "Write MyStore sample raw data into the local lake's raw zone.") { rows, days, seed };
-        sample.SetAction((parse, token) => SampleDataCommand.RunAsync(parse.GetValue(config), parse.GetValue(rows), parse.GetValue(days), parse.GetValue(seed), token));
+        sample.SetAction((parse, token) => SampleDataCommand.RunAsync(parse.GetValue(config), new SampleDataOptions { Rows = parse.GetValue(rows), Days = parse.GetValue(days), Seed = parse.GetValue(seed) }, output, errors, token));
         root.Subcommands.Add(sample);
 
         var check = new Command("check", "Check the configuration: print every problem (exit 2) or 'configuration OK'.");
-        check.SetAction((parse, token) => ConfigCheckCommand.RunAsync(parse.GetValue(config), token));
+        check.SetAction(parse => ConfigCheckCommand.Run(parse.GetValue(config), output));
         root.Subcommands.Add(new Command("config", "Configuration tools.") { check });
 
         var parsed = root.Parse(args);
@@ -45,24 +49,16 @@ public static class CommandLine
         {
             foreach (var error in parsed.Errors)
             {
-                await Console.Error.WriteLineAsync(error.Message);
+                await errors.WriteLineAsync(error.Message);
             }
 
-            await Console.Error.WriteLineAsync("Run 'orchestrator --help' for usage.");
+            await errors.WriteLineAsync("Run 'orchestrator --help' for usage.");
             return 2;
         }
 
-        try
-        {
-            // Signals are left to each verb: serve drains through the generic host (System.CommandLine's own handling
-            // would end the process after 2 s), run stops watching and leaves the run durable.
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
-        {
-            // A missing or unreadable configuration file.
-            await Console.Error.WriteLineAsync(ex.Message);
-            return 2;
-        }
+        // Signals are left to each verb: serve drains through the generic host (System.CommandLine's own handling
+        // would end the process after 2 s), run stops watching and leaves the run durable. Configuration problems
+        // are found before any verb builds anything, so none ends in an exception.
+        return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = output, Error = errors });
     }
 }

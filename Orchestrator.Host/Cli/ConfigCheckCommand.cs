@@ -1,17 +1,18 @@
+using Orchestrator.Host.Hosting;
+
 namespace Orchestrator.Host.Cli;
 
-/// <summary><c>config check</c>: every configuration problem at once, or "configuration OK".</summary>
+/// <summary><c>config check</c>: every configuration problem at once, or "configuration OK" — the check every verb runs first.</summary>
 public static class ConfigCheckCommand
 {
-    public static Task<int> RunAsync(string? configFile, CancellationToken cancellationToken)
+    public static int Run(string? configFile, TextWriter output)
     {
-        using var host = CliHost.Build(configFile, withWorker: false);
-        if (!CliHost.CheckConfiguration(host, Console.Out))
+        if (!ConfigurationProblems.Load(new ConfigurationManager(), configFile, output))
         {
-            return Task.FromResult(2);
+            return 2;
         }
 
-        Console.WriteLine("configuration OK");
-        return Task.FromResult(0);
+        output.WriteLine("configuration OK");
+        return 0;
     }
 }

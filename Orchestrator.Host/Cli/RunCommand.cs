@@ -9,10 +9,11 @@ namespace Orchestrator.Host.Cli;
 /// </summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(string? configFile, string pipeline, string[] entities, bool noWait, string? reason, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? configFile, RunRequest request, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        using var host = CliHost.Build(configFile, withWorker: !noWait);
-        if (!await CliHost.PrepareAsync(host, Console.Error, cancellationToken))
+        var (pipeline, entities, noWait, reason) = request;
+        using var host = CliHost.Build(configFile, withWorker: !noWait, errors);
+        if (host is null || !await CliHost.OpenStoreAsync(host, errors, cancellationToken))
         {
             return 2;
         }
@@ -25,11 +26,11 @@ public static class RunCommand
         }
         catch (RunRequestException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message);
+            await errors.WriteLineAsync(ex.Message);
             return 2;
         }
 
-        Console.WriteLine($"started run {runId}");
+        await output.WriteLineAsync($"started run {runId}");
         if (noWait)
         {
             return 0;
@@ -39,7 +40,7 @@ public static class RunCommand
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; interrupted.Cancel(); });
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; interrupted.Cancel(); });
         cancellationToken = interrupted.Token;
-        var view = new RunProgressView(Console.Out, interactive: !Console.IsOutputRedirected, host.Services.GetRequiredService<TimeProvider>());
+        var view = new RunProgressView(output, interactive: output == Console.Out && !Console.IsOutputRedirected, host.Services.GetRequiredService<TimeProvider>());
         try
         {
             await host.StartAsync(cancellationToken);
@@ -58,12 +59,12 @@ public static class RunCommand
         }
         catch (OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync($"Stopped watching. Run {runId} is durable: it continues when a host runs (orchestrator serve).");
+            await errors.WriteLineAsync($"Stopped watching. Run {runId} is durable: it continues when a host runs (orchestrator serve).");
             return 1;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            await Console.Error.WriteLineAsync($"Stopped watching run {runId}: {ex.Message}. The run is durable: it continues when a host runs.");
+            await errors.WriteLineAsync($"Stopped watching run {runId}: {ex.Message}. The run is durable: it continues when a host runs.");
             return 1;
         }
         finally
@@ -72,3 +73,6 @@ public static class RunCommand
         }
     }
 }
+
+/// <summary>What <c>run</c> was asked for: the pipeline, some entities (none: all), whether to wait, and why.</summary>
+public sealed record RunRequest(string Pipeline, string[] Entities, bool NoWait, string? Reason);

@@ -5,9 +5,9 @@ namespace Orchestrator.Host.Cli;
 /// <summary><c>serve</c>: runs until stopped (Ctrl+C or SIGTERM drains the worker within its grace period).</summary>
 public static class ServeCommand
 {
-    public static async Task<int> RunAsync(string? configFile, string? urls, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? configFile, string? urls, TextWriter errors, CancellationToken cancellationToken)
     {
-        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configFile, urls, Console.Error, cancellationToken);
+        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configFile, urls, errors, cancellationToken);
         if (app is null)
         {
             return exitCode;
@@ -22,7 +22,7 @@ public static class ServeCommand
             catch (IOException ex)
             {
                 // Most often the address is already in use by another process.
-                await Console.Error.WriteLineAsync($"Cannot listen: {ex.Message}");
+                await errors.WriteLineAsync($"Cannot listen: {ex.Message}");
                 return 2;
             }
         }

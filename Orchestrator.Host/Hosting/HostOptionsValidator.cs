@@ -14,19 +14,19 @@ public sealed class HostOptionsValidator : IValidateOptions<OrchestratorOptions>
             problems.Add("Orchestrator:DataDirectory: empty; give a directory (default: data).");
         }
 
-        if (options.Retention.Days < 1)
+        if (options.Retention.Days is < 1 or > 36500)
         {
-            problems.Add($"Orchestrator:Retention:Days: {options.Retention.Days} is not allowed; keep finished runs for at least 1 day.");
+            problems.Add($"Orchestrator:Retention:Days: {options.Retention.Days} is not allowed; keep finished runs for 1 to 36500 days.");
         }
 
-        if (options.Retention.Interval < TimeSpan.FromSeconds(1))
+        if (options.Retention.Interval < TimeSpan.FromSeconds(1) || options.Retention.Interval > TimeSpan.FromDays(7))
         {
-            problems.Add($"Orchestrator:Retention:Interval: {options.Retention.Interval} is too short; use at least 00:00:01.");
+            problems.Add($"Orchestrator:Retention:Interval: {options.Retention.Interval} is not allowed; use 00:00:01 to 7.00:00:00.");
         }
 
-        if (options.Worker.ShutdownGracePeriod < TimeSpan.Zero)
+        if (options.Worker.ShutdownGracePeriod < TimeSpan.Zero || options.Worker.ShutdownGracePeriod > TimeSpan.FromHours(1))
         {
-            problems.Add($"Orchestrator:Worker:ShutdownGracePeriod: {options.Worker.ShutdownGracePeriod} must not be negative.");
+            problems.Add($"Orchestrator:Worker:ShutdownGracePeriod: {options.Worker.ShutdownGracePeriod} is not allowed; use 00:00:00 to 01:00:00.");
         }
 
         return Result(problems);

@@ -12,12 +12,21 @@ public static class ListenAddresses
 
     public static IReadOnlyList<string> NonLoopback(IEnumerable<string> urls) => urls.Where(url => !IsLoopback(url)).ToList();
 
-    static bool IsLoopback(string url)
+    public static bool IsLoopback(string url)
     {
-        // Wildcards (http://+:80, http://*:80, http://0.0.0.0:80) listen on every interface.
-        var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
-        host = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+        var host = HostOf(url);
         return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>Wildcards (http://+:80, http://*:80, http://0.0.0.0:80, http://[::]:80) listen on every interface.</summary>
+    public static bool IsWildcard(string url) =>
+        HostOf(url) is "+" or "*" || (IPAddress.TryParse(HostOf(url), out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)));
+
+    /// <summary>The host of a listen URL, without brackets for IPv6: "http://[::1]:5080" gives "::1".</summary>
+    public static string HostOf(string url)
+    {
+        var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
+        return host.StartsWith('[') && host.IndexOf(']', StringComparison.Ordinal) is > 0 and var end ? host[1..end] : host.Split(':')[0];
     }
 }

@@ -31,7 +31,7 @@ public static class OrchestratorServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelinesOptions>, PipelinesOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { Length: > 0 } data ? data : new OrchestratorOptions().DataDirectory;
+        var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { } data && !string.IsNullOrWhiteSpace(data) ? data : new OrchestratorOptions().DataDirectory;
         if (string.Equals(configuration[$"{GlueSelection.Section}:Backend"], GlueSelection.Aws, StringComparison.OrdinalIgnoreCase))
         {
             services.AddAwsGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Aws"));

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Host.Api;
+using Orchestrator.Host.Http;
 using Orchestrator.Host.Observability;
 using Orchestrator.Host.Scheduling;
 using Orchestrator.Host.Storage;
@@ -22,8 +24,11 @@ public static class OrchestratorWebApp
     public static async Task<(WebApplication? App, int ExitCode)> BuildAsync(string? configFile, string? urls, TextWriter errors, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
-        HostConfiguration.Apply(builder.Configuration, configFile);
-        builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
+        if (!ConfigurationProblems.Load(builder.Configuration, configFile, errors, sources => sources.AddEnvironmentVariables("ASPNETCORE_")))
+        {
+            return (null, 2);
+        }
+
         builder.Services.AddSerilog((services, logger) => LoggingSetup.Configure(logger, builder.Configuration));
         builder.Services.AddOrchestrator(builder.Configuration);
         builder.Services.AddSingleton<ScheduleStateStore>();
@@ -32,7 +37,12 @@ public static class OrchestratorWebApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrometheusExporter>();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestProblems.Explain);
+        builder.Services.AddExceptionHandler<RequestProblems>();
+        // Binding failures become exceptions RequestProblems can explain, instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        // ASP.NET Core's own host filtering answers with HTML; HostHeaderFilter answers the same check with problem details.
+        builder.Services.PostConfigure<HostFilteringOptions>(filtering => filtering.AllowedHosts = ["*"]);
         builder.Services.AddOpenApi();
         builder.Services.Configure<JsonOptions>(json =>
         {
@@ -43,21 +53,19 @@ public static class OrchestratorWebApp
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator) =>
             host.ShutdownTimeout = orchestrator.Value.Worker.ShutdownGracePeriod + TimeSpan.FromSeconds(5));
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
-            kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
 
         var addresses = ListenAddresses.Parse(urls ?? builder.Configuration["urls"]);
         builder.WebHost.UseUrls([.. addresses]);
         // Endpoints configured for Kestrel itself take precedence over the URLs: check them too.
         var kestrelEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
 
-        var app = builder.Build();
-        var problems = ConfigurationProblems.Find(app.Services);
-        if (problems.Count > 0)
-        {
-            ConfigurationProblems.Print(problems, errors);
-            return (null, 2);
-        }
+        builder.Services.AddSingleton(AllowedHosts.From(builder.Configuration, [.. addresses, .. kestrelEndpoints]));
 
+        var app = builder.Build();
         var api = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
         if (api.Keys.Count == 0 && !api.AllowAnonymous && ListenAddresses.NonLoopback([.. addresses, .. kestrelEndpoints]) is { Count: > 0 } exposed)
         {
@@ -95,9 +103,14 @@ public static class OrchestratorWebApp
                     ? Serilog.Events.LogEventLevel.Information
                     : Serilog.Events.LogEventLevel.Debug;
         });
+        app.UseSecurityHeaders(SecurityHeaders.Policy);
+        app.UseMiddleware<HostHeaderFilter>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiKeyMiddleware>());
+        app.UseMiddleware<HeadRequests>();
+        app.UseMiddleware<CrossSiteRequestGuard>();
+        app.UseRouting();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<ApiKeyMiddleware>().UseMiddleware<JsonRequestRule>());
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -13,6 +13,42 @@ public static class LoggingSetup
 {
     const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{RunScope}{NewLine}{Exception}";
 
+    const string MinimumLevel = "Serilog:MinimumLevel";
+
+    /// <summary>
+    /// What Serilog would refuse or misread, named by key; Serilog's own errors name neither the key nor the allowed
+    /// levels, and come only when the host is built.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        var minimum = configuration.GetSection(MinimumLevel);
+        var levels = new[] { minimum, minimum.GetSection("Default") }
+            .Concat(minimum.GetSection("Override").GetChildren())
+            .Where(section => section.Value is not null);
+        foreach (var level in levels)
+        {
+            if (!Enum.GetNames<LogEventLevel>().Contains(level.Value!.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{level.Path}: '{level.Value}' is not a log level; use {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            try
+            {
+                new LoggerConfiguration().ReadFrom.Configuration(configuration).CreateLogger().Dispose();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or InvalidCastException)
+            {
+                problems.Add($"Serilog: {ex.Message}");
+            }
+        }
+
+        return problems;
+    }
+
     public static LoggerConfiguration Configure(LoggerConfiguration logger, IConfiguration configuration, LogEventLevel? consoleMinimum = null)
     {
         logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();

@@ -28,9 +28,14 @@ public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOption
             }
         }
 
-        if (options.Sqlite.LockTimeout < TimeSpan.FromSeconds(5))
+        if (options.Sqlite.LockTimeout < TimeSpan.FromSeconds(5) || options.Sqlite.LockTimeout > TimeSpan.FromDays(1))
         {
-            problems.Add($"{StoreOptions.Section}:Sqlite:LockTimeout: {options.Sqlite.LockTimeout} is too short; use at least 00:00:05.");
+            problems.Add($"{StoreOptions.Section}:Sqlite:LockTimeout: {options.Sqlite.LockTimeout} is not allowed; use 00:00:05 to 1.00:00:00.");
+        }
+
+        if (options.Sqlite.BusyTimeout < TimeSpan.Zero || options.Sqlite.BusyTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:BusyTimeout: {options.Sqlite.BusyTimeout} is not allowed; use 00:00:00 to 00:10:00.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

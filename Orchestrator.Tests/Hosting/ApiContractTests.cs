@@ -115,7 +115,7 @@ public sealed class ApiContractTests : IAsyncLifetime
     public async Task Run_listing_refuses_bad_filters_with_a_clear_detail()
     {
         await AssertProblemAsync(await Client.GetAsync("/api/runs?status=Done", Token), HttpStatusCode.BadRequest, "status 'Done' is not a run status");
-        await AssertProblemAsync(await Client.GetAsync("/api/runs?limit=0", Token), HttpStatusCode.BadRequest, "limit 0 is not allowed");
+        await AssertProblemAsync(await Client.GetAsync("/api/runs?limit=0", Token), HttpStatusCode.BadRequest, "limit '0' is not allowed; use a whole number from 1 to 500");
         await AssertProblemAsync(await Client.GetAsync("/api/runs?since=yesterday", Token), HttpStatusCode.BadRequest, "since 'yesterday' is not a time");
         await AssertProblemAsync(await Client.GetAsync("/api/runs?cursor=%%%", Token), HttpStatusCode.BadRequest, "cursor");
         await AssertProblemAsync(await Client.GetAsync("/api/runs?pipeline=nightly", Token), HttpStatusCode.NotFound, "There is no pipeline 'nightly'");
@@ -172,11 +172,12 @@ public sealed class ApiContractTests : IAsyncLifetime
         Assert.True(paused.GetProperty("paused").GetBoolean());
         Assert.Equal("lake maintenance", paused.GetProperty("pauseReason").GetString());
 
-        var resume = await Client.PostAsync("/api/pipelines/data-preparation/schedule/resume", null, Token);
+        // A change without a body still says it is JSON: that is what keeps other sites from sending it.
+        var resume = await Client.PostAsync("/api/pipelines/data-preparation/schedule/resume", EmptyJson(), Token);
         Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
         Assert.False((await Client.GetFromJsonAsync<JsonElement>("/api/pipelines", Token)).EnumerateArray().Single().GetProperty("paused").GetBoolean());
 
-        await AssertProblemAsync(await Client.PostAsync("/api/pipelines/nightly/schedule/pause", null, Token), HttpStatusCode.NotFound, "There is no pipeline 'nightly'");
+        await AssertProblemAsync(await Client.PostAsync("/api/pipelines/nightly/schedule/pause", EmptyJson(), Token), HttpStatusCode.NotFound, "There is no pipeline 'nightly'");
     }
 
     [Fact]
@@ -203,15 +204,21 @@ public sealed class ApiContractTests : IAsyncLifetime
     static void SlowPolling(JsonObject orchestrator) =>
         orchestrator["Pipelines"]!["data-preparation"]!["Poll"] = new JsonObject { ["FirstDelay"] = "00:05:00", ["MaxDelay"] = "00:05:00" };
 
+    /// <summary>A request that is JSON without a body: Content-Type application/json, Content-Length 0.</summary>
+    internal static HttpContent EmptyJson() => new ByteArrayContent([]) { Headers = { ContentType = new("application/json") } };
+
+    /// <summary>The status, problem+json, and a detail that says what was wrong (containing <paramref name="detail"/> when given).</summary>
     internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detail)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Token);
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        var text = problem.TryGetProperty("detail", out var given) ? given.GetString() : null;
+        Assert.False(string.IsNullOrWhiteSpace(text), $"the {(int)status} problem has no detail");
         if (detail is not null)
         {
-            Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains(detail, text, StringComparison.Ordinal);
         }
     }
 }

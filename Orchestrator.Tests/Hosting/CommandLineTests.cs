@@ -33,7 +33,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("Orchestrator:Store:Provider: 'Postgres' is not a store provider; use Sqlite or SqlServer.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Glue:Backend: 'Azure' is not a Glue backend", output, StringComparison.Ordinal);
-        Assert.Contains("'Orchestrator:Retention:Days'", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Retention:Days: 'a month' is not allowed; use a whole number", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Api:ProtectReads: true, but no Keys are listed", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Overlap: 'Sometimes' is not allowed; use Skip, Queue, Allow.", output, StringComparison.Ordinal);

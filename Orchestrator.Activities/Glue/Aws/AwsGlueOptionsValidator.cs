@@ -27,11 +27,11 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         RequireRange(problems, nameof(options.MaxStartAttempts), options.MaxStartAttempts, 1, 10);
         RequireRange(problems, nameof(options.MarkerScanPageSize), options.MarkerScanPageSize, 1, 200);
         RequireRange(problems, nameof(options.MarkerScanMaxPages), options.MarkerScanMaxPages, 1, 100);
-        RequirePositive(problems, nameof(options.RetryBaseDelay), options.RetryBaseDelay);
-        RequirePositive(problems, nameof(options.RetryMaxDelay), options.RetryMaxDelay);
-        RequirePositive(problems, nameof(options.RequestTimeout), options.RequestTimeout);
-        RequireNotNegative(problems, nameof(options.ReconcileDelay), options.ReconcileDelay);
-        RequireNotNegative(problems, nameof(options.MarkerScanLookback), options.MarkerScanLookback);
+        RequirePositive(problems, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMinutes(10));
+        RequirePositive(problems, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMinutes(10));
+        RequirePositive(problems, nameof(options.RequestTimeout), options.RequestTimeout, TimeSpan.FromMinutes(10));
+        RequireNotNegative(problems, nameof(options.ReconcileDelay), options.ReconcileDelay, TimeSpan.FromMinutes(10));
+        RequireNotNegative(problems, nameof(options.MarkerScanLookback), options.MarkerScanLookback, TimeSpan.FromDays(1));
 
         if (options.RetryBaseDelay > options.RetryMaxDelay)
         {
@@ -71,19 +71,27 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         }
     }
 
-    private static void RequirePositive(List<string> problems, string key, TimeSpan value)
+    private static void RequirePositive(List<string> problems, string key, TimeSpan value, TimeSpan max)
     {
         if (value <= TimeSpan.Zero)
         {
             problems.Add($"{Prefix}{key} is {value}; it must be greater than zero.");
         }
+        else if (value > max)
+        {
+            problems.Add($"{Prefix}{key} is {value}; allowed: at most {max}.");
+        }
     }
 
-    private static void RequireNotNegative(List<string> problems, string key, TimeSpan value)
+    private static void RequireNotNegative(List<string> problems, string key, TimeSpan value, TimeSpan max)
     {
         if (value < TimeSpan.Zero)
         {
             problems.Add($"{Prefix}{key} is {value}; it must not be negative.");
+        }
+        else if (value > max)
+        {
+            problems.Add($"{Prefix}{key} is {value}; allowed: at most {max}.");
         }
     }
 

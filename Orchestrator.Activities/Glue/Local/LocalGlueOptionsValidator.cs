@@ -26,6 +26,10 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
         {
             problems.Add($"{Section}:Threads is {options.Threads}; use 0 (every core) or a positive number.");
         }
+        else if (options.Threads > 1024)
+        {
+            problems.Add($"{Section}:Threads is {options.Threads}; use at most 1024.");
+        }
 
         if (!MemoryLimitPattern().IsMatch(options.MemoryLimit ?? string.Empty))
         {
@@ -96,10 +100,18 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
             {
                 problems.Add($"{path}:MaxConcurrentRuns is {settings.MaxConcurrentRuns}; it must be at least 1.");
             }
+            else if (settings.MaxConcurrentRuns > 1000)
+            {
+                problems.Add($"{path}:MaxConcurrentRuns is {settings.MaxConcurrentRuns}; it must be at most 1000.");
+            }
 
             if (settings.Timeout < 1)
             {
                 problems.Add($"{path}:Timeout is {settings.Timeout}; give minutes, at least 1.");
+            }
+            else if (settings.Timeout > 10080)
+            {
+                problems.Add($"{path}:Timeout is {settings.Timeout}; give minutes, at most 10080 (7 days, Glue's own limit).");
             }
 
             foreach (var (argument, value) in settings.DefaultArguments)
