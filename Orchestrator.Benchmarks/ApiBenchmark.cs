@@ -121,7 +121,8 @@ internal static class ApiBenchmark
         return path;
     }
 
-    static PipelineDefinition Pipeline()
+    /// <summary>The shipped data-preparation pipeline, as the seeded runs name it.</summary>
+    internal static PipelineDefinition Pipeline()
     {
         var entities = new[] { "customer", "customer_address", "sales" }
             .Select(e => new EntityDefinition(e, "mystore-data-preparation-parquet", new Dictionary<string, string> { ["--source_entity_name"] = e }, RetryPolicy.Default, TimeSpan.FromHours(2)))

@@ -72,16 +72,17 @@ public sealed class SqliteStoreStartupTests : IDisposable
         using (var connection = new SqliteConnection($"Data Source={StorePath};Pooling=false"))
         {
             connection.Open();
-            connection.Execute("CREATE TABLE FutureThings (Id INTEGER); PRAGMA user_version = 99;");
+            // In WAL mode, as a newer Orchestrator leaves it: even a read-only open would create -wal and -shm.
+            connection.Execute("PRAGMA journal_mode = WAL; CREATE TABLE SchemaVersions (Version INTEGER); CREATE TABLE FutureThings (Id INTEGER); PRAGMA user_version = 99;");
         }
 
-        var before = Hash(StorePath);
+        var before = Snapshot();
 
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Store(StorePath).CreateIfNotExistsAsync());
 
         Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
         Assert.Contains("Upgrade Orchestrator", error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, Hash(StorePath));
+        Assert.Equal(before, Snapshot());
     }
 
     [Fact]
@@ -207,7 +208,10 @@ public sealed class SqliteStoreStartupTests : IDisposable
     }
 
     /// <summary>Every file in the folder with its hash: the store and any -wal, -shm or journal beside it.</summary>
-    string Snapshot() => string.Join('\n', Directory.EnumerateFiles(directory.Path).Order(StringComparer.Ordinal).Select(f => $"{Path.GetFileName(f)} {Hash(f)}"));
+    internal static string Snapshot(string folder) =>
+        string.Join('\n', Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Select(f => $"{Path.GetFileName(f)} {Hash(f)}"));
+
+    string Snapshot() => Snapshot(directory.Path);
 
     static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 

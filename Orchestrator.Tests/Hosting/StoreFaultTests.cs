@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Orchestrator.Host.Hosting;
@@ -111,9 +110,7 @@ public sealed class StoreFaultTests : IDisposable
         return (exitCode, errors.ToString().Trim());
     }
 
-    /// <summary>Every file in the store's folder with its hash: the store and anything SQLite might create beside it.</summary>
-    string Snapshot() => string.Join('\n', Directory.EnumerateFiles(StoreFolder).Order(StringComparer.Ordinal)
-        .Select(f => $"{Path.GetFileName(f)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
+    string Snapshot() => SqliteStoreStartupTests.Snapshot(StoreFolder);
 
     public void Dispose() => directory.Dispose();
 }
