@@ -8,6 +8,12 @@ public sealed class LakeReader(string lakeRoot)
 {
     public long CleanRows(string entity)
     {
+        var folder = Path.Combine(lakeRoot, "clean", entity);
+        if (!Directory.Exists(folder) || !Directory.EnumerateFiles(folder, "*.parquet", SearchOption.AllDirectories).Any())
+        {
+            return 0;
+        }
+
         var files = Path.Combine(lakeRoot, "clean", entity, "**", "*.parquet").Replace("'", "''", StringComparison.Ordinal);
         using var connection = new DuckDBConnection("DataSource=:memory:");
         connection.Open();
