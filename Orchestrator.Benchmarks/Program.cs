@@ -8,6 +8,7 @@ var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ord
     ["pipeline"] = PipelineBenchmark.RunAsync,
     ["api"] = ApiBenchmark.RunAsync,
     ["local-etl"] = LocalEtlBenchmark.RunAsync,
+    ["soak"] = HostSoakBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

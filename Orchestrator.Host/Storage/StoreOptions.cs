@@ -37,6 +37,12 @@ public sealed class SqlServerStoreOptions
     /// by default (mode 1) it names the task hub after the SQL login (see docs/operations.md).
     /// </summary>
     public string TaskHub { get; set; } = "orchestrator";
+
+    /// <summary>
+    /// The provider's WorkItemLockTimeout: how long the work of a replica that died waits before another replica takes
+    /// it over. The provider cannot tell that a lock's owner is gone, so this is also a restarted replica's wait.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public static class StoreProviders

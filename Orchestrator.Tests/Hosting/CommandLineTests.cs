@@ -18,6 +18,7 @@ public sealed class CommandLineTests : IDisposable
         var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
         {
             orchestrator["Store"]!["Provider"] = "Postgres";
+            orchestrator["Store"]!["SqlServer"]!["LockTimeout"] = "00:00:01";
             orchestrator["Glue"]!["Backend"] = "Azure";
             orchestrator["Retention"]!["Days"] = "a month";
             orchestrator["Api"]!["ProtectReads"] = true;
@@ -33,6 +34,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("Orchestrator:Store:Provider: 'Postgres' is not a store provider; use Sqlite or SqlServer.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Glue:Backend: 'Azure' is not a Glue backend", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Store:SqlServer:LockTimeout: 00:00:01 is too short; the SQL Server provider needs at least 00:00:10.", output, StringComparison.Ordinal);
         Assert.Contains("'Orchestrator:Retention:Days'", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Api:ProtectReads: true, but no Keys are listed", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", output, StringComparison.Ordinal);

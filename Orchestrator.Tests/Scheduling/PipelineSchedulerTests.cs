@@ -170,8 +170,8 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
     [Fact]
     public async Task Two_hosts_sharing_a_store_on_a_one_minute_schedule_never_skip_a_slot_for_its_own_run()
     {
-        var pipeline = Scheduled(runOnStartup: false, overlap: OverlapPolicy.Skip, slowPolling: true)
-            with { Schedule = new PipelineSchedule("* * * * *", "UTC") };
+        var everyMinute = new PipelineSchedule("* * * * *", "UTC");
+        var pipeline = Scheduled(runOnStartup: false, overlap: OverlapPolicy.Skip, slowPolling: true) with { Schedule = everyMinute };
         using var skipped = new MetricCollector<long>(host.Service<IMeterFactory>(), RunMetrics.MeterName, "orchestrator.schedule.slots.skipped");
         var logA = new FakeLogger<PipelineScheduler>();
         var logB = new FakeLogger<PipelineScheduler>();

@@ -47,10 +47,53 @@ internal sealed record AbandonedRun(object Id, string Owner, string Name, bool S
 internal static class AbandonedRuns
 {
     /// <summary>
-    /// Runs <paramref name="select"/>, which yields (id, owner, lease_until, name, stop_requested, restarts) of active
-    /// rows of other owners, and returns the abandoned ones.
+    /// Hands each abandoned row to <paramref name="takeOver"/> inside one write transaction and returns what it made
+    /// of them. <paramref name="select"/> yields (id, owner, lease_until, name, stop_requested, restarts) of the active
+    /// rows of other owners. <paramref name="takeOver"/> gets a command of the transaction with <c>$id</c>,
+    /// <c>$previous</c> (the dead owner, to fence the update on) and <c>$now</c> set. Looks first without the write
+    /// lock: polls call this often and mostly find nothing.
     /// </summary>
-    public static async Task<List<AbandonedRun>> FindAsync(SqliteCommand select, DateTimeOffset now,
+    public static async Task<IReadOnlyList<T>> TakeOverAsync<T>(CatalogDatabase database, DateTimeOffset now,
+        Func<SqliteConnection, SqliteTransaction?, SqliteCommand> select,
+        Func<SqliteCommand, AbandonedRun, Task<T?>> takeOver, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var look = select(connection, null);
+            if ((await FindAsync(look, now, cancellationToken)).Count == 0)
+            {
+                return [];
+            }
+        }
+
+        return await database.WriteAsync<IReadOnlyList<T>>(async (connection, transaction) =>
+        {
+            List<AbandonedRun> abandoned;
+            await using (var command = select(connection, transaction))
+            {
+                abandoned = await FindAsync(command, now, cancellationToken);
+            }
+
+            var taken = new List<T>();
+            foreach (var run in abandoned)
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.Parameters.AddWithValue("$id", run.Id);
+                command.Parameters.AddWithValue("$previous", run.Owner);
+                command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
+                if (await takeOver(command, run) is { } result)
+                {
+                    taken.Add(result);
+                }
+            }
+
+            return taken;
+        }, cancellationToken);
+    }
+
+    private static async Task<List<AbandonedRun>> FindAsync(SqliteCommand select, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var expiredBefore = CatalogTime.Format(now);

@@ -150,63 +150,31 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
     /// Takes over the crawls whose process is gone and returns those to crawl again; crawls asked to stop end
     /// CANCELLED, and crawls that cannot be resumed end FAILED, marked interrupted. Looks first.
     /// </summary>
-    public async Task<IReadOnlyList<ResumedCrawl>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
-        Func<string, bool> resumable, CancellationToken cancellationToken)
-    {
-        await using (var connection = await database.OpenAsync(cancellationToken))
+    public Task<IReadOnlyList<ResumedCrawl>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
+        Func<string, bool> resumable, CancellationToken cancellationToken) =>
+        AbandonedRuns.TakeOverAsync(database, now, SelectRunningOfOthers, async (command, crawl) =>
         {
-            await using var select = SelectRunningOfOthers(connection, null);
-            if ((await AbandonedRuns.FindAsync(select, now, cancellationToken)).Count == 0)
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
+            command.Parameters.AddWithValue("$message", crawl.FailureMessage("Crawl", "crawler", resumable));
+            const string Fence = $"WHERE id = $id AND owner = $previous AND status = '{Running}'";
+            var verdict = crawl.Verdict(resumable);
+            command.CommandText = verdict switch
             {
-                return [];
-            }
-        }
-
-        return await database.WriteAsync<IReadOnlyList<ResumedCrawl>>(async (connection, transaction) =>
-        {
-            List<AbandonedRun> abandoned;
-            await using (var select = SelectRunningOfOthers(connection, transaction))
-            {
-                abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
-            }
-
-            var resumed = new List<ResumedCrawl>();
-            foreach (var crawl in abandoned)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.Parameters.AddWithValue("$id", crawl.Id);
-                command.Parameters.AddWithValue("$previous", crawl.Owner);
-                command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-                const string Fence = $"WHERE id = $id AND owner = $previous AND status = '{Running}'";
-                var verdict = crawl.Verdict(resumable);
-                command.CommandText = verdict switch
-                {
-                    AbandonedVerdict.Resume => $"""
-                        UPDATE crawls SET owner = $owner, lease_until = $lease, restarts = restarts + 1 {Fence}
-                        """,
-                    AbandonedVerdict.Stop => $"""
-                        UPDATE crawls SET status = 'CANCELLED', error_message = 'Crawl stopped on request.',
-                            completed_at = $now
-                        {Fence}
-                        """,
-                    _ => $"""
-                        UPDATE crawls SET status = 'FAILED', error_message = $message, interrupted = 1, completed_at = $now
-                        {Fence}
-                        """,
-                };
-                command.Parameters.AddWithValue("$owner", owner);
-                command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-                command.Parameters.AddWithValue("$message", crawl.FailureMessage("Crawl", "crawler", resumable));
-                if (await command.ExecuteNonQueryAsync(cancellationToken) == 1 && verdict == AbandonedVerdict.Resume)
-                {
-                    resumed.Add(new ResumedCrawl((long)crawl.Id, crawl.Name, crawl.Restarts + 1));
-                }
-            }
-
-            return resumed;
+                AbandonedVerdict.Resume => $"UPDATE crawls SET owner = $owner, lease_until = $lease, restarts = restarts + 1 {Fence}",
+                AbandonedVerdict.Stop => $"""
+                    UPDATE crawls SET status = 'CANCELLED', error_message = 'Crawl stopped on request.', completed_at = $now
+                    {Fence}
+                    """,
+                _ => $"""
+                    UPDATE crawls SET status = 'FAILED', error_message = $message, interrupted = 1, completed_at = $now
+                    {Fence}
+                    """,
+            };
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1 && verdict == AbandonedVerdict.Resume
+                ? new ResumedCrawl((long)crawl.Id, crawl.Name, crawl.Restarts + 1)
+                : null;
         }, cancellationToken);
-    }
 
     private SqliteCommand SelectRunningOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {

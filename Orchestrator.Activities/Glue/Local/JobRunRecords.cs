@@ -189,80 +189,51 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
     /// STOPPED, and runs that cannot be resumed (<paramref name="resumable"/> says no, or restarted too often) end
     /// FAILED, marked interrupted. Looks first, so polls only take the write lock when there is something to do.
     /// </summary>
-    public async Task<IReadOnlyList<ResumedJobRun>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
-        Func<string, bool> resumable, CancellationToken cancellationToken)
-    {
-        await using (var connection = await database.OpenAsync(cancellationToken))
+    public Task<IReadOnlyList<ResumedJobRun>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
+        Func<string, bool> resumable, CancellationToken cancellationToken) =>
+        AbandonedRuns.TakeOverAsync(database, now, SelectActiveOfOthers, async (command, run) =>
         {
-            await using var select = SelectActiveOfOthers(connection, null);
-            if ((await AbandonedRuns.FindAsync(select, now, cancellationToken)).Count == 0)
+            const string Fence = $"WHERE id = $id AND owner = $previous AND state IN {ActiveStates}";
+            switch (run.Verdict(resumable))
             {
-                return [];
-            }
-        }
+                case AbandonedVerdict.Resume:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET owner = $owner, lease_until = $lease, restarts = restarts + 1,
+                            state = 'RUNNING', last_modified_on = $now
+                        {Fence}
+                        RETURNING arguments, started_on, restarts
+                        """;
+                    command.Parameters.AddWithValue("$owner", owner);
+                    command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
+                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                    {
+                        return await reader.ReadAsync(cancellationToken)
+                            ? new ResumedJobRun((string)run.Id, run.Name,
+                                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(0)) ?? [],
+                                CatalogTime.Parse(reader.GetString(1)), reader.GetInt32(2))
+                            : null;
+                    }
 
-        return await database.WriteAsync<IReadOnlyList<ResumedJobRun>>(async (connection, transaction) =>
-        {
-            List<AbandonedRun> abandoned;
-            await using (var select = SelectActiveOfOthers(connection, transaction))
-            {
-                abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
-            }
-
-            var resumed = new List<ResumedJobRun>();
-            foreach (var run in abandoned)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.Parameters.AddWithValue("$id", run.Id);
-                command.Parameters.AddWithValue("$previous", run.Owner);
-                command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-                const string Fence = $"WHERE id = $id AND owner = $previous AND state IN {ActiveStates}";
-                switch (run.Verdict(resumable))
-                {
-                    case AbandonedVerdict.Resume:
-                        command.CommandText = $"""
-                            UPDATE job_runs SET owner = $owner, lease_until = $lease, restarts = restarts + 1,
-                                state = 'RUNNING', last_modified_on = $now
-                            {Fence}
-                            RETURNING arguments, started_on, restarts
-                            """;
-                        command.Parameters.AddWithValue("$owner", owner);
-                        command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-                        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-                        {
-                            if (await reader.ReadAsync(cancellationToken))
-                            {
-                                resumed.Add(new ResumedJobRun((string)run.Id, run.Name,
-                                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(0)) ?? [],
-                                    CatalogTime.Parse(reader.GetString(1)), reader.GetInt32(2)));
-                            }
-                        }
-
-                        break;
-                    case AbandonedVerdict.Stop:
-                        command.CommandText = $"""
-                            UPDATE job_runs SET state = 'STOPPED', error_message = 'Job run stopped on request.',
-                                last_modified_on = $now, completed_on = $now
-                            {Fence}
-                            """;
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                        break;
-                    default:
-                        command.CommandText = $"""
-                            UPDATE job_runs SET state = 'FAILED', error_message = $message, interrupted = 1,
-                                last_modified_on = $now, completed_on = $now
-                            {Fence}
-                            """;
-                        command.Parameters.AddWithValue("$message", run.FailureMessage("Job run", "job", resumable));
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                        break;
-                }
+                case AbandonedVerdict.Stop:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET state = 'STOPPED', error_message = 'Job run stopped on request.',
+                            last_modified_on = $now, completed_on = $now
+                        {Fence}
+                        """;
+                    break;
+                default:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET state = 'FAILED', error_message = $message, interrupted = 1,
+                            last_modified_on = $now, completed_on = $now
+                        {Fence}
+                        """;
+                    command.Parameters.AddWithValue("$message", run.FailureMessage("Job run", "job", resumable));
+                    break;
             }
 
-            return resumed;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return null;
         }, cancellationToken);
-    }
 
     private SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {
