@@ -64,7 +64,7 @@ public sealed partial class SqliteOrchestrationService : IWorkerDirectory
             await RenewLeaseAsync();
             await ReleaseDeadOwnersAsync();
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The next tick tries again; the lease is long enough to miss a few.
             logger.LogWarning(ex, "Renewing the lease of worker {WorkerId} failed", settings.WorkerId);
