@@ -234,8 +234,9 @@ public static class HostSoak
         local["SeedSampleData"] = false;
         foreach (var crawler in new[] { RawCrawler, CleanCrawler })
         {
-            // Each crawl, resumed ones included, stays RUNNING this long before it works: a phase a kill can hit.
-            local["Crawlers"]![crawler]!["RehearseDelay"] = "00:00:02";
+            // Each crawl, resumed ones included, stays RUNNING this long before it works: a phase a kill can hit,
+            // with room for the seeded wait after a restarted host has been seen to make progress.
+            local["Crawlers"]![crawler]!["RehearseDelay"] = "00:00:04";
         }
 
         var pipeline = orchestrator["Pipelines"]![Pipeline]!.AsObject();
@@ -246,8 +247,8 @@ public static class HostSoak
         pipeline["Retry"] = new JsonObject { ["MaxAttempts"] = 3, ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" };
         foreach (var (_, entity) in pipeline["Entities"]!.AsObject())
         {
-            entity!["Arguments"]!["--rehearse_delay_seconds"] = "2";
-            entity["Arguments"]!["--rehearse_commit_pause_seconds"] = "0.3";
+            entity!["Arguments"]!["--rehearse_delay_seconds"] = "4";
+            entity["Arguments"]!["--rehearse_commit_pause_seconds"] = "0.5";
         }
 
         config["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";

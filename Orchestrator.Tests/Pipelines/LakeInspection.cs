@@ -56,14 +56,22 @@ public sealed class LakeInspection(string dataDirectory)
             command.Parameters.AddWithValue(name, value);
         }
 
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read())
+        try
         {
-            rows.Add(map(reader));
-        }
+            using var reader = command.ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(map(reader));
+            }
 
-        return rows;
+            return rows;
+        }
+        catch (SqliteException error) when (error.SqliteErrorCode == 1 && error.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            // The engine is still creating its tables.
+            return [];
+        }
     }
 }
 
