@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Text.RegularExpressions;
+using Newtonsoft.Json;
 using Orchestrator.Activities.Glue;
 
 namespace Orchestrator.Activities.Pipelines;
@@ -21,6 +23,8 @@ public sealed record RetryPolicy(
     IReadOnlyList<string> NeverRetryOn,
     IReadOnlyList<string> RetryOnMessages,
     IReadOnlyList<string> NeverRetryOnMessages,
+    [property: DefaultValue(RetryPolicy.DefaultMaxInterruptedAttempts)]
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Populate)]
     int MaxInterruptedAttempts = RetryPolicy.DefaultMaxInterruptedAttempts)
 {
     public const int DefaultMaxInterruptedAttempts = 10;

@@ -37,6 +37,20 @@ public sealed class PipelineDefinitionReaderTests
     }
 
     [Fact]
+    public void A_retry_policy_stored_by_an_earlier_version_in_a_running_run_gets_the_default_interrupted_cap()
+    {
+        // A run keeps the definition it started with: one stored before MaxInterruptedAttempts existed has no such key.
+        var stored = Newtonsoft.Json.JsonConvert.SerializeObject(RetryPolicy.Default with { MaxInterruptedAttempts = 5 });
+        var earlier = stored.Replace(",\"MaxInterruptedAttempts\":5", string.Empty, StringComparison.Ordinal);
+
+        var read = DurableTask.Core.Serializing.JsonDataConverter.Default.Deserialize<RetryPolicy>(earlier);
+
+        Assert.NotEqual(stored, earlier);
+        Assert.Equal(RetryPolicy.DefaultMaxInterruptedAttempts, read.MaxInterruptedAttempts);
+        Assert.Equal(5, DurableTask.Core.Serializing.JsonDataConverter.Default.Deserialize<RetryPolicy>(stored).MaxInterruptedAttempts);
+    }
+
+    [Fact]
     public void Crawlers_retry_per_their_own_override_which_starts_from_the_pipelines_Retry()
     {
         var options = Valid();
