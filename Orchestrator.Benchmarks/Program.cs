@@ -9,6 +9,7 @@ var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ord
     ["api"] = ApiBenchmark.RunAsync,
     ["local-etl"] = LocalEtlBenchmark.RunAsync,
     ["store-check"] = StoreCheckBenchmark.RunAsync,
+    ["soak"] = HostSoakBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))

@@ -5,15 +5,17 @@ namespace Orchestrator.Storage;
 
 /// <summary>
 /// One durable store seen through the four DurableTask.Core interfaces the product uses: the worker side,
-/// the client, dashboard queries and purge. SQLite and SQL Server both provide all four.
+/// the client, dashboard queries and purge. SQLite and SQL Server both provide all four. <see cref="Workers"/> is
+/// set when the store knows which worker processes are attached (SQLite does, SQL Server does not).
 /// </summary>
 public sealed record DurableStore(
     IOrchestrationService Service,
     IOrchestrationServiceClient Client,
     IOrchestrationServiceQueryClient Query,
-    IOrchestrationServicePurgeClient Purge)
+    IOrchestrationServicePurgeClient Purge,
+    IWorkerDirectory? Workers = null)
 {
     public static DurableStore From<T>(T store)
         where T : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient =>
-        new(store, store, store, store);
+        new(store, store, store, store, store as IWorkerDirectory);
 }

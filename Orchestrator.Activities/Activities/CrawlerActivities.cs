@@ -29,7 +29,8 @@ public sealed record CrawlerSnapshot(
     string? LastCrawlError,
     int? TablesCreated,
     int? TablesUpdated,
-    GlueCallError? Error)
+    GlueCallError? Error,
+    bool LastCrawlInterrupted = false)
 {
     [JsonIgnore]
     public bool IsReady => State == CrawlerState.Ready.Value;
@@ -42,7 +43,7 @@ public sealed class GetCrawlerActivity(IGlueBackend glue, ILogger<GetCrawlerActi
         var crawler = await Glue.GetCrawlerAsync(input.Crawler, cancellationToken);
         var last = crawler.LastCrawl;
         return new CrawlerSnapshot(crawler.State.Value, last?.Status.Value, last?.StartTime?.UtcDateTime, last?.ErrorMessage,
-            last?.TablesCreated, last?.TablesUpdated, null);
+            last?.TablesCreated, last?.TablesUpdated, null, last?.Interrupted == true);
     }
 
     protected override CrawlerSnapshot Failed(GlueCallError error) => new(string.Empty, null, null, null, null, null, error);

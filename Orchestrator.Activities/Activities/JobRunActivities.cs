@@ -42,7 +42,8 @@ public sealed record JobRunSnapshot(
     int ExecutionTimeSeconds,
     double? DpuSeconds,
     JobRunDetails? Details,
-    GlueCallError? Error)
+    GlueCallError? Error,
+    bool Interrupted = false)
 {
     [JsonIgnore]
     public bool IsTerminal => JobRunState.Create(State).IsTerminal;
@@ -54,7 +55,7 @@ public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivi
     {
         var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
         return new JobRunSnapshot(run.State.Value, run.ErrorMessage, run.StartedOn?.UtcDateTime, run.CompletedOn?.UtcDateTime,
-            run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null);
+            run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null, run.Interrupted);
     }
 
     protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);

@@ -61,14 +61,18 @@ public readonly record struct JobRunState(string Value) : IGlueEnum<JobRunState>
 /// <summary>What a crawler reports (GetCrawler).</summary>
 public sealed record GlueCrawler(string Name, CrawlerState State, LastCrawl? LastCrawl);
 
-/// <summary>The most recent crawl, finished or not.</summary>
+/// <summary>
+/// The most recent crawl, finished or not. <see cref="Interrupted"/>: the local engine's host went away while it ran
+/// and it could not be resumed (not the crawl's fault); AWS Glue never sets it.
+/// </summary>
 public sealed record LastCrawl(
     CrawlStatus Status,
     DateTimeOffset? StartTime,
     string? ErrorMessage,
     int? TablesCreated = null,
     int? TablesUpdated = null,
-    int? PartitionsAdded = null);
+    int? PartitionsAdded = null,
+    bool Interrupted = false);
 
 public enum CrawlerStartResult
 {
@@ -88,7 +92,10 @@ public sealed record GlueJob(
 /// <summary>The run a start produced; <see cref="Adopted"/> when an earlier start with the same marker was found.</summary>
 public sealed record JobRunStart(string RunId, bool Adopted);
 
-/// <summary>A job run as GetJobRun reports it, plus the local engine's result details.</summary>
+/// <summary>
+/// A job run as GetJobRun reports it, plus what only the local engine knows: its result details, and whether it
+/// failed because its host went away and it could not be resumed (<see cref="Interrupted"/>: not the job's fault).
+/// </summary>
 public sealed record GlueJobRun(
     string Id,
     string JobName,
@@ -100,7 +107,8 @@ public sealed record GlueJobRun(
     int ExecutionTimeSeconds,
     double? DpuSeconds,
     IReadOnlyDictionary<string, string> Arguments,
-    JobRunDetails? Details = null)
+    JobRunDetails? Details = null,
+    bool Interrupted = false)
 {
     public string? Marker => Arguments.TryGetValue(GlueArguments.RunMarker, out var marker) ? marker : null;
 }

@@ -7,7 +7,9 @@ using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Activities.Orchestrations;
 
-public sealed record CrawlerRunInput(string RunId, string StepId, StepKind Kind, string Crawler, PollPolicy Poll, TimeSpan Timeout, CrawlerRunState? State = null);
+public sealed record CrawlerRunInput(
+    string RunId, string StepId, StepKind Kind, string Crawler, PollPolicy Poll, TimeSpan Timeout, CrawlerRunState? State = null,
+    RetryPolicy? Retry = null);
 
 /// <summary>Where a crawler step stands; carried across ContinueAsNew.</summary>
 public sealed record CrawlerRunState(
@@ -17,12 +19,17 @@ public sealed record CrawlerRunState(
     DateTime? PreviousCrawlStart,
     bool Attached,
     int ActivePolls,
-    int TransientErrors);
+    int TransientErrors,
+    DateTime? NextAttemptAt = null,
+    int Attaches = 0);
 
 /// <summary>
-/// One crawl. A crawl already in progress is waited for and then the crawler is started again, so the crawl
-/// includes the data that arrived after it began. Glue returns no crawl id, so our crawl is the first whose start
-/// time is later than the last one seen before starting; it is polled with durable timers until the crawler is
+/// One crawl, retried per the pipeline's retry policy (or its CrawlerRetry override) with the same rules as jobs: a
+/// configuration error fails at once, a failed or timed-out crawl is tried again after the policy's delay, and a
+/// crawl interrupted by the orchestrator's own host going away is tried again at once, outside MaxAttempts. A crawl
+/// already in progress is attached to, never stopped: it is waited for and then the crawler is started again, so the
+/// crawl includes the data that arrived after it began. Glue returns no crawl id, so our crawl is the first whose
+/// start time is later than the last one seen before starting; it is polled with durable timers until the crawler is
 /// READY again, and stopped when it outlives the crawler timeout.
 /// </summary>
 public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null) : StepOrchestration<CrawlerRunInput>(loggerFactory)
@@ -31,7 +38,8 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
     /// <summary>How a crawl attempt ended when the run stopped it (crawlers have no STOPPED state of their own).</summary>
     const string StoppedState = "STOPPED";
-    const int MaxTransientErrors = 10;
+    const string AttachedState = "ATTACHED";
+    const string AttachedMessage = "a crawl was already running: waiting for it, then crawling again";
 
     public CrawlerRunOrchestration()
         : this(null)
@@ -41,8 +49,8 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
     public override async Task<StepOutcome> RunTask(OrchestrationContext context, CrawlerRunInput input)
     {
         var state = input.State ?? new CrawlerRunState(context.CurrentUtcDateTime, [], null, null, false, 0, 0);
+        var retry = input.Retry ?? RetryPolicy.Default;
         var request = new CrawlerRequest(input.RunId, input.StepId, input.Crawler);
-        var deadline = state.StartedAt + input.Timeout;
         var polls = 0;
         Publish(Outcome(input, state, StepState.Running));
 
@@ -55,36 +63,55 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
             if (state.Active is null)
             {
+                if (state.NextAttemptAt is { } retryAt)
+                {
+                    if (await WaitUntilAsync(context, retryAt))
+                    {
+                        return await StopAsync(context, input, state, request);
+                    }
+
+                    state = state with { NextAttemptAt = null };
+                }
+
                 var before = await context.ScheduleTask<CrawlerSnapshot>(typeof(GetCrawlerActivity), request);
                 var start = before.Error is null
                     ? await context.ScheduleTask<CrawlerStartOutcome>(typeof(StartCrawlerActivity), request)
                     : new CrawlerStartOutcome(false, before.Error);
                 if (start.Error is { } error)
                 {
-                    if (error.Permanent || state.TransientErrors + 1 >= MaxTransientErrors)
+                    // A start Glue refused for now (throttling, a busy catalog) is retried as a job start is.
+                    var failures = state.TransientErrors + 1;
+                    if (error.Permanent || !retry.ShouldRetry(failures, error.Code, error.Message))
                     {
                         var failed = new AttemptRecord(state.Attempts.Count + 1, null, "START_FAILED", context.CurrentUtcDateTime, context.CurrentUtcDateTime, error.Code, error.Message);
                         Log(context, input.RunId, input.StepId, LogLevel.Error, "Could not start crawler {Crawler}: {ErrorCode}: {ErrorMessage}", input.Crawler, error.Code, error.Message);
                         return Finish(context, input, state with { Attempts = [.. state.Attempts, failed] }, StepState.Failed);
                     }
 
-                    state = state with { TransientErrors = state.TransientErrors + 1 };
-                    if (await WaitUntilAsync(context, context.CurrentUtcDateTime + input.Poll.DelayAfter(state.TransientErrors)))
-                    {
-                        return await StopAsync(context, input, state, request);
-                    }
-
+                    var delay = retry.DelayAfter(failures, DeterministicDraw.For($"{input.RunId}/{input.StepId}/start/{failures}"));
+                    state = state with { TransientErrors = failures, NextAttemptAt = context.CurrentUtcDateTime + delay };
+                    Log(context, input.RunId, input.StepId, LogLevel.Warning, "Could not start crawler {Crawler} ({ErrorCode}: {ErrorMessage}); trying again in {Delay}", input.Crawler, error.Code, error.Message, delay);
                     continue;
                 }
 
                 var attached = start.AlreadyRunning;
-                var attempt = new AttemptRecord(state.Attempts.Count + 1, null, attached ? "ATTACHED" : CrawlerState.Running.Value, context.CurrentUtcDateTime, null, null,
-                    attached ? "a crawl was already running: waiting for it, then crawling again" : null);
-                state = state with { Active = attempt, Attached = attached, PreviousCrawlStart = before.LastCrawlStartTime, ActivePolls = 0 };
+                var attempt = new AttemptRecord(state.Attempts.Count + 1, null, attached ? AttachedState : CrawlerState.Running.Value, context.CurrentUtcDateTime, null, null,
+                    attached ? AttachedMessage : null);
+                state = state with
+                {
+                    Active = attempt,
+                    Attached = attached,
+                    Attaches = attached ? state.Attaches + 1 : 0,
+                    PreviousCrawlStart = before.LastCrawlStartTime,
+                    ActivePolls = 0,
+                    TransientErrors = 0,
+                };
                 Log(context, input.RunId, input.StepId, LogLevel.Information, attached ? "Crawler {Crawler} was already running; waiting for that crawl" : "Started crawler {Crawler}", input.Crawler);
                 Publish(Outcome(input, state, StepState.Running));
             }
 
+            // The timeout counts per attempt, as a job's does.
+            var deadline = state.Active!.StartedAt!.Value + input.Timeout;
             var wakeAt = context.CurrentUtcDateTime + input.Poll.DelayAfter(state.ActivePolls);
             if (await WaitUntilAsync(context, wakeAt < deadline ? wakeAt : deadline))
             {
@@ -103,7 +130,13 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     ? $"gave up waiting for a crawl already in progress after the crawler timeout of {input.Timeout}"
                     : $"stopped by the orchestrator: the crawl ran longer than its timeout of {input.Timeout}";
                 Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} timed out after {Timeout}", input.Crawler, input.Timeout);
-                return Finish(context, input, EndAttempt(state, "TIMEOUT", "TIMEOUT", message, context.CurrentUtcDateTime), StepState.Failed);
+                state = EndAttempt(state, "TIMEOUT", "TIMEOUT", message, context.CurrentUtcDateTime);
+                if (!TryScheduleRetry(context, input, retry, ref state, "TIMEOUT", message))
+                {
+                    return Finish(context, input, state, StepState.Failed);
+                }
+
+                continue;
             }
 
             var crawler = await context.ScheduleTask<CrawlerSnapshot>(typeof(GetCrawlerActivity), request);
@@ -122,7 +155,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
             if (crawler.IsReady && state.Attached)
             {
                 // The crawl we waited for is over; now crawl again for the data that arrived meanwhile.
-                var tooBusy = state.Attempts.Count + 1 >= MaxAttaches;
+                var tooBusy = state.Attaches >= MaxAttaches;
                 state = EndAttempt(state, crawler.LastCrawlStatus ?? "UNKNOWN", tooBusy ? GlueErrorCodes.CrawlerRunning : null,
                     tooBusy ? $"the crawler was already running {MaxAttaches} times in a row: something else keeps starting it" : state.Active!.ErrorMessage,
                     context.CurrentUtcDateTime);
@@ -136,12 +169,38 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
             if (crawler.IsReady && newCrawl)
             {
+                var active = state.Active! with { StartedAt = crawler.LastCrawlStartTime };
+                if (crawler.LastCrawlInterrupted)
+                {
+                    state = state with { Attempts = [.. state.Attempts, active.AsInterrupted(context.CurrentUtcDateTime, crawler.LastCrawlError)], Active = null, ActivePolls = 0 };
+                    var interruptions = state.Attempts.Count(a => a.Interrupted);
+                    if (!retry.ShouldRetryInterrupted(interruptions))
+                    {
+                        Log(context, input.RunId, input.StepId, LogLevel.Error, "Crawler {Crawler} was interrupted by its host going away, {Interruptions} times in all: more than MaxInterruptedAttempts ({MaxInterruptedAttempts})", input.Crawler, interruptions, retry.MaxInterruptedAttempts);
+                        return Finish(context, input, state, StepState.Failed);
+                    }
+
+                    Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} was interrupted by its host going away ({Interruptions} of at most {MaxInterruptedAttempts}); crawling again now, outside MaxAttempts", input.Crawler, interruptions, retry.MaxInterruptedAttempts);
+                    Publish(Outcome(input, state, StepState.Running));
+                    continue;
+                }
+
                 // COMPLETED is ListCrawls' word for a finished crawl, and what moto reports in LastCrawl.
                 var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value || crawler.LastCrawlStatus == "COMPLETED";
-                state = EndAttempt(state with { Active = state.Active! with { StartedAt = crawler.LastCrawlStartTime } },
-                    crawler.LastCrawlStatus ?? "UNKNOWN", succeeded ? null : crawler.LastCrawlStatus, crawler.LastCrawlError, context.CurrentUtcDateTime);
+                var status = crawler.LastCrawlStatus ?? "UNKNOWN";
+                state = EndAttempt(state with { Active = active }, status, succeeded ? null : status, crawler.LastCrawlError, context.CurrentUtcDateTime);
                 Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus}{ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError is { } crawlError ? $" ({crawlError})" : string.Empty);
-                return Finish(context, input, state, succeeded ? StepState.Succeeded : StepState.Failed);
+                if (succeeded)
+                {
+                    return Finish(context, input, state, StepState.Succeeded);
+                }
+
+                if (!TryScheduleRetry(context, input, retry, ref state, status, crawler.LastCrawlError))
+                {
+                    return Finish(context, input, state, StepState.Failed);
+                }
+
+                continue;
             }
 
             if (crawler.State != state.Active!.State && !state.Attached)
@@ -156,6 +215,23 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                 return Outcome(input, state, StepState.Running);
             }
         }
+    }
+
+    /// <summary>After a failed crawl of ours: the next one after the policy's delay, unless the policy says no.</summary>
+    bool TryScheduleRetry(OrchestrationContext context, CrawlerRunInput input, RetryPolicy retry, ref CrawlerRunState state, string errorClass, string? message)
+    {
+        // Waiting for someone else's crawl, and crawls its host going away interrupted, are not failures of ours.
+        var attempt = state.Attempts.Count(a => !a.Interrupted && a.ErrorMessage != AttachedMessage);
+        if (!retry.ShouldRetry(attempt, errorClass, message))
+        {
+            return false;
+        }
+
+        var delay = retry.DelayAfter(attempt, DeterministicDraw.For($"{input.RunId}/{input.StepId}/{attempt}"));
+        state = state with { NextAttemptAt = context.CurrentUtcDateTime + delay };
+        Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawl attempt {Attempt} of {Crawler} ended {ErrorClass}; retrying in {Delay}", state.Attempts.Count, input.Crawler, errorClass, delay);
+        Publish(Outcome(input, state, StepState.Running));
+        return true;
     }
 
     async Task<StepOutcome> StopAsync(OrchestrationContext context, CrawlerRunInput input, CrawlerRunState state, CrawlerRequest request)

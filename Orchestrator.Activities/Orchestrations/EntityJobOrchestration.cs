@@ -22,7 +22,8 @@ public sealed record EntityJobState(
 /// <summary>
 /// One entity's Glue job, attempt after attempt: start it with the marker <c>{runId}/{entity}/{attempt}</c>, poll it
 /// with durable timers and growing delays until it ends, stop it when it outlives the job timeout, and retry failed
-/// runs per the retry policy. A configuration error (unknown job) fails the step at once.
+/// runs per the retry policy. A configuration error (unknown job) fails the step at once. A run interrupted by the
+/// orchestrator's own host going away is not the job's failure: a new attempt starts at once, outside MaxAttempts.
 /// </summary>
 public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null) : StepOrchestration<EntityJobInput>(loggerFactory)
 {
@@ -131,6 +132,17 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 Publish(Outcome(input, state, StepState.Running));
             }
 
+            if (run.Interrupted && !state.TimeoutStopSent)
+            {
+                state = EndAttempt(state, active.AsInterrupted(run.CompletedOn ?? context.CurrentUtcDateTime, run.ErrorMessage));
+                if (!TryRetryInterrupted(context, input, ref state))
+                {
+                    return Finish(context, input, state, StepState.Failed);
+                }
+
+                continue;
+            }
+
             var gaveUpWaitingForStop = state.TimeoutStopSent && state.ActivePolls >= PollsAfterTimeoutStop;
             if (run.IsTerminal || gaveUpWaitingForStop)
             {
@@ -167,7 +179,8 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
     bool TryScheduleRetry(OrchestrationContext context, EntityJobInput input, ref EntityJobState state, string errorClass, string? message)
     {
-        var attempt = state.Attempts.Count;
+        // Interrupted attempts were not the job's failures: they do not count against MaxAttempts.
+        var attempt = state.Attempts.Count(a => !a.Interrupted);
         if (!input.Entity.Retry.ShouldRetry(attempt, errorClass, message))
         {
             return false;
@@ -176,6 +189,23 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         var delay = input.Entity.Retry.DelayAfter(attempt, DeterministicDraw.For($"{input.RunId}/{input.Entity.Name}/{attempt}"));
         state = state with { NextAttemptAt = context.CurrentUtcDateTime + delay };
         Log(context, input.RunId, StepOutcome.EntityId(input.Entity.Name), LogLevel.Warning, "Attempt {Attempt} ended {ErrorClass}; retrying in {Delay}", attempt, errorClass, delay);
+        Publish(Outcome(input, state, StepState.Running));
+        return true;
+    }
+
+    /// <summary>After an interrupted attempt: the next one starts at once, unless MaxInterruptedAttempts is spent.</summary>
+    bool TryRetryInterrupted(OrchestrationContext context, EntityJobInput input, ref EntityJobState state)
+    {
+        var interruptions = state.Attempts.Count(a => a.Interrupted);
+        var stepId = StepOutcome.EntityId(input.Entity.Name);
+        if (!input.Entity.Retry.ShouldRetryInterrupted(interruptions))
+        {
+            Log(context, input.RunId, stepId, LogLevel.Error, "Attempt {Attempt} of {Job} was interrupted by its host going away, {Interruptions} times in all: more than MaxInterruptedAttempts ({MaxInterruptedAttempts})", state.Attempts.Count, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts);
+            return false;
+        }
+
+        state = state with { NextAttemptAt = null };
+        Log(context, input.RunId, stepId, LogLevel.Warning, "Attempt {Attempt} of {Job} was interrupted by its host going away ({Interruptions} of at most {MaxInterruptedAttempts}); starting the next one now, outside MaxAttempts", state.Attempts.Count, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts);
         Publish(Outcome(input, state, StepState.Running));
         return true;
     }

@@ -174,7 +174,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
 
         Update(step with { State = StepState.Running, StartedAt = context.CurrentUtcDateTime });
         var crawl = RunStepAsync(context, runId, step.Id, typeof(CrawlerRunOrchestration),
-            new CrawlerRunInput(runId, step.Id, step.Kind, step.Resource!, pipeline.Poll, pipeline.CrawlerTimeout));
+            new CrawlerRunInput(runId, step.Id, step.Kind, step.Resource!, pipeline.Poll, pipeline.CrawlerTimeout, Retry: pipeline.CrawlerRetryPolicy));
         if (await Task.WhenAny(crawl, Completion(terminate.Task)) != crawl)
         {
             Stop(context, runId, [step.Id]);

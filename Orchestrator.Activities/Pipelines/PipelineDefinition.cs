@@ -20,8 +20,14 @@ public sealed record PipelineDefinition(
     PollPolicy Poll,
     TimeSpan CrawlerTimeout,
     TimeSpan RunDeadline,
-    IReadOnlyList<EntityDefinition> Entities)
+    IReadOnlyList<EntityDefinition> Entities,
+    RetryPolicy? CrawlerRetry = null)
 {
+    /// <summary>How failed crawls are retried: the pipeline's Retry, or its CrawlerRetry override.</summary>
+    [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public RetryPolicy CrawlerRetryPolicy => CrawlerRetry ?? RetryPolicy.Default;
+
     /// <summary>A short fingerprint of everything that shapes a run.</summary>
     [JsonIgnore]
     public string Hash => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(this))))[..12].ToLowerInvariant();

@@ -47,6 +47,7 @@ public static partial class PipelineDefinitionReader
         var cleanWhen = ReadEnum(key, "CleanCrawlerWhen", options.CleanCrawlerWhen, CleanCrawlerCondition.AllSucceeded, problems);
         var maxParallel = ReadInt(key, "MaxParallelJobs", options.MaxParallelJobs, 8, 1, 10_000, problems);
         var retry = ReadRetry($"{key}:Retry", options.Retry, RetryPolicy.Default, problems);
+        var crawlerRetry = options.CrawlerRetry is null ? retry : ReadRetry($"{key}:CrawlerRetry", options.CrawlerRetry, retry, problems);
         var poll = ReadPoll($"{key}:Poll", options.Poll, problems);
         var jobTimeout = ReadDuration(key, "JobTimeout", options.JobTimeout, TimeSpan.FromHours(2), problems);
         var crawlerTimeout = ReadDuration(key, "CrawlerTimeout", options.CrawlerTimeout, TimeSpan.FromMinutes(30), problems);
@@ -98,7 +99,7 @@ public static partial class PipelineDefinitionReader
         return problems.Count > before
             ? null
             : new PipelineDefinition(name, schedule, overlap, runOnStartup, Blank(options.RawCrawler), Blank(options.CleanCrawler),
-                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities);
+                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities, crawlerRetry);
     }
 
     static PipelineSchedule? ReadSchedule(string key, PipelineOptions options, List<string> problems)
@@ -172,7 +173,8 @@ public static partial class PipelineDefinitionReader
             options.RetryOn.Count > 0 ? options.RetryOn : defaults.RetryOn,
             options.NeverRetryOn.Count > 0 ? options.NeverRetryOn : defaults.NeverRetryOn,
             options.RetryOnMessages.Count > 0 ? options.RetryOnMessages : defaults.RetryOnMessages,
-            options.NeverRetryOnMessages.Count > 0 ? options.NeverRetryOnMessages : defaults.NeverRetryOnMessages);
+            options.NeverRetryOnMessages.Count > 0 ? options.NeverRetryOnMessages : defaults.NeverRetryOnMessages,
+            ReadInt(key, "MaxInterruptedAttempts", options.MaxInterruptedAttempts, defaults.MaxInterruptedAttempts, 0, 1000, problems));
         foreach (var pattern in policy.RetryOnMessages.Concat(policy.NeverRetryOnMessages))
         {
             try

@@ -25,6 +25,9 @@ public sealed class PipelineOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>Overrides <see cref="Retry"/> for the raw and clean crawler steps.</summary>
+    public RetryOptions? CrawlerRetry { get; set; }
+
     public PollOptions Poll { get; set; } = new();
 
     public string? JobTimeout { get; set; }
@@ -48,7 +51,7 @@ public sealed class EntityOptions
     public string? JobTimeout { get; set; }
 }
 
-/// <summary>Step Functions-style retry of failed job runs.</summary>
+/// <summary>Step Functions-style retry of failed job runs and crawls.</summary>
 public sealed class RetryOptions
 {
     public string? MaxAttempts { get; set; }
@@ -70,6 +73,9 @@ public sealed class RetryOptions
     public List<string> RetryOnMessages { get; set; } = [];
 
     public List<string> NeverRetryOnMessages { get; set; } = [];
+
+    /// <summary>Attempts interrupted by the host going away that are tried again, outside MaxAttempts (default 10).</summary>
+    public string? MaxInterruptedAttempts { get; set; }
 }
 
 /// <summary>How often a running crawler or job is asked for its state: growing delays between bounds.</summary>

@@ -1,12 +1,17 @@
+using System.ComponentModel;
 using System.Text.RegularExpressions;
+using Newtonsoft.Json;
 using Orchestrator.Activities.Glue;
 
 namespace Orchestrator.Activities.Pipelines;
 
 /// <summary>
-/// Retry of failed job runs, as Step Functions has it: attempts, first delay, back-off coefficient, maximum delay,
-/// full jitter, and which error classes or messages are retried or never retried. An error class is a Glue job
-/// run state (FAILED, TIMEOUT, ERROR, …) or a Glue error code (ConcurrentRunsExceededException, …).
+/// Retry of failed job runs and crawls, as Step Functions has it: attempts, first delay, back-off coefficient,
+/// maximum delay, full jitter, and which error classes or messages are retried or never retried. An error class is a
+/// Glue job run state (FAILED, TIMEOUT, ERROR, …), a crawl status, or a Glue error code
+/// (ConcurrentRunsExceededException, …). Attempts interrupted by the orchestrator's own host going away are not
+/// failures of the job: they are tried again at once, outside MaxAttempts, at most
+/// <see cref="MaxInterruptedAttempts"/> times.
 /// </summary>
 public sealed record RetryPolicy(
     int MaxAttempts,
@@ -17,8 +22,13 @@ public sealed record RetryPolicy(
     IReadOnlyList<string> RetryOn,
     IReadOnlyList<string> NeverRetryOn,
     IReadOnlyList<string> RetryOnMessages,
-    IReadOnlyList<string> NeverRetryOnMessages)
+    IReadOnlyList<string> NeverRetryOnMessages,
+    [property: DefaultValue(RetryPolicy.DefaultMaxInterruptedAttempts)]
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Populate)]
+    int MaxInterruptedAttempts = RetryPolicy.DefaultMaxInterruptedAttempts)
 {
+    public const int DefaultMaxInterruptedAttempts = 10;
+
     /// <summary>Retried when <see cref="RetryOn"/> is empty: failed runs and Glue's transient refusals.</summary>
     public static readonly IReadOnlyList<string> DefaultRetryOn =
     [
@@ -60,6 +70,9 @@ public sealed record RetryPolicy(
         var capped = Math.Min(MaxDelay.Ticks, FirstDelay.Ticks * Math.Pow(BackoffCoefficient, Math.Max(0, attempt - 1)));
         return TimeSpan.FromTicks((long)(FullJitter ? capped * draw : capped));
     }
+
+    /// <summary>Whether a step whose attempts were interrupted <paramref name="interruptions"/> times tries again.</summary>
+    public bool ShouldRetryInterrupted(int interruptions) => interruptions <= MaxInterruptedAttempts;
 
     static bool Matches(string pattern, string text) =>
         Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));

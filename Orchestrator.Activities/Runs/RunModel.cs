@@ -43,7 +43,11 @@ public enum StepState
     Reused,
 }
 
-/// <summary>One try of a step's Glue resource: a job run, or a crawl.</summary>
+/// <summary>
+/// One try of a step's Glue resource: a job run, or a crawl. An <see cref="Interrupted"/> attempt ended because the
+/// orchestrator's own host went away and its run could not be resumed: it is tried again at once and does not count
+/// against the retry policy's MaxAttempts (its own cap is MaxInterruptedAttempts).
+/// </summary>
 public sealed record AttemptRecord(
     int Number,
     string? GlueRunId,
@@ -54,7 +58,18 @@ public sealed record AttemptRecord(
     string? ErrorMessage,
     int? ExecutionTimeSeconds = null,
     double? DpuSeconds = null,
-    Glue.JobRunDetails? Details = null);
+    Glue.JobRunDetails? Details = null,
+    bool Interrupted = false)
+{
+    /// <summary>The state and error class of an interrupted attempt.</summary>
+    public const string InterruptedState = "INTERRUPTED";
+
+    public const string InterruptedClass = "Interrupted";
+
+    /// <summary>This attempt, ended as interrupted at <paramref name="endedAt"/> with the backend's message.</summary>
+    public AttemptRecord AsInterrupted(DateTime endedAt, string? message) =>
+        this with { State = InterruptedState, EndedAt = endedAt, ErrorClass = InterruptedClass, ErrorMessage = message, Interrupted = true };
+}
 
 /// <summary>What happened to one step (raw crawler, an entity's job, clean crawler), with every attempt.</summary>
 public sealed record StepOutcome(

@@ -66,6 +66,10 @@ public sealed class RunService(
         }
     }
 
+    /// <summary>Whether a run with this id exists, in any state (a slot's run started by any host, say).</summary>
+    public async Task<bool> ExistsAsync(string runId) =>
+        await client.GetOrchestrationStateAsync(runId, executionId: null) is not null;
+
     /// <summary>A new run with the same input as <paramref name="runId"/>.</summary>
     public async Task<string> ReplayAsync(string runId, string? reason, CancellationToken cancellationToken = default)
     {

@@ -1,11 +1,15 @@
 using System.Runtime.InteropServices;
+using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Storage;
 
 namespace Orchestrator.Host.Cli;
 
 /// <summary>
 /// <c>run</c>: starts one run and carries it out in this process, with the same store and Glue backend as the
 /// service, showing its progress; exit 0 when it succeeds, 1 when it fails or is terminated, 2 for usage errors.
+/// An active run of the pipeline that no live process carries (its <c>run</c> was killed, no <c>serve</c> runs) is
+/// taken over instead of refused: this process resumes it and reports it.
 /// </summary>
 public static class RunCommand
 {
@@ -22,7 +26,17 @@ public static class RunCommand
         string runId;
         try
         {
-            runId = await runs.StartAsync(pipeline, new StartRunRequest(entities, reason ?? "started from the command line"), cancellationToken);
+            var stranded = await StrandedRunAsync(host.Services, pipeline, noWait, cancellationToken);
+            if (stranded is not null)
+            {
+                runId = stranded;
+                await output.WriteLineAsync($"taking over run {runId}: it is still active but the process that carried it is gone; it resumes here");
+            }
+            else
+            {
+                runId = await runs.StartAsync(pipeline, new StartRunRequest(entities, reason ?? "started from the command line"), cancellationToken);
+                await output.WriteLineAsync($"started run {runId}");
+            }
         }
         catch (RunRequestException ex)
         {
@@ -30,7 +44,6 @@ public static class RunCommand
             return 2;
         }
 
-        await output.WriteLineAsync($"started run {runId}");
         if (noWait)
         {
             return 0;
@@ -71,6 +84,48 @@ public static class RunCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Under Overlap Skip, the active run of <paramref name="pipeline"/> that no live worker process carries, to take
+    /// over; null when there is none (or the store cannot tell, as SQL Server). A run a live host carries is refused
+    /// with that host named.
+    /// </summary>
+    static async Task<string?> StrandedRunAsync(IServiceProvider services, string pipeline, bool noWait, CancellationToken cancellationToken)
+    {
+        var definition = services.GetRequiredService<PipelineCatalog>().Find(pipeline);
+        var workers = services.GetRequiredService<StoreConnection>().Store.Workers;
+        if (definition is not { Overlap: OverlapPolicy.Skip } || workers is null)
+        {
+            return null;
+        }
+
+        var runs = services.GetRequiredService<RunService>();
+        var active = await runs.ActiveRunsAsync(definition.Name, cancellationToken);
+        if (active.Count == 0)
+        {
+            return null;
+        }
+
+        var run = active[0];
+        var live = await workers.GetLiveWorkersAsync(cancellationToken);
+        if (live.Count > 0)
+        {
+            var host = live[0];
+            throw new RunRequestException(RunProblem.Conflict,
+                $"Run '{run.RunId}' of pipeline '{definition.Name}' is still {run.Status}, carried by the live host on {host.MachineName} " +
+                $"(process {host.ProcessId}, started {host.ProcessStartTime:u}) and the pipeline's Overlap policy is Skip: " +
+                "wait for it, terminate it, or set Overlap to Queue or Allow.");
+        }
+
+        if (noWait)
+        {
+            throw new RunRequestException(RunProblem.Conflict,
+                $"Run '{run.RunId}' of pipeline '{definition.Name}' is still {run.Status} but no live process carries it: " +
+                $"run 'orchestrator run {definition.Name}' without --no-wait, or 'orchestrator serve', to resume it.");
+        }
+
+        return run.RunId;
     }
 }
 

@@ -99,6 +99,14 @@ public sealed class PipelineScheduler(
 
     async Task OnSlotAsync(PipelineDefinition pipeline, PipelineSlots state, DateTime slot, IReadOnlyList<RunSummary> active, CancellationToken cancellationToken)
     {
+        // The slot's own run, started by this host or another, means the slot is handled: it is never an overlap.
+        var slotRun = RunIds.Scheduled(pipeline.Name, slot);
+        if (active.Any(r => r.RunId == slotRun) || await runs.ExistsAsync(slotRun))
+        {
+            logger.LogDebug("Slot {Slot:o} of {Pipeline} was already started as run {RunId} (by this host or another)", slot, pipeline.Name, slotRun);
+            return;
+        }
+
         if (await IsPausedAsync(pipeline))
         {
             logger.LogInformation("Slot {Slot:o} of {Pipeline} skipped: the schedule is paused", slot, pipeline.Name);

@@ -20,6 +20,7 @@ public static class DurableStoreFactory
             {
                 CreateDatabaseIfNotExists = true,
                 LoggerFactory = loggerFactory,
+                WorkItemLockTimeout = options.SqlServer.LockTimeout,
             };
             var sql = new SqlOrchestrationService(settings);
             try

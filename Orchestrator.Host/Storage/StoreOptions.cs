@@ -18,8 +18,11 @@ public sealed class SqliteStoreOptions
     /// <summary>The store file; default <c>&lt;DataDirectory&gt;/orchestrator.db</c>.</summary>
     public string? Path { get; set; }
 
-    /// <summary>How long a work item stays locked without renewal before another process may take it over.</summary>
-    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a lock outlives its process on another machine before another process may take the work over; live
+    /// processes renew their locks every quarter of it, and a process on the same machine frees a dead one's at once.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a write waits for another process holding the file.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -34,6 +37,12 @@ public sealed class SqlServerStoreOptions
     /// by default (mode 1) it names the task hub after the SQL login (see docs/operations.md).
     /// </summary>
     public string TaskHub { get; set; } = "orchestrator";
+
+    /// <summary>
+    /// The provider's WorkItemLockTimeout: how long the work of a replica that died waits before another replica takes
+    /// it over. The provider cannot tell that a lock's owner is gone, so this is also a restarted replica's wait.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public static class StoreProviders

@@ -28,6 +28,11 @@ public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOption
             }
         }
 
+        if (options.SqlServer.LockTimeout < TimeSpan.FromSeconds(10))
+        {
+            problems.Add($"{StoreOptions.Section}:SqlServer:LockTimeout: {options.SqlServer.LockTimeout} is too short; the SQL Server provider needs at least 00:00:10.");
+        }
+
         if (options.Sqlite.LockTimeout < TimeSpan.FromSeconds(5) || options.Sqlite.LockTimeout > TimeSpan.FromDays(1))
         {
             problems.Add($"{StoreOptions.Section}:Sqlite:LockTimeout: {options.Sqlite.LockTimeout} is not allowed; use 00:00:05 to 1.00:00:00.");

@@ -22,6 +22,7 @@ public sealed partial class SqliteOrchestrationService
             return (null, NextVisible("NewTasks", now));
         }
 
+        heldLocks[token] = true;
         var workItem = new SqliteActivityWorkItem
         {
             Id = row.Value.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -91,6 +92,7 @@ public sealed partial class SqliteOrchestrationService
     {
         var item = (SqliteActivityWorkItem)workItem;
         var now = Now;
+        heldLocks.TryRemove(item.LockToken, out _);
         var completed = await database.WriteAsync((connection, transaction) =>
         {
             if (connection.Execute("DELETE FROM NewTasks WHERE SequenceNumber = @s AND LockedBy = @token;", transaction,
@@ -120,6 +122,7 @@ public sealed partial class SqliteOrchestrationService
     {
         var item = (SqliteActivityWorkItem)workItem;
         var visible = Now + AbandonDelay(item.DequeueCount);
+        heldLocks.TryRemove(item.LockToken, out _);
         await database.WriteAsync((connection, transaction) => connection.Execute(
             "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL, VisibleTime = @v WHERE SequenceNumber = @s AND LockedBy = @token;",
             transaction, ("@v", SqliteTime.ToText(visible)), ("@s", item.SequenceNumber), ("@token", item.LockToken)));

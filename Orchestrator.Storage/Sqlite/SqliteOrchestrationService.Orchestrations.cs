@@ -25,24 +25,35 @@ public sealed partial class SqliteOrchestrationService
             return (null, NextVisible("NewEvents", now));
         }
 
-        // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
-        var history = historyCache.TryGet(locked.InstanceId, locked.ExecutionId, locked.HistoryCount)
-            ?? database.Read(connection => connection.Query(
-                "SELECT Payload FROM History WHERE InstanceId = @i AND ExecutionId = @e ORDER BY SequenceNumber;",
-                reader => DurableTaskJson.Deserialize<HistoryEvent>(reader.GetString(0)),
-                null, ("@i", locked.InstanceId), ("@e", locked.ExecutionId)));
-
-        var workItem = new SqliteOrchestrationWorkItem
+        heldLocks[token] = true;
+        try
         {
-            InstanceId = locked.InstanceId,
-            OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
-            NewMessages = locked.Messages.Select(m => DurableTaskJson.Deserialize<TaskMessage>(m.Message)).ToList(),
-            LockedUntilUtc = lockedUntil,
-            LockToken = token,
-            DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
-            MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
-        };
-        return (workItem, null);
+            // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
+            var history = historyCache.TryGet(locked.InstanceId, locked.ExecutionId, locked.HistoryCount)
+                ?? database.Read(connection => connection.Query(
+                    "SELECT Payload FROM History WHERE InstanceId = @i AND ExecutionId = @e ORDER BY SequenceNumber;",
+                    reader => DurableTaskJson.Deserialize<HistoryEvent>(reader.GetString(0)),
+                    null, ("@i", locked.InstanceId), ("@e", locked.ExecutionId)));
+
+            var workItem = new SqliteOrchestrationWorkItem
+            {
+                InstanceId = locked.InstanceId,
+                OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
+                NewMessages = locked.Messages.Select(m => DurableTaskJson.Deserialize<TaskMessage>(m.Message)).ToList(),
+                LockedUntilUtc = lockedUntil,
+                LockToken = token,
+                DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
+                MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
+            };
+            return (workItem, null);
+        }
+        catch
+        {
+            // Nobody will ever complete a work item that was not handed out: give the lock back now.
+            heldLocks.TryRemove(token, out _);
+            await database.WriteAsync((connection, transaction) => Unlock(connection, transaction, locked.InstanceId, token));
+            throw;
+        }
     }
 
     LockedInstance? LockNextInstance(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
@@ -186,6 +197,7 @@ public sealed partial class SqliteOrchestrationService
         });
 
         item.Released = true;
+        heldLocks.TryRemove(item.LockToken, out _);
         if (orchestrationState is null || IsTerminal(orchestrationState.OrchestrationStatus))
         {
             historyCache.Remove(item.InstanceId);
@@ -235,6 +247,7 @@ public sealed partial class SqliteOrchestrationService
     {
         var item = (SqliteOrchestrationWorkItem)workItem;
         var visible = Now + AbandonDelay(item.MaxDequeueCount + 1);
+        heldLocks.TryRemove(item.LockToken, out _);
         await database.WriteAsync((connection, transaction) =>
         {
             item.Released = true;
@@ -261,6 +274,7 @@ public sealed partial class SqliteOrchestrationService
 
         // Frees the lock early; the token check leaves a lock another worker has taken since intact.
         item.Released = true;
+        heldLocks.TryRemove(item.LockToken, out _);
         return database.WriteAsync((connection, transaction) => Unlock(connection, transaction, item.InstanceId, item.LockToken));
     }
 

@@ -52,7 +52,8 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         return Task.CompletedTask;
     }
 
-    public override Task StartAsync()
+    /// <summary>Starts a worker on the store: registers it and frees the locks of dead processes of this machine.</summary>
+    public override async Task StartAsync()
     {
         // Not disposed on stop: a client may share this instance and outlive the worker.
         if (shutdown.IsCancellationRequested)
@@ -60,10 +61,14 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
             shutdown = new CancellationTokenSource();
         }
 
-        return Task.CompletedTask;
+        await AttachWorkerAsync();
     }
 
-    public override async Task StopAsync(bool isForced) => await shutdown.CancelAsync();
+    public override async Task StopAsync(bool isForced)
+    {
+        await shutdown.CancelAsync();
+        await DetachWorkerAsync();
+    }
 
     public override Task DeleteAsync(bool deleteInstanceStore)
     {

@@ -12,12 +12,20 @@ public sealed record SqliteOrchestrationServiceSettings
     /// <summary>The store file. Several processes may share it; each gets its own <see cref="WorkerId"/>.</summary>
     public string DatabasePath { get; init; }
 
-    /// <summary>Names this process in lock columns; unique per service instance by default.</summary>
-    public string WorkerId { get; init; } =
-        $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>
+    /// Names this worker in the Workers table and in every lock it takes: <c>machine/pid/process-start/instance</c>,
+    /// unique per service instance, so a process starting on the same machine can tell that the owner is gone.
+    /// </summary>
+    public string WorkerId { get; init; } = ProcessOwner.NewInstance();
 
-    /// <summary>How long a work item stays locked without renewal before another worker may take it.</summary>
-    public TimeSpan WorkItemLockTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a lock (and the worker's lease) lasts without renewal before another worker may take it: how long
+    /// the work of a process that died on another machine waits. A live worker renews every quarter of it.
+    /// </summary>
+    public TimeSpan WorkItemLockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a worker renews its lease and its locks, and looks for dead owners on its machine.</summary>
+    public TimeSpan LeaseRenewalInterval => WorkItemLockTimeout / 4;
 
     public int MaxConcurrentOrchestrations { get; init; } = Environment.ProcessorCount * 4;
 

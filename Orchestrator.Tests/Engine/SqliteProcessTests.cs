@@ -83,6 +83,64 @@ public sealed class SqliteProcessTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_worker_killed_on_this_machine_leaves_no_lock_behind_and_its_successor_resumes_within_5_s()
+    {
+        // A long lock timeout: a successor that had to wait for the killed worker's locks would wait a minute.
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
+        await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
+        var instance = await client.StartAsync<FanOutOrchestration>(40, "locked-1");
+
+        // The first worker holds its activities for half a minute each, so they are locked (in flight) at the kill.
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.FromSeconds(30));
+        await WaitForEffectsAsync(1);
+        await Task.Delay(500, Token);
+        first.Kill(entireProcessTree: true);
+        await first.WaitForExitAsync(Token);
+        var inFlight = EffectLog.ReadFile(EffectsPath).Select(e => e.Index).ToHashSet();
+
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.Zero);
+        var restartedAt = DateTime.UtcNow;
+        try
+        {
+            var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
+
+            Assert.Equal(OrchestrationStatus.Completed, state.OrchestrationStatus);
+            // Measured from the run's own events: when each activity the dead worker had locked completed.
+            var completedAt = (await store.GetHistoryEventsAsync(instance.InstanceId)).OfType<TaskCompletedEvent>()
+                .ToDictionary(e => int.Parse(e.Result, System.Globalization.CultureInfo.InvariantCulture) / 2, e => e.Timestamp);
+            Assert.All(inFlight, index => Assert.InRange(completedAt[index] - restartedAt, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Locks_of_a_live_worker_outlast_a_short_lock_timeout_because_it_renews_them()
+    {
+        // Activities take twice the lock timeout; renewed well inside it, no lock ever lapses to the other worker.
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
+        await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
+        var instance = await client.StartAsync<FanOutOrchestration>(24, "renewed-1");
+
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4));
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4));
+        try
+        {
+            var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
+
+            Assert.Equal(OrchestrationStatus.Completed, state.OrchestrationStatus);
+            Assert.Equal(Enumerable.Range(1, 24), EffectLog.ReadFile(EffectsPath).Select(e => e.Index).Order());
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true);
+            second.Kill(entireProcessTree: true);
+        }
+    }
+
     async Task WaitForEffectsAsync(int count)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);

@@ -35,7 +35,7 @@ public sealed class SqliteStoreStartupTests : IDisposable
 
         using var connection = new SqliteConnection($"Data Source={StorePath}");
         connection.Open();
-        Assert.Equal(1L, connection.Scalar("SELECT COUNT(*) FROM SchemaVersions;"));
+        Assert.Equal((long)SqliteOrchestrationService.SchemaVersion, connection.Scalar("SELECT COUNT(*) FROM SchemaVersions;"));
     }
 
     [Fact]

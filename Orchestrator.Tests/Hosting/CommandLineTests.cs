@@ -18,6 +18,7 @@ public sealed class CommandLineTests : IDisposable
         var config = await TestHost.WriteConfigAsync(directory, orchestrator =>
         {
             orchestrator["Store"]!["Provider"] = "Postgres";
+            orchestrator["Store"]!["SqlServer"]!["LockTimeout"] = "00:00:01";
             orchestrator["Glue"]!["Backend"] = "Azure";
             orchestrator["Retention"]!["Days"] = "a month";
             orchestrator["Api"]!["ProtectReads"] = true;
@@ -34,6 +35,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("Orchestrator:Store:Provider: 'Postgres' is not a store provider; use Sqlite or SqlServer.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Glue:Backend: 'Azure' is not a Glue backend", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Retention:Days: 'a month' is not allowed; use a whole number", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Store:SqlServer:LockTimeout: 00:00:01 is too short; the SQL Server provider needs at least 00:00:10.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Api:ProtectReads: true, but no Keys are listed", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Pipelines:data-preparation:Overlap: 'Sometimes' is not allowed; use Skip, Queue, Allow.", output, StringComparison.Ordinal);
@@ -220,6 +222,71 @@ public sealed class CommandLineTests : IDisposable
         await second.WaitForOutputAsync("Now listening", TimeSpan.FromSeconds(60));
         var run = await ApiPolling.UntilFinishedAsync(client, location);
         Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_run_left_by_a_killed_run_verb_is_taken_over_by_the_next_run_verb()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, SlowJobs);
+        var lake = new LakeInspection(Path.Combine(directory.Path, "data"));
+
+        string runId;
+        using (var killed = HostProcess.Start(["run", "data-preparation", "--config", config]))
+        {
+            await killed.WaitForOutputAsync("started run ", TimeSpan.FromSeconds(60));
+            runId = killed.Output.Split("started run ")[1].Split('\n')[0].Trim();
+            await WaitUntilAsync(() => lake.JobRuns().Any(r => r.Marker?.StartsWith(runId, StringComparison.Ordinal) == true && r.State == "RUNNING"));
+            killed.Kill();
+            await killed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var (exitCode, output) = await HostProcess.RunAsync(["run", "data-preparation", "--config", config], TimeSpan.FromMinutes(3));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"taking over run {runId}", output, StringComparison.Ordinal);
+        Assert.Contains($"run {runId}: Succeeded", output, StringComparison.Ordinal);
+        foreach (var entity in new[] { "customer", "customer_address", "sales" })
+        {
+            Assert.Equal(300, lake.CleanRows(entity));
+            Assert.All(lake.JobRunsOf(runId, entity).GroupBy(r => r.Marker), marker => Assert.Single(marker));
+        }
+    }
+
+    [Fact]
+    public async Task Run_refuses_a_run_a_live_host_carries_and_names_that_host()
+    {
+        var config = await TestHost.WriteConfigAsync(directory, SlowJobs);
+        var url = $"http://127.0.0.1:{TestHost.FreePort()}";
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        using var serve = HostProcess.Start(["serve", "--config", config, "--urls", url]);
+        await serve.WaitForOutputAsync("Now listening", TimeSpan.FromSeconds(60));
+        var accepted = await client.PostAsJsonAsync("/api/pipelines/data-preparation/runs", new { }, Token);
+        var runId = accepted.Headers.Location!.ToString().Split('/')[^1];
+
+        var (exitCode, output) = await HostProcess.RunAsync(["run", "data-preparation", "--config", config]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Run '{runId}' of pipeline 'data-preparation' is still", output, StringComparison.Ordinal);
+        Assert.Contains($"carried by the live host on {Environment.MachineName} (process {serve.Id},", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Jobs that stay RUNNING two seconds before they work, so a process can be killed while they run.</summary>
+    static void SlowJobs(JsonObject orchestrator)
+    {
+        foreach (var (_, entity) in orchestrator["Pipelines"]!["data-preparation"]!["Entities"]!.AsObject())
+        {
+            entity!["Arguments"]!["--rehearse_delay_seconds"] = "2";
+        }
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition was not met in time");
+            await Task.Delay(50, Token);
+        }
     }
 
     static string RawZoneFingerprint(string root)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Orchestrator.Benchmarks;
 using Orchestrator.Tests.Hosting;
 
 namespace Orchestrator.Tests.Pipelines;
@@ -50,6 +51,47 @@ public sealed class HostCrashTests : IDisposable
             Assert.Single(lake.JobRunsOf(runId, entity));
             Assert.Equal(300, lake.CleanRows(entity));
         }
+    }
+
+    [Fact]
+    public async Task A_host_killed_during_the_raw_crawl_comes_back_and_the_run_succeeds()
+    {
+        var report = await SoakAsync([SoakPhase.RawCrawl]);
+
+        Assert.Equal(SoakPhase.RawCrawl, Assert.Single(report.Kills).Hit);
+        AssertCostNothing(report);
+    }
+
+    [Fact]
+    public async Task A_host_killed_during_the_clean_crawl_comes_back_and_the_run_succeeds()
+    {
+        var report = await SoakAsync([SoakPhase.CleanCrawl]);
+
+        Assert.Equal(SoakPhase.CleanCrawl, Assert.Single(report.Kills).Hit);
+        AssertCostNothing(report);
+    }
+
+    [Fact]
+    public async Task Three_host_kills_during_the_fan_out_with_MaxAttempts_3_cost_no_attempt_and_the_run_succeeds()
+    {
+        var report = await SoakAsync([SoakPhase.FanOut, SoakPhase.FanOut, SoakPhase.FanOut]);
+
+        Assert.All(report.Kills, k => Assert.Equal(SoakPhase.FanOut, k.Hit));
+        AssertCostNothing(report);
+    }
+
+    /// <summary>Kills the host at each target (MaxAttempts 3, crawls and jobs slowed so each phase can be hit).</summary>
+    Task<SoakReport> SoakAsync(SoakPhase[] targets) =>
+        HostSoak.RunAsync(new SoakOptions(targets, Seed: 7, directory.Path), Token);
+
+    /// <summary>The run succeeded, every step's failures are interruptions, one job run per marker, every row once.</summary>
+    static void AssertCostNothing(SoakReport report)
+    {
+        Assert.True(report.Status == "Succeeded", $"run {report.RunId} ended {report.Status}: {string.Join("; ", report.Steps)}");
+        Assert.All(report.Steps, s => Assert.True(s.State == "Succeeded" && s.Attempts > 0 && s.CountedFailures.Count == 0, $"{s.Id}: {s.State}, {string.Join(", ", s.CountedFailures)}"));
+        Assert.All(report.JobRunsPerMarker, m => Assert.Equal(1, m.Value));
+        Assert.All(report.Rows, r => Assert.Equal(r.Value.Raw, r.Value.Clean));
+        Assert.All(report.Kills, k => Assert.True(k.Recovery < TimeSpan.FromSeconds(5), $"kill {k.Number}: recovery {k.Recovery}"));
     }
 
     static async Task WaitUntilAsync(Func<bool> condition)

@@ -32,6 +32,36 @@ public sealed class PipelineDefinitionReaderTests
         Assert.Equal(TimeSpan.FromMinutes(45), sales.JobTimeout);
         Assert.Equal(5, sales.Retry.MaxAttempts);
         Assert.Equal(customer.Retry.FirstDelay, sales.Retry.FirstDelay);
+        Assert.Equal(RetryPolicy.DefaultMaxInterruptedAttempts, customer.Retry.MaxInterruptedAttempts);
+        Assert.Equal(customer.Retry, pipeline.CrawlerRetryPolicy);
+    }
+
+    [Fact]
+    public void A_retry_policy_stored_by_an_earlier_version_in_a_running_run_gets_the_default_interrupted_cap()
+    {
+        // A run keeps the definition it started with: one stored before MaxInterruptedAttempts existed has no such key.
+        var stored = Newtonsoft.Json.JsonConvert.SerializeObject(RetryPolicy.Default with { MaxInterruptedAttempts = 5 });
+        var earlier = stored.Replace(",\"MaxInterruptedAttempts\":5", string.Empty, StringComparison.Ordinal);
+
+        var read = DurableTask.Core.Serializing.JsonDataConverter.Default.Deserialize<RetryPolicy>(earlier);
+
+        Assert.NotEqual(stored, earlier);
+        Assert.Equal(RetryPolicy.DefaultMaxInterruptedAttempts, read.MaxInterruptedAttempts);
+        Assert.Equal(5, DurableTask.Core.Serializing.JsonDataConverter.Default.Deserialize<RetryPolicy>(stored).MaxInterruptedAttempts);
+    }
+
+    [Fact]
+    public void Crawlers_retry_per_their_own_override_which_starts_from_the_pipelines_Retry()
+    {
+        var options = Valid();
+        options.Retry = new RetryOptions { MaxAttempts = "4", FirstDelay = "10s", MaxInterruptedAttempts = "20" };
+        options.CrawlerRetry = new RetryOptions { MaxAttempts = "2" };
+
+        var pipeline = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = options }).Definitions.Single();
+
+        Assert.Equal(4, pipeline.FindEntity("customer")!.Retry.MaxAttempts);
+        Assert.Equal(20, pipeline.FindEntity("customer")!.Retry.MaxInterruptedAttempts);
+        Assert.Equal((2, TimeSpan.FromSeconds(10), 20), (pipeline.CrawlerRetryPolicy.MaxAttempts, pipeline.CrawlerRetryPolicy.FirstDelay, pipeline.CrawlerRetryPolicy.MaxInterruptedAttempts));
     }
 
     [Fact]
@@ -46,6 +76,7 @@ public sealed class PipelineDefinitionReaderTests
         broken.JobTimeout = "-5m";
         broken.Poll = new PollOptions { FirstDelay = "2m", MaxDelay = "1m" };
         broken.Retry = new RetryOptions { FirstDelay = "soon", BackoffCoefficient = "0.5", RetryOnMessages = ["(unclosed"] };
+        broken.CrawlerRetry = new RetryOptions { MaxAttempts = "none", MaxInterruptedAttempts = "-1" };
         broken.Entities["sales"].Job = null;
         broken.Entities["returns"] = new EntityOptions { Job = "prep", Arguments = { ["target_entity_name"] = "sales", ["--target_entity_name"] = "customer" } };
 
@@ -66,6 +97,8 @@ public sealed class PipelineDefinitionReaderTests
             "Orchestrator:Pipelines:p:Retry:FirstDelay: 'soon' is not a duration",
             "Orchestrator:Pipelines:p:Retry:BackoffCoefficient: '0.5' is not allowed",
             "Orchestrator:Pipelines:p:Retry: '(unclosed' is not a regular expression",
+            "Orchestrator:Pipelines:p:CrawlerRetry:MaxAttempts: 'none' is not allowed; use a whole number from 1 to 100.",
+            "Orchestrator:Pipelines:p:CrawlerRetry:MaxInterruptedAttempts: '-1' is not allowed; use a whole number from 0 to 1000.",
             "Orchestrator:Pipelines:p:Entities:sales:Job: every entity needs the name of the Glue job",
             "Orchestrator:Pipelines:p:Entities:returns:Arguments:target_entity_name: Glue job arguments must start with '--'.",
             "Orchestrator:Pipelines:p:Entities: customer and returns both write the clean table 'customer'",

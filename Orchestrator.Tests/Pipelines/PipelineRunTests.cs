@@ -261,6 +261,35 @@ public sealed class PipelineRunTests
         }
     }
 
+    [Fact]
+    public async Task A_failed_crawl_is_retried_per_CrawlerRetry_and_the_run_goes_on()
+    {
+        await using var host = await TestHost.StartAsync(orchestrator =>
+            orchestrator["Pipelines"]!["data-preparation"]!["CrawlerRetry"] = new JsonObject { ["MaxAttempts"] = 2, ["FirstDelay"] = "00:00:03", ["MaxDelay"] = "00:00:03", ["Jitter"] = false });
+        var bad = Path.Combine(host.LakeRoot, "raw", "returns", "ingest_date=2026-03-10", "ingest_hour=10");
+        Directory.CreateDirectory(bad);
+        await File.WriteAllTextAsync(Path.Combine(bad, "a.jsonl"), "{\"return_id\": 1}\n\n{\"return_id\": 2}\n", Token);
+        var runs = host.Service<RunService>();
+
+        var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["sales"]), Token);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await runs.GetAsync(runId, Token)).Steps.FirstOrDefault(s => s.Id == "raw-crawler")?.Attempts is not [{ EndedAt: not null }, ..])
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first crawl did not end");
+            await Task.Delay(50, Token);
+        }
+
+        // The bad file is fixed while the step waits to crawl again.
+        Directory.Delete(Path.Combine(host.LakeRoot, "raw", "returns"), recursive: true);
+        var run = await RunToEndAsync(runs, runId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
+        var attempts = run.Steps.Single(s => s.Id == "raw-crawler").Attempts;
+        Assert.Equal(["FAILED", "SUCCEEDED"], attempts.Select(a => a.State));
+        Assert.Contains("has an empty line 2", attempts[0].ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(300, new LakeInspection(host.DataDirectory).CleanRows("sales"));
+    }
+
     internal static async Task<RunDetails> RunToEndAsync(RunService runs, string runId, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
 using DurableTask.Core;
 using DurableTask.Core.Query;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Pipelines;
@@ -163,6 +167,38 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
         Assert.Equal(["data-preparation@20261125T1100Z"], await RunIdsAsync());
     }
 
+    [Fact]
+    public async Task Two_hosts_sharing_a_store_on_a_one_minute_schedule_never_skip_a_slot_for_its_own_run()
+    {
+        var everyMinute = new PipelineSchedule("* * * * *", "UTC");
+        var pipeline = Scheduled(runOnStartup: false, overlap: OverlapPolicy.Skip, slowPolling: true) with { Schedule = everyMinute };
+        using var skipped = new MetricCollector<long>(host.Service<IMeterFactory>(), RunMetrics.MeterName, "orchestrator.schedule.slots.skipped");
+        var logA = new FakeLogger<PipelineScheduler>();
+        var logB = new FakeLogger<PipelineScheduler>();
+        var hostA = Scheduler(pipeline, logA);
+        var hostB = Scheduler(pipeline, logB);
+        await hostA.EvaluateAsync(Token);
+        await hostB.EvaluateAsync(Token);
+
+        // Host A starts the 10:08 slot; host B handles the same slot while that run is active.
+        clock.SetUtcNow(TenOClock.AddMinutes(8));
+        await hostA.EvaluateAsync(Token);
+        await hostB.EvaluateAsync(Token);
+
+        Assert.Equal(["data-preparation@20261125T1008Z"], await RunIdsAsync());
+        Assert.Empty(skipped.GetMeasurementSnapshot());
+        Assert.DoesNotContain(logA.Collector.GetSnapshot().Concat(logB.Collector.GetSnapshot()), r => r.Message.Contains("skipped", StringComparison.Ordinal));
+        Assert.Contains(logB.Collector.GetSnapshot(), r => r.Message.Contains("already started as run data-preparation@20261125T1008Z", StringComparison.Ordinal));
+
+        // The next slot meets a genuinely different active run: that one is skipped, and counted, on each host.
+        clock.SetUtcNow(TenOClock.AddMinutes(9));
+        await hostB.EvaluateAsync(Token);
+        await hostA.EvaluateAsync(Token);
+
+        Assert.Equal(["data-preparation@20261125T1008Z"], await RunIdsAsync());
+        Assert.Equal(2, skipped.GetMeasurementSnapshot().Count(m => m.Tags["reason"] as string == "overlap"));
+    }
+
     PipelineDefinition Scheduled(bool runOnStartup, OverlapPolicy overlap = OverlapPolicy.Skip, bool slowPolling = false)
     {
         var shipped = host.Service<PipelineCatalog>().Find("data-preparation")!;
@@ -179,9 +215,9 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
         host.Service<IOrchestrationServiceClient>(), host.Service<IOrchestrationServiceQueryClient>(), new PipelineCatalog([pipeline]),
         host.Service<IGlueBackend>(), clock, NullLogger<RunService>.Instance);
 
-    PipelineScheduler Scheduler(PipelineDefinition pipeline) => new(
+    PipelineScheduler Scheduler(PipelineDefinition pipeline, ILogger<PipelineScheduler>? logger = null) => new(
         new PipelineCatalog([pipeline]), Runs(pipeline), new ScheduleStateStore(host.Service<IOrchestrationServiceClient>(), clock),
-        host.Service<OrchestratorMetrics>(), clock, NullLogger<PipelineScheduler>.Instance);
+        host.Service<OrchestratorMetrics>(), clock, logger ?? NullLogger<PipelineScheduler>.Instance);
 
     async Task<List<string>> RunIdsAsync()
     {

@@ -105,5 +105,11 @@ internal static class CatalogSchema
             processed_at TEXT NOT NULL,
             PRIMARY KEY (job_name, target, path));
         """,
+        """
+        ALTER TABLE job_runs ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE job_runs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawls ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawls ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

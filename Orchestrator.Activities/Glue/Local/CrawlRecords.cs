@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Activities.Glue.Local;
@@ -11,10 +10,14 @@ internal sealed record CrawlOutcome(
     int TablesUpdated,
     int PartitionsAdded);
 
+/// <summary>An abandoned crawl this process took over, to crawl again.</summary>
+internal sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
+
 /// <summary>
 /// Crawl history in the catalog. A crawl in progress is a row with status RUNNING and a lease its owner renews; a
-/// crawler's Glue state (READY, RUNNING, STOPPING) and LastCrawl are read from its newest rows. Crawls of
-/// <paramref name="owner"/> (this backend instance) are never declared abandoned here.
+/// crawler's Glue state (READY, RUNNING, STOPPING) and LastCrawl are read from its newest rows. A crawl whose process
+/// is gone is taken over by the next process that looks and crawled again, keeping its id and start time. Crawls
+/// of <paramref name="owner"/> (this backend instance) are never declared abandoned here.
 /// </summary>
 internal sealed class CrawlRecords(CatalogDatabase database, string owner)
 {
@@ -25,7 +28,6 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
         CancellationToken cancellationToken) =>
         database.WriteAsync<long?>(async (connection, transaction) =>
         {
-            await FailAbandonedAsync(connection, transaction, now, cancellationToken);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.Parameters.AddWithValue("$crawler", crawlerName);
@@ -67,11 +69,21 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
             return await command.ExecuteNonQueryAsync(CancellationToken.None);
         }, CancellationToken.None);
 
-    public async Task<GlueCrawler> GetAsync(string crawlerName, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Leaves a crawl of this owner to the next process (its host is shutting down): the lease is over.</summary>
+    public Task ReleaseAsync(long crawlId) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"UPDATE crawls SET lease_until = $over WHERE id = $id AND owner = $owner AND status = '{Running}'";
+            command.Parameters.AddWithValue("$id", crawlId);
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$over", CatalogTime.Format(DateTimeOffset.UnixEpoch));
+            return await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }, CancellationToken.None);
+
+    public async Task<GlueCrawler> GetAsync(string crawlerName, CancellationToken cancellationToken)
     {
-        await database.WriteAsync(
-            (connection, transaction) => FailAbandonedAsync(connection, transaction, now, cancellationToken),
-            cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$crawler", crawlerName);
@@ -85,14 +97,14 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
             _ => CrawlerState.Stopping,
         };
         command.CommandText = $"""
-            SELECT status, started_at, error_message, tables_created, tables_updated, partitions_added FROM crawls
+            SELECT status, started_at, error_message, tables_created, tables_updated, partitions_added, interrupted FROM crawls
             WHERE crawler_name = $crawler AND status <> '{Running}' ORDER BY id DESC LIMIT 1
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var lastCrawl = await reader.ReadAsync(cancellationToken)
             ? new LastCrawl(CrawlStatus.Create(reader.GetString(0)), CatalogTime.Parse(reader.GetString(1)),
                 reader.IsDBNull(2) ? null : reader.GetString(2), ReadCount(reader, 3), ReadCount(reader, 4),
-                ReadCount(reader, 5))
+                ReadCount(reader, 5), reader.GetInt64(6) != 0)
             : null;
         return new GlueCrawler(crawlerName, state, lastCrawl);
     }
@@ -134,35 +146,46 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
             return stopRequested;
         }, cancellationToken);
 
-    private async Task<int> FailAbandonedAsync(SqliteConnection connection, SqliteTransaction transaction,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes over the crawls whose process is gone and returns those to crawl again; crawls asked to stop end
+    /// CANCELLED, and crawls that cannot be resumed end FAILED, marked interrupted. Looks first.
+    /// </summary>
+    public Task<IReadOnlyList<ResumedCrawl>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
+        Func<string, bool> resumable, CancellationToken cancellationToken) =>
+        AbandonedRuns.TakeOverAsync(database, now, SelectRunningOfOthers, async (command, crawl) =>
+        {
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
+            command.Parameters.AddWithValue("$message", crawl.FailureMessage("Crawl", "crawler", resumable));
+            const string Fence = $"WHERE id = $id AND owner = $previous AND status = '{Running}'";
+            var verdict = crawl.Verdict(resumable);
+            command.CommandText = verdict switch
+            {
+                AbandonedVerdict.Resume => $"UPDATE crawls SET owner = $owner, lease_until = $lease, restarts = restarts + 1 {Fence}",
+                AbandonedVerdict.Stop => $"""
+                    UPDATE crawls SET status = 'CANCELLED', error_message = 'Crawl stopped on request.', completed_at = $now
+                    {Fence}
+                    """,
+                _ => $"""
+                    UPDATE crawls SET status = 'FAILED', error_message = $message, interrupted = 1, completed_at = $now
+                    {Fence}
+                    """,
+            };
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1 && verdict == AbandonedVerdict.Resume
+                ? new ResumedCrawl((long)crawl.Id, crawl.Name, crawl.Restarts + 1)
+                : null;
+        }, cancellationToken);
+
+    private SqliteCommand SelectRunningOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {
-        List<object> abandoned;
-        await using (var select = connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            select.CommandText =
-                $"SELECT id, owner, lease_until FROM crawls WHERE status = '{Running}' AND owner <> $owner";
-            select.Parameters.AddWithValue("$owner", owner);
-            abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
-        }
-
-        if (abandoned.Count == 0)
-        {
-            return 0;
-        }
-
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
-            UPDATE crawls SET status = 'FAILED', error_message = $message, completed_at = $now
-            WHERE id IN (SELECT value FROM json_each($ids)) AND status = '{Running}'
+            SELECT id, owner, lease_until, crawler_name, stop_requested, restarts FROM crawls
+            WHERE status = '{Running}' AND owner <> $owner
             """;
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(abandoned));
-        command.Parameters.AddWithValue("$message",
-            "Crawl interrupted by host restart: the process running it stopped before it finished.");
-        command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("$owner", owner);
+        return command;
     }
 
     private static int? ReadCount(SqliteDataReader reader, int ordinal) =>

@@ -126,13 +126,17 @@ internal sealed class DataPreparationJob(
             NullsFromFailedCasts: totals.FailedCasts.Where(f => f.Value > 0).ToDictionary(),
             RowsInDefaultPartition: totals.RowsInDefaultPartition,
             FilesProcessed: pending.Count);
+        // Each line says what is true when it is written: staged output changes nothing until the commit point.
+        logger.LogInformation(
+            "Job run {GlueRunId}: {Files} files, {Rows} rows staged for {Partitions} partitions; committing",
+            run.RunId, details.FilesProcessed, details.RowsWritten, partitions.Count);
         await Step(JobStep.Staged);
         var journal = new CommitJournal(run.RunId, run.JobName, arguments.TargetEntity, arguments.CleanDatabase,
             arguments.PartitionKey, totals.Columns, partitions, pending.Select(BookmarkOf).ToList(), details);
         await commit.CommitAsync(runFolder, journal, session, Step, cancellationToken);
         logger.LogInformation(
-            "Job run {GlueRunId}: {Files} files, {Rows} rows written, {Added} partitions added, {Updated} updated",
-            run.RunId, details.FilesProcessed, details.RowsWritten, details.PartitionsAdded.Count,
+            "Job run {GlueRunId}: committed {Rows} rows from {Files} files, {Added} partitions added, {Updated} updated",
+            run.RunId, details.RowsWritten, details.FilesProcessed, details.PartitionsAdded.Count,
             details.PartitionsUpdated.Count);
         return new DataPreparationResult(details, session.PeakMemoryBytes);
 

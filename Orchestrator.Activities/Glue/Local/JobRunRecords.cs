@@ -21,26 +21,27 @@ internal enum JobRunStartOutcome
     LimitReached,
 }
 
+/// <summary>An abandoned job run this process took over, to start again.</summary>
+internal sealed record ResumedJobRun(
+    string Id, string JobName, IReadOnlyDictionary<string, string> Arguments, DateTimeOffset StartedOn, int Restarts);
+
 /// <summary>
 /// Job run records in the catalog, so runs outlive the process that ran them. The owner renews a lease while a run
-/// is active; a run whose lease ran out belonged to a process that died and is reported FAILED. Every update is
-/// fenced by owner and state, so a late writer never overwrites a newer verdict. <paramref name="owner"/> is this
-/// backend instance: its own runs are alive by definition and never declared abandoned here.
+/// is active; a run whose lease ran out, or whose owner is a dead process of this machine, is taken over by the next
+/// process that looks and started again. Every update is fenced by owner and state, so a late writer never
+/// overwrites a newer verdict. <paramref name="owner"/> is this backend instance: its own runs are alive by
+/// definition and never declared abandoned here.
 /// </summary>
 internal sealed class JobRunRecords(CatalogDatabase database, string owner)
 {
-    public const string InterruptedByRestart =
-        "Job run interrupted by host restart: the process running it stopped before it finished.";
-
     private const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
     private const string Columns =
-        "id, job_name, state, error_message, arguments, started_on, completed_on, details";
+        "id, job_name, state, error_message, arguments, started_on, completed_on, details, interrupted";
 
     public Task<(JobRunStartOutcome Outcome, string RunId)> StartAsync(
         NewJobRun run, int maxConcurrentRuns, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            await FailAbandonedAsync(connection, transaction, run.StartedOn, cancellationToken);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.Parameters.AddWithValue("$job", run.JobName);
@@ -100,20 +101,35 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             return await command.ExecuteNonQueryAsync(CancellationToken.None) == 1;
         }, CancellationToken.None);
 
-    public async Task<GlueJobRun?> GetAsync(
-        string jobName, string runId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await FailAbandonedAsync(now, cancellationToken);
-        return await QueryOneAsync(
+    /// <summary>
+    /// Leaves an active run of this owner to the next process (its host is shutting down): the lease is over, so
+    /// whoever looks next takes it over and starts it again.
+    /// </summary>
+    public Task<bool> ReleaseAsync(string runId, DateTimeOffset now) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                UPDATE job_runs SET lease_until = $over, last_modified_on = $now
+                WHERE id = $id AND owner = $owner AND state IN {ActiveStates}
+                """;
+            command.Parameters.AddWithValue("$id", runId);
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
+            command.Parameters.AddWithValue("$over", CatalogTime.Format(DateTimeOffset.UnixEpoch));
+            return await command.ExecuteNonQueryAsync(CancellationToken.None) == 1;
+        }, CancellationToken.None);
+
+    public Task<GlueJobRun?> GetAsync(
+        string jobName, string runId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        QueryOneAsync(
             $"SELECT {Columns} FROM job_runs WHERE job_name = $job AND id = $id",
             command => command.Parameters.AddWithValue("$id", runId), jobName, now, cancellationToken);
-    }
 
-    public async Task<GlueJobRun?> FindByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await FailAbandonedAsync(now, cancellationToken);
-        return await QueryOneAsync(
+    public Task<GlueJobRun?> FindByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        QueryOneAsync(
             $"""
             SELECT {Columns} FROM job_runs WHERE job_name = $job AND marker = $marker AND started_on >= $notBefore
             ORDER BY started_on DESC LIMIT 1
@@ -124,14 +140,12 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
                 command.Parameters.AddWithValue("$notBefore", CatalogTime.Format(notBefore));
             },
             jobName, now, cancellationToken);
-    }
 
     /// <summary>Asks an active run to stop (STOPPING); returns its state, or null if the job has no such run.</summary>
     public Task<(JobRunState State, string Owner)?> RequestStopAsync(
         string jobName, string runId, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.WriteAsync<(JobRunState, string)?>(async (connection, transaction) =>
         {
-            await FailAbandonedAsync(connection, transaction, now, cancellationToken);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.Parameters.AddWithValue("$job", jobName);
@@ -170,56 +184,65 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             return stopRequested;
         }, cancellationToken);
 
-    /// <summary>Reports runs whose process is gone as FAILED (interrupted by host restart).</summary>
-    public async Task<int> FailAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        // Polls call this often: look first, so the write lock is only taken when there is something to fail.
-        await using (var connection = await database.OpenAsync(cancellationToken))
+    /// <summary>
+    /// Takes over the active runs whose process is gone and returns those to start again; runs asked to stop end
+    /// STOPPED, and runs that cannot be resumed (<paramref name="resumable"/> says no, or restarted too often) end
+    /// FAILED, marked interrupted. Looks first, so polls only take the write lock when there is something to do.
+    /// </summary>
+    public Task<IReadOnlyList<ResumedJobRun>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
+        Func<string, bool> resumable, CancellationToken cancellationToken) =>
+        AbandonedRuns.TakeOverAsync(database, now, SelectActiveOfOthers, async (command, run) =>
         {
-            await using var select = SelectActiveOfOthers(connection, null);
-            if ((await AbandonedRuns.FindAsync(select, now, cancellationToken)).Count == 0)
+            const string Fence = $"WHERE id = $id AND owner = $previous AND state IN {ActiveStates}";
+            switch (run.Verdict(resumable))
             {
-                return 0;
+                case AbandonedVerdict.Resume:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET owner = $owner, lease_until = $lease, restarts = restarts + 1,
+                            state = 'RUNNING', last_modified_on = $now
+                        {Fence}
+                        RETURNING arguments, started_on, restarts
+                        """;
+                    command.Parameters.AddWithValue("$owner", owner);
+                    command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
+                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                    {
+                        return await reader.ReadAsync(cancellationToken)
+                            ? new ResumedJobRun((string)run.Id, run.Name,
+                                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(0)) ?? [],
+                                CatalogTime.Parse(reader.GetString(1)), reader.GetInt32(2))
+                            : null;
+                    }
+
+                case AbandonedVerdict.Stop:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET state = 'STOPPED', error_message = 'Job run stopped on request.',
+                            last_modified_on = $now, completed_on = $now
+                        {Fence}
+                        """;
+                    break;
+                default:
+                    command.CommandText = $"""
+                        UPDATE job_runs SET state = 'FAILED', error_message = $message, interrupted = 1,
+                            last_modified_on = $now, completed_on = $now
+                        {Fence}
+                        """;
+                    command.Parameters.AddWithValue("$message", run.FailureMessage("Job run", "job", resumable));
+                    break;
             }
-        }
 
-        return await database.WriteAsync((connection, transaction) =>
-            FailAbandonedAsync(connection, transaction, now, cancellationToken), cancellationToken);
-    }
-
-    private async Task<int> FailAbandonedAsync(SqliteConnection connection, SqliteTransaction transaction,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        List<object> abandoned;
-        await using (var select = SelectActiveOfOthers(connection, transaction))
-        {
-            abandoned = await AbandonedRuns.FindAsync(select, now, cancellationToken);
-        }
-
-        if (abandoned.Count == 0)
-        {
-            return 0;
-        }
-
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            UPDATE job_runs SET state = 'FAILED', error_message = $message, last_modified_on = $now,
-                completed_on = $now
-            WHERE id IN (SELECT value FROM json_each($ids)) AND state IN {ActiveStates}
-            """;
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(abandoned));
-        command.Parameters.AddWithValue("$message", InterruptedByRestart);
-        command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return null;
+        }, cancellationToken);
 
     private SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText =
-            $"SELECT id, owner, lease_until FROM job_runs WHERE state IN {ActiveStates} AND owner <> $owner";
+        command.CommandText = $"""
+            SELECT id, owner, lease_until, job_name, stop_requested, restarts FROM job_runs
+            WHERE state IN {ActiveStates} AND owner <> $owner
+            """;
         command.Parameters.AddWithValue("$owner", owner);
         return command;
     }
@@ -252,6 +275,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             ExecutionTimeSeconds: (int)Math.Max(0, Math.Round(elapsed.TotalSeconds)),
             DpuSeconds: null,
             Arguments: JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
-            Details: reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<JobRunDetails>(reader.GetString(7)));
+            Details: reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<JobRunDetails>(reader.GetString(7)),
+            Interrupted: reader.GetInt64(8) != 0);
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Activities.Glue.Local;
@@ -8,9 +10,12 @@ namespace Orchestrator.Activities.Glue.Local;
 /// The embedded Glue engine: crawlers and data-preparation jobs declared in <see cref="LocalGlueOptions"/>, run in
 /// the background of this process on DuckDB, with Glue's states and errors. Run and crawl records live in the
 /// catalog file, so they survive restarts and can be shared with other processes; each active run holds a lease
-/// this instance renews, and a run whose process is gone is reported FAILED (interrupted by host restart).
+/// this instance renews. A run or crawl whose process is gone (killed, or shut down mid-run) is taken over by the
+/// next instance that looks, at its start at the latest, and started again from its last safe point: a job before
+/// its commit point starts over, after it finishes the journal; a crawl crawls again. Only one that cannot be
+/// resumed is reported FAILED, marked interrupted.
 /// </summary>
-public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposable
+public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
@@ -38,7 +43,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         layout = new LakeLayout(options.LakeRoot);
         catalog = new CatalogDatabase(options.CatalogPath);
-        owner = RunOwner.NewInstance();
+        owner = ProcessOwner.NewInstance();
         jobRuns = new JobRunRecords(catalog, owner);
         crawls = new CrawlRecords(catalog, owner);
     }
@@ -48,10 +53,28 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
     /// <summary>Called at each <see cref="JobStep"/> of every job run, to inject faults.</summary>
     internal JobStepHook? StepHook { get; set; }
 
+    /// <summary>Starts the engine with the host, so runs and crawls a dead process left resume at once.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureStartedAsync(cancellationToken);
+        }
+        catch (Exception failure) when (failure is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The first Glue call tries again and reports the problem to the step that made it.
+            logger.LogError(failure, "The local Glue engine could not open its catalog {CatalogPath}", options.CatalogPath);
+        }
+    }
+
+    /// <summary>Nothing to do: disposal ends the runs (the durable worker has stopped polling them by then).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<CrawlerStartResult> StartCrawlerAsync(string crawlerName, CancellationToken cancellationToken)
     {
         var crawler = Crawler(crawlerName);
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
         if (await crawls.BeginAsync(crawlerName, now, now + Lease, cancellationToken) is not { } crawlId)
         {
@@ -67,13 +90,15 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
     {
         Crawler(crawlerName);
         await EnsureStartedAsync(cancellationToken);
-        return await crawls.GetAsync(crawlerName, timeProvider.GetUtcNow(), cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
+        return await crawls.GetAsync(crawlerName, cancellationToken);
     }
 
     public async Task StopCrawlerAsync(string crawlerName, CancellationToken cancellationToken)
     {
         Crawler(crawlerName);
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         // Not running is not an error (Glue's CrawlerNotRunning counts as stopped); another process's crawl
         // sees the request when it renews its lease.
         if (await crawls.RequestStopAsync(crawlerName, cancellationToken) is { } crawl && crawl.Owner == owner)
@@ -101,6 +126,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         }
 
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         var runArguments = new Dictionary<string, string>(arguments, StringComparer.Ordinal)
         {
             [GlueArguments.RunMarker] = marker,
@@ -128,6 +154,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
     {
         Job(jobName);
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         return await jobRuns.GetAsync(jobName, runId, timeProvider.GetUtcNow(), cancellationToken)
             ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
                 $"Job run '{runId}' of job '{jobName}' was not found.", 400);
@@ -138,6 +165,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
     {
         Job(jobName);
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         return await jobRuns.FindByMarkerAsync(jobName, marker, notBefore, timeProvider.GetUtcNow(), cancellationToken);
     }
 
@@ -147,6 +175,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         ArgumentNullException.ThrowIfNull(runIds);
         Job(jobName);
         await EnsureStartedAsync(cancellationToken);
+        await ResumeAbandonedAsync(cancellationToken);
         var errors = new List<JobRunStopError>();
         foreach (var runId in runIds)
         {
@@ -173,7 +202,10 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
     /// <summary>For containers disposed synchronously; it waits for the runs to end, as <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Ends every run and crawl of this instance (reported FAILED: interrupted by host shutdown).</summary>
+    /// <summary>
+    /// Ends every run and crawl of this instance and leaves them to the next instance, which resumes them (their
+    /// lease ends now).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1)
@@ -193,8 +225,10 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
 
     private async Task ExecuteJobRunAsync(JobRunContext run, RunSignals signals)
     {
-        var timeoutAfter = TimeSpan.FromMinutes(run.Job.Timeout);
-        using var timeout = new CancellationTokenSource(timeoutAfter, timeProvider);
+        // A resumed run keeps the time it started: the job's Timeout counts from then.
+        var timeoutAfter = TimeSpan.FromMinutes(run.Job.Timeout) - (timeProvider.GetUtcNow() - run.StartedOn);
+        using var timeout = new CancellationTokenSource(
+            timeoutAfter > TimeSpan.Zero ? timeoutAfter : TimeSpan.FromTicks(1), timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(signals.Stop, signals.Shutdown, timeout.Token);
         var startedAt = timeProvider.GetTimestamp();
         DataPreparationResult? result = null;
@@ -204,16 +238,21 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         {
             await jobRuns.UpdateAsync(run.RunId, JobRunState.Running, timeProvider.GetUtcNow());
             await JobRehearsal.ApplyAsync(run.Arguments, timeProvider, linked.Token);
-            var job = new DataPreparationJob(options, layout, catalog, timeProvider, logger, StepHook);
+            var job = new DataPreparationJob(options, layout, catalog, timeProvider, logger,
+                JobRehearsal.CommitPause(run.Arguments, timeProvider, StepHook));
             result = await job.RunAsync(run, linked.Token);
             state = JobRunState.Succeeded;
+        }
+        catch (OperationCanceledException) when (signals.Shutdown.IsCancellationRequested
+            && !signals.Stop.IsCancellationRequested && !timeout.IsCancellationRequested)
+        {
+            await LeaveToNextHostAsync(() => jobRuns.ReleaseAsync(run.RunId, timeProvider.GetUtcNow()), "Job run", run.RunId);
+            return;
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             (state, error) = signals.Stop.IsCancellationRequested ? (JobRunState.Stopped, "Job run stopped on request.")
-                : timeout.IsCancellationRequested ? (JobRunState.Timeout,
-                    $"Job run timed out after {run.Job.Timeout} minutes (Timeout of job '{run.JobName}').")
-                : (JobRunState.Failed, "Job run interrupted by host shutdown.");
+                : (JobRunState.Timeout, $"Job run timed out after {run.Job.Timeout} minutes (Timeout of job '{run.JobName}').");
         }
         catch (LakeInputException input)
         {
@@ -246,14 +285,22 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         CrawlOutcome outcome;
         try
         {
+            if (crawler.RehearseDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(crawler.RehearseDelay, timeProvider, linked.Token);
+            }
+
             outcome = await new LocalCrawler(options, layout, catalog, timeProvider, logger)
                 .RunAsync(crawlerName, crawler, linked.Token);
         }
+        catch (OperationCanceledException) when (signals.Shutdown.IsCancellationRequested && !signals.Stop.IsCancellationRequested)
+        {
+            await LeaveToNextHostAsync(() => crawls.ReleaseAsync(crawlId), "Crawl", crawlId);
+            return;
+        }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            outcome = signals.Stop.IsCancellationRequested
-                ? new CrawlOutcome(CrawlStatus.Cancelled, "Crawl stopped on request.", 0, 0, 0)
-                : new CrawlOutcome(CrawlStatus.Failed, "Crawl interrupted by host shutdown.", 0, 0, 0);
+            outcome = new CrawlOutcome(CrawlStatus.Cancelled, "Crawl stopped on request.", 0, 0, 0);
         }
         catch (LakeInputException input)
         {
@@ -296,14 +343,9 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
             }
 
             await catalog.InitializeAsync(cancellationToken);
-            var failed = await jobRuns.FailAbandonedAsync(timeProvider.GetUtcNow(), cancellationToken);
-            if (failed > 0)
-            {
-                logger.LogWarning("{Count} job runs left active by a stopped process are now FAILED", failed);
-            }
-
             leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
             Volatile.Write(ref started, true);
+            await ResumeAbandonedAsync(cancellationToken);
         }
         finally
         {
@@ -330,6 +372,9 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
             {
                 background.TryStop(CrawlKey(crawlId));
             }
+
+            // Runs of processes on other machines are found when their lease runs out, even if nobody polls them.
+            await ResumeAbandonedAsync(CancellationToken.None);
         }
         catch (Exception failure)
         {
@@ -339,6 +384,50 @@ public sealed class LocalGlueBackend : IGlueBackend, IAsyncDisposable, IDisposab
         finally
         {
             Volatile.Write(ref renewing, 0);
+        }
+    }
+
+    /// <summary>
+    /// Takes over the job runs and crawls whose process is gone and starts them again here. Cheap when there are none
+    /// (one read), so every Glue call makes it: a restarted host resumes them at its first look.
+    /// </summary>
+    private async Task ResumeAbandonedAsync(CancellationToken cancellationToken)
+    {
+        if (background.IsShuttingDown)
+        {
+            return;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        foreach (var run in await jobRuns.TakeOverAbandonedAsync(now, now + Lease, options.Jobs.ContainsKey, cancellationToken))
+        {
+            logger.LogWarning("Job run {GlueRunId} of {Job} lost its host; resuming it here from its last safe point " +
+                "(restart {Restart} of {MaxRestarts})", run.Id, run.JobName, run.Restarts, AbandonedRun.MaxRestarts);
+            var context = new JobRunContext(run.Id, run.JobName, options.Jobs[run.JobName], run.Arguments, run.StartedOn);
+            background.Start(run.Id, signals => ExecuteJobRunAsync(context, signals));
+        }
+
+        foreach (var crawl in await crawls.TakeOverAbandonedAsync(now, now + Lease, options.Crawlers.ContainsKey, cancellationToken))
+        {
+            logger.LogWarning("Crawl {CrawlId} of {Crawler} lost its host; crawling again here (restart {Restart} of " +
+                "{MaxRestarts})", crawl.Id, crawl.CrawlerName, crawl.Restarts, AbandonedRun.MaxRestarts);
+            var crawler = options.Crawlers[crawl.CrawlerName];
+            background.Start(CrawlKey(crawl.Id), signals => ExecuteCrawlAsync(crawl.CrawlerName, crawler, crawl.Id, signals));
+        }
+    }
+
+    /// <summary>Ends a run's lease now, so the next instance takes it over at once instead of a lease later.</summary>
+    private async Task LeaveToNextHostAsync(Func<Task> release, string what, object id)
+    {
+        try
+        {
+            await release();
+            logger.LogInformation("{What} {Id} was interrupted by host shutdown; the next start resumes it", what, id);
+        }
+        catch (Exception failure)
+        {
+            // Its lease runs out on its own.
+            logger.LogWarning(failure, "Leaving {What} {Id} to the next start failed", what, id);
         }
     }
 

@@ -41,6 +41,12 @@ public sealed class LocalCrawlerOptions
     public string Zone { get; set; } = string.Empty;
 
     public string Database { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Fault injection for rehearsals: each crawl stays RUNNING this long before it works, so stops, timeouts and
+    /// host restarts can be rehearsed against a crawl in progress (as <c>--rehearse_delay_seconds</c> does for jobs).
+    /// </summary>
+    public TimeSpan RehearseDelay { get; set; }
 }
 
 /// <summary>A job: the transform it runs, its limits and its default arguments.</summary>

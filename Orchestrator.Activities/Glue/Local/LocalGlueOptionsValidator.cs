@@ -79,6 +79,11 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
             {
                 zoneOfDatabase[settings.Database] = settings.Zone;
             }
+
+            if (settings.RehearseDelay < TimeSpan.Zero)
+            {
+                problems.Add($"{Section}:Crawlers:{crawler}:RehearseDelay {settings.RehearseDelay} must not be negative.");
+            }
         }
 
         return zoneOfDatabase;

@@ -41,6 +41,8 @@ public static class LocalGlueServiceCollectionExtensions
             provider.GetRequiredService<IOptions<LocalGlueOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<LocalGlueBackend>>()));
+        // Started with the host, so job runs and crawls a killed host left resume at once, not at the first poll.
+        services.AddHostedService(provider => provider.GetRequiredService<LocalGlueBackend>());
         services.AddMetrics();
         services.TryAddSingleton<GlueApiMetrics>();
         services.TryAddSingleton<IGlueBackend>(provider =>

@@ -13,11 +13,12 @@ const TONES = {
 };
 
 // Glue speaks upper case (job runs: SUCCEEDED, FAILED, TIMEOUT, ERROR, STOPPED…; crawls: SUCCEEDED, FAILED, CANCELLED).
+// INTERRUPTED is ours: the attempt's host went away; it was tried again and did not count against MaxAttempts.
 const GLUE = {
   SUCCEEDED: 'succeeded',
   FAILED: 'failed', ERROR: 'failed', TIMEOUT: 'failed', EXPIRED: 'failed',
   RUNNING: 'running', STARTING: 'running', STOPPING: 'running', WAITING: 'running',
-  STOPPED: 'stopped', CANCELLED: 'stopped', CANCELLING: 'running',
+  STOPPED: 'stopped', CANCELLED: 'stopped', CANCELLING: 'running', INTERRUPTED: 'stopped',
 };
 
 const OURS = {

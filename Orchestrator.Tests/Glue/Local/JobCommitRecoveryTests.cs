@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Glue.Local;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
@@ -72,6 +73,31 @@ public sealed class JobCommitRecoveryTests
         var idle = await lake.RunJobAsync(CustomerArguments);
         Assert.Equal(0, idle.Details!.RowsWritten);
         AssertEveryCustomerOnce(lake, 5);
+    }
+
+    [Fact]
+    public async Task The_log_says_staged_before_the_commit_point_and_committed_only_after_it()
+    {
+        await using var lake = await LakeWithFirstRunAsync();
+        WriteSecondFile(lake);
+        var log = new FakeLogger<LocalGlueBackend>();
+        var backend = lake.CreateBackend(logger: log);
+        backend.StepHook = (_, step, _) =>
+            step == JobStep.Staged ? throw new IOException("simulated crash after staging") : ValueTask.CompletedTask;
+
+        var crashed = await lake.RunJobAsync(CustomerArguments, backend);
+        var beforeCommitPoint = log.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        log.Collector.Clear();
+        backend.StepHook = null;
+        var next = await lake.RunJobAsync(CustomerArguments, backend);
+        var throughCommit = log.Collector.GetSnapshot().Select(r => r.Message).ToList();
+
+        Assert.Equal(JobRunState.Failed, crashed.State);
+        Assert.Contains(beforeCommitPoint, m => m.Contains($"Job run {crashed.Id}: 1 files, 3 rows staged for 3 partitions; committing", StringComparison.Ordinal));
+        Assert.DoesNotContain(beforeCommitPoint, m => m.Contains("committed", StringComparison.Ordinal) || m.Contains("written", StringComparison.Ordinal));
+        var staged = throughCommit.FindIndex(m => m.Contains($"Job run {next.Id}: 1 files, 3 rows staged", StringComparison.Ordinal));
+        var committed = throughCommit.FindIndex(m => m.Contains($"Job run {next.Id}: committed 3 rows from 1 files, 2 partitions added, 1 updated", StringComparison.Ordinal));
+        Assert.InRange(staged, 0, committed - 1);
     }
 
     private static async Task<TempLake> LakeWithFirstRunAsync()

@@ -138,7 +138,7 @@ public sealed class JobRunLifecycleTests
     }
 
     [Fact]
-    public async Task After_a_restart_a_run_left_running_by_a_dead_process_is_reported_FAILED()
+    public async Task A_run_whose_owner_stopped_renewing_its_lease_is_taken_over_and_finished_by_the_next_process()
     {
         await using var lake = LakeWithRawData();
         var gate = Block(lake, JobStep.Staged, honourCancellation: false);
@@ -151,51 +151,58 @@ public sealed class JobRunLifecycleTests
         var byMarker = await restarted.FindJobRunByMarkerAsync(
             TempLake.Job, "m/orphan", TempLake.Start.AddHours(-1), lake.Token);
 
-        Assert.Equal(JobRunState.Failed, seen.State);
-        Assert.Contains("interrupted by host restart", seen.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(JobRunState.Failed, byMarker!.State);
+        Assert.Equal(JobRunState.Running, seen.State);
+        Assert.Equal(start.RunId, byMarker!.Id);
 
-        // The old process's late verdict does not overwrite the new one.
+        // The old process wakes up late: its verdict is fenced off, the new owner's run finishes it, rows once.
         gate.Release.SetResult();
-        await lake.Backend.DisposeAsync();
-        Assert.Contains("interrupted by host restart",
-            (await restarted.GetJobRunAsync(TempLake.Job, start.RunId, lake.Token)).ErrorMessage, StringComparison.Ordinal);
+        var done = await lake.WaitForRunAsync(start.RunId, restarted);
+        Assert.Equal(JobRunState.Succeeded, done.State);
+        Assert.False(done.Interrupted);
+        Assert.Equal([1L, 1L], lake.Query($"SELECT count(*), count(DISTINCT customer_id) FROM {lake.Clean("customer")}")[0]);
     }
 
     [Fact]
-    public async Task At_start_up_a_run_of_a_process_of_this_machine_that_is_gone_is_FAILED_at_once()
+    public async Task At_start_up_a_run_of_a_process_of_this_machine_that_is_gone_is_resumed_at_once_and_finishes()
     {
         await using var lake = LakeWithRawData();
-        var database = new CatalogDatabase(lake.Options.CatalogPath);
-        await database.InitializeAsync(lake.Token);
         var deadOwner = $"{Environment.MachineName}/{int.MaxValue}/0/crashed";
-        await database.WriteAsync(async (connection, transaction) =>
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO job_runs (id, job_name, marker, state, arguments, started_on, last_modified_on, owner,
-                                      lease_until)
-                VALUES ('jr_dead', $job, 'm/dead', 'RUNNING', '{}', $now, $now, $owner, $lease)
-                """;
-            insert.Parameters.AddWithValue("$job", TempLake.Job);
-            insert.Parameters.AddWithValue("$now", CatalogTime.Format(TempLake.Start));
-            insert.Parameters.AddWithValue("$owner", deadOwner);
-            insert.Parameters.AddWithValue("$lease", CatalogTime.Format(TempLake.Start.AddMinutes(1)));
-            return await insert.ExecuteNonQueryAsync(lake.Token);
-        }, lake.Token);
+        var elsewhere = $"another-machine/{int.MaxValue}/0/alive";
+        await InsertRunAsync(lake, "jr_dead", "m/dead", deadOwner, restarts: 0);
+        await InsertRunAsync(lake, "jr_elsewhere", "m/elsewhere", elsewhere, restarts: 0);
 
-        var run = await lake.Backend.GetJobRunAsync(TempLake.Job, "jr_dead", lake.Token);
+        await lake.Backend.StartAsync(lake.Token);
+        var resumed = await lake.WaitForRunAsync("jr_dead");
+        var other = await lake.Backend.GetJobRunAsync(TempLake.Job, "jr_elsewhere", lake.Token);
 
-        Assert.Equal(JobRunState.Failed, run.State);
-        Assert.Contains("interrupted by host restart", run.ErrorMessage, StringComparison.Ordinal);
-        Assert.True(RunOwner.IsDeadOnThisMachine(deadOwner));
-        Assert.False(RunOwner.IsDeadOnThisMachine(RunOwner.NewInstance()));
-        Assert.False(RunOwner.IsDeadOnThisMachine($"another-machine/{int.MaxValue}/0/x"));
+        Assert.Equal(JobRunState.Succeeded, resumed.State);
+        Assert.Equal(1, resumed.Details!.RowsWritten);
+        Assert.Equal("m/dead", resumed.Marker);
+        // A process of another machine whose lease still runs may be alive: its run is left alone.
+        Assert.Equal(JobRunState.Running, other.State);
     }
 
     [Fact]
-    public async Task Shutting_the_backend_down_ends_its_runs_as_FAILED()
+    public async Task A_run_restarted_too_often_or_asked_to_stop_is_not_resumed()
+    {
+        await using var lake = LakeWithRawData();
+        var deadOwner = $"{Environment.MachineName}/{int.MaxValue}/0/crashed";
+        await InsertRunAsync(lake, "jr_poison", "m/poison", deadOwner, restarts: 3);
+        await InsertRunAsync(lake, "jr_stopping", "m/stopping", deadOwner, restarts: 0, stopRequested: true);
+
+        var poison = await lake.Backend.GetJobRunAsync(TempLake.Job, "jr_poison", lake.Token);
+        var stopping = await lake.Backend.GetJobRunAsync(TempLake.Job, "jr_stopping", lake.Token);
+
+        Assert.Equal(JobRunState.Failed, poison.State);
+        Assert.True(poison.Interrupted);
+        Assert.Contains("stopped before it finished 4 times; it is not resumed again", poison.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(JobRunState.Stopped, stopping.State);
+        Assert.False(stopping.Interrupted);
+        Assert.Empty(lake.CleanFiles("customer"));
+    }
+
+    [Fact]
+    public async Task Shutting_the_backend_down_leaves_its_runs_to_the_next_instance_which_resumes_them()
     {
         await using var lake = LakeWithRawData();
         var gate = Block(lake, JobStep.Staged, honourCancellation: true);
@@ -203,11 +210,13 @@ public sealed class JobRunLifecycleTests
         await gate.Reached.Task.WaitAsync(lake.Token);
 
         await lake.Backend.DisposeAsync();
-        var run = await lake.CreateBackend().GetJobRunAsync(TempLake.Job, start.RunId, lake.Token);
-
-        Assert.Equal(JobRunState.Failed, run.State);
-        Assert.Contains("host shutdown", run.ErrorMessage, StringComparison.Ordinal);
         Assert.Empty(lake.CleanFiles("customer"));
+        var next = lake.CreateBackend();
+        var run = await lake.WaitForRunAsync(start.RunId, next);
+
+        Assert.Equal(JobRunState.Succeeded, run.State);
+        Assert.Equal(1, run.Details!.RowsWritten);
+        Assert.Equal([1L, 1L], lake.Query($"SELECT count(*), count(DISTINCT customer_id) FROM {lake.Clean("customer")}")[0]);
     }
 
     [Fact]
@@ -249,6 +258,34 @@ public sealed class JobRunLifecycleTests
         lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
             Json(new { customer_id = 1, created_datetime = "2026-03-10T10:00:00Z" }));
         return lake;
+    }
+
+    /// <summary>Records a RUNNING run of the customer job as another process would have left it.</summary>
+    private static async Task InsertRunAsync(TempLake lake, string id, string marker, string owner, int restarts, bool stopRequested = false)
+    {
+        var database = new CatalogDatabase(lake.Options.CatalogPath);
+        await database.InitializeAsync(lake.Token);
+        var arguments = new Dictionary<string, string>(CustomerArguments) { [GlueArguments.RunMarker] = marker };
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO job_runs (id, job_name, marker, state, arguments, started_on, last_modified_on, owner,
+                                      lease_until, restarts, stop_requested)
+                VALUES ($id, $job, $marker, 'RUNNING', $arguments, $now, $now, $owner, $lease, $restarts, $stop)
+                """;
+            insert.Parameters.AddWithValue("$id", id);
+            insert.Parameters.AddWithValue("$job", TempLake.Job);
+            insert.Parameters.AddWithValue("$marker", marker);
+            insert.Parameters.AddWithValue("$arguments", System.Text.Json.JsonSerializer.Serialize(arguments));
+            insert.Parameters.AddWithValue("$now", CatalogTime.Format(TempLake.Start));
+            insert.Parameters.AddWithValue("$owner", owner);
+            insert.Parameters.AddWithValue("$lease", CatalogTime.Format(TempLake.Start.AddMinutes(1)));
+            insert.Parameters.AddWithValue("$restarts", restarts);
+            insert.Parameters.AddWithValue("$stop", stopRequested ? 1 : 0);
+            return await insert.ExecuteNonQueryAsync(lake.Token);
+        }, lake.Token);
     }
 
     /// <summary>Holds every run at <paramref name="step"/> until released (or, if honoured, cancelled).</summary>

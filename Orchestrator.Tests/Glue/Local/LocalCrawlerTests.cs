@@ -160,6 +160,41 @@ public sealed class LocalCrawlerTests
     }
 
     [Fact]
+    public async Task A_crawl_its_host_left_is_crawled_again_by_the_next_process_keeping_its_start_time()
+    {
+        await using var lake = new TempLake();
+        lake.WriteJsonLines("sales", "ingest_date=2026-03-10/ingest_hour=09", "a.jsonl",
+            Json(new { order_id = 1, order_datetime = "2026-03-10T09:00:00Z" }));
+        lake.Options.Crawlers[TempLake.RawCrawler].RehearseDelay = TimeSpan.FromMinutes(1);
+        Assert.Equal(CrawlerStartResult.Started, await lake.Backend.StartCrawlerAsync(TempLake.RawCrawler, lake.Token));
+
+        // The host shuts down mid-crawl; the next process takes the crawl over at its start.
+        await lake.Backend.DisposeAsync();
+        var next = lake.CreateBackend();
+        await next.StartAsync(lake.Token);
+        var resumed = await next.GetCrawlerAsync(TempLake.RawCrawler, lake.Token);
+        GlueCrawler done;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            // The crawl waits out its rehearsal delay on the fake clock, however late it starts waiting.
+            lake.Time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20, lake.Token);
+            done = await next.GetCrawlerAsync(TempLake.RawCrawler, lake.Token);
+            Assert.True(DateTime.UtcNow < deadline, "the resumed crawl did not finish");
+        }
+        while (done.State != CrawlerState.Ready);
+
+        Assert.Equal(CrawlerState.Running, resumed.State);
+        Assert.Null(resumed.LastCrawl);
+        Assert.Equal(CrawlStatus.Succeeded, done.LastCrawl!.Status);
+        Assert.Equal(TempLake.Start, done.LastCrawl.StartTime);
+        Assert.False(done.LastCrawl.Interrupted);
+        Assert.NotNull(await new CatalogTables(new CatalogDatabase(lake.Options.CatalogPath))
+            .GetTableAsync("raw", "sales", lake.Token));
+    }
+
+    [Fact]
     public async Task A_crawl_of_a_missing_zone_fails_naming_the_folder()
     {
         await using var lake = new TempLake();

@@ -16,7 +16,7 @@ public sealed class LocalGlueOptionsTests
         options.MemoryLimit = "lots";
         options.DatetimeFormats.Add("%d/%m/%Y %Q");
         options.DatetimeFormats.Add("dd/MM/yyyy");
-        options.Crawlers["odd"] = new LocalCrawlerOptions { Zone = "silver", Database = "raw" };
+        options.Crawlers["odd"] = new LocalCrawlerOptions { Zone = "silver", Database = "raw", RehearseDelay = TimeSpan.FromSeconds(-1) };
         var job = new LocalJobOptions { Transform = "Copy", MaxConcurrentRuns = 0, Timeout = 0 };
         job.DefaultArguments["raw_db_name"] = "raw";
         job.DefaultArguments["--clean_db_name"] = "gold";
@@ -36,6 +36,7 @@ public sealed class LocalGlueOptionsTests
             $"{section}:DatetimeFormats entry 'dd/MM/yyyy' has no % specifier; e.g. '%d/%m/%Y %H:%M:%S'.",
             $"{section}:Crawlers:odd:Zone 'silver' is not a zone; use 'raw' or 'clean'.",
             $"{section}:Crawlers:odd: database 'raw' is already the 'raw' zone's database; one database describes one zone.",
+            $"{section}:Crawlers:odd:RehearseDelay -00:00:01 must not be negative.",
             $"{section}:Jobs:bad:Transform 'Copy' is unknown; the local engine offers 'DataPreparation'.",
             $"{section}:Jobs:bad:MaxConcurrentRuns is 0; it must be at least 1.",
             $"{section}:Jobs:bad:Timeout is 0; give minutes, at least 1.",

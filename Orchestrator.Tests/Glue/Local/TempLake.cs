@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Glue;
@@ -49,9 +50,9 @@ internal sealed class TempLake : IAsyncDisposable
     }
 
     /// <summary>A backend over this lake; a test may make several to play separate processes.</summary>
-    public LocalGlueBackend CreateBackend(TimeProvider? time = null)
+    public LocalGlueBackend CreateBackend(TimeProvider? time = null, ILogger<LocalGlueBackend>? logger = null)
     {
-        var backend = new LocalGlueBackend(Options, time ?? Time, NullLogger<LocalGlueBackend>.Instance);
+        var backend = new LocalGlueBackend(Options, time ?? Time, logger ?? NullLogger<LocalGlueBackend>.Instance);
         backends.Add(backend);
         return backend;
     }
