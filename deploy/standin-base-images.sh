@@ -4,14 +4,14 @@
 #
 #   sudo deploy/standin-base-images.sh [Dockerfile]      # default: the repository's Dockerfile
 #
-# For every FROM image podman does not have yet (`podman image exists`), it assembles one: a minimal Debian of this
-# machine's release (debootstrap, from the mirror apt uses here) with what the official images add (ICU, OpenSSL,
-# tzdata, CA certificates, the user `app` with UID 1654 as APP_UID) and this machine's .NET: the whole SDK for
-# .../dotnet/sdk, the host and shared runtimes for .../dotnet/aspnet and .../dotnet/runtime. Images podman already
-# has are left alone, so a machine assembles them once. Certificates of this machine are not copied in: a build
-# that needs them mounts the bundle for the build only (docs/operations.md).
+# For every FROM image podman does not have (`podman image exists`) and cannot pull, it assembles one: a minimal
+# Debian of this machine's release (debootstrap, from the mirror apt uses here) with what the official images add
+# (ICU, OpenSSL, tzdata, CA certificates, the user `app` with UID 1654 as APP_UID) and this machine's .NET: the whole
+# SDK for .../dotnet/sdk, the host and shared runtimes for .../dotnet/aspnet and .../dotnet/runtime. Images podman
+# already has are left alone, so a machine assembles them once. Certificates of this machine are not copied in: a
+# build that needs them mounts the bundle for the build only (docs/operations.md).
 #
-# Needs root, podman, debootstrap and dotnet. DEBIAN_MIRROR and DEBIAN_SUITE override the mirror and the release.
+# Assembling needs root, debootstrap and dotnet. DEBIAN_MIRROR and DEBIAN_SUITE override the mirror and the release.
 # Exit codes: 0 done, 1 failed, 3 cannot be assembled on this machine (the message says what is missing).
 set -euo pipefail
 
@@ -33,9 +33,15 @@ mapfile -t images < <(awk '
   }' "$dockerfile" | sort -u)
 [ "${#images[@]}" -gt 0 ] || fail "$dockerfile names no base image"
 
+# The real image where the registry answers (set STANDIN_NO_PULL=1 to skip asking); a stand-in only where it does not.
 missing=()
 for image in "${images[@]}"; do
-  podman image exists "$image" || missing+=("$image")
+  podman image exists "$image" && continue
+  if [ -z "${STANDIN_NO_PULL:-}" ] && timeout 600 podman pull --quiet "$image" >/dev/null 2>&1; then
+    echo "standin-base-images: pulled $image"
+    continue
+  fi
+  missing+=("$image")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "standin-base-images: podman has ${images[*]}"
