@@ -28,37 +28,47 @@ public sealed class ContainerTests(LocalImage image)
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task It_runs_as_app_logs_json_answers_health_and_readiness_passes_its_healthcheck_and_drains_on_sigterm()
+    public async Task It_runs_as_app_logs_json_answers_health_and_readiness_passes_its_healthcheck_and_drains_on_sigterm_without_losing_the_run()
     {
         image.Require();
         await using var volume = await DataVolume.CreateAsync(image.Podman);
-        await using var container = await ImageContainer.StartAsync(image, volume, ImageContainer.Environment(NoRunOnStartup));
-        await container.WaitUntilAnsweringAsync(StartTimeout);
+        string location;
+        TimeSpan took;
+        await using (var container = await ImageContainer.StartAsync(image, volume, ImageContainer.Environment(NoRunOnStartup)))
+        {
+            await container.WaitUntilAnsweringAsync(StartTimeout);
 
-        Assert.Equal(HttpStatusCode.OK, (await container.Client.GetAsync(new Uri("/healthz", UriKind.Relative), Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await container.Client.GetAsync(new Uri("/readyz", UriKind.Relative), Token)).StatusCode);
-        var host = await container.ExecAsync("cat", "/proc/1/status");
-        var uids = host.StandardOutput.Split('\n').Single(line => line.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1..];
-        Assert.All(uids, uid => Assert.Equal("1654", uid));
-        Assert.Equal("1654", (await container.ExecAsync("stat", "--format", "%u", "/data/orchestrator.db")).StandardOutput.Trim());
+            Assert.Equal(HttpStatusCode.OK, (await container.Client.GetAsync(new Uri("/healthz", UriKind.Relative), Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await container.Client.GetAsync(new Uri("/readyz", UriKind.Relative), Token)).StatusCode);
+            var host = await container.ExecAsync("cat", "/proc/1/status");
+            var uids = host.StandardOutput.Split('\n').Single(line => line.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1..];
+            Assert.All(uids, uid => Assert.Equal("1654", uid));
+            Assert.Equal("1654", (await container.ExecAsync("stat", "--format", "%u", "/data/orchestrator.db")).StandardOutput.Trim());
 
-        var healthcheck = await image.Podman.RunAsync(["healthcheck", "run", container.Name]);
-        Assert.True(healthcheck.ExitCode == 0, $"podman healthcheck run exited {healthcheck.ExitCode}: {healthcheck.Output}");
-        Assert.Equal("healthy", await container.InspectAsync("{{.State.Health.Status}}"));
+            var healthcheck = await image.Podman.RunAsync(["healthcheck", "run", container.Name]);
+            Assert.True(healthcheck.ExitCode == 0, $"podman healthcheck run exited {healthcheck.ExitCode}: {healthcheck.Output}");
+            Assert.Equal("healthy", await container.InspectAsync("{{.State.Health.Status}}"));
 
-        var location = await TriggerRunAsync(container);
-        await UntilAsync(container, location, run => run["status"]!.GetValue<string>() == "Running");
-        var (exitCode, took) = await container.StopAsync(StopTimeout);
+            location = await TriggerRunAsync(container);
+            await UntilAJobRunsAsync(container, location);
+            (var exitCode, took) = await container.StopAsync(StopTimeout);
 
-        var grace = ComposeFileTests.ShippedShutdownGracePeriod();
-        var logs = await container.LogsAsync();
-        Assert.True(exitCode == 0, $"podman stop ended the container with {exitCode} after {took}:\n{logs}");
-        Assert.True(took < grace + ComposeFileTests.HostStopMargin, $"SIGTERM took {took} to stop the host; its drain is {grace}");
-        var events = JsonLines(logs);
-        Assert.Contains(events, e => e["@m"]?.GetValue<string>() == "Durable worker drained");
-        Assert.Contains(events, e => e["RunId"]?.GetValue<string>() == RunId(location) && e["Step"] is not null);
-        Assert.DoesNotContain(ImageContainer.ApiKey, logs, StringComparison.Ordinal);
-        LocalImage.Report($"container: up and answering /healthz; `podman stop` with a run in flight took {took.TotalSeconds:F1} s (drain limit {grace.TotalSeconds:F0} s)");
+            var grace = ComposeFileTests.ShippedShutdownGracePeriod();
+            var logs = await container.LogsAsync();
+            Assert.True(exitCode == 0, $"podman stop ended the container with {exitCode} after {took}:\n{logs}");
+            Assert.True(took < grace + ComposeFileTests.HostStopMargin, $"SIGTERM took {took} to stop the host; its drain is {grace}");
+            var events = JsonLines(logs);
+            Assert.Contains(events, e => e["@m"]?.GetValue<string>() == "Durable worker drained");
+            Assert.Contains(events, e => e["RunId"]?.GetValue<string>() == RunId(location) && e["Step"] is not null);
+            Assert.DoesNotContain(ImageContainer.ApiKey, logs, StringComparison.Ordinal);
+        }
+
+        // Drained means nothing lost: the next container on the volume carries the run on to its end.
+        await using var next = await ImageContainer.StartAsync(image, volume, ImageContainer.Environment(NoRunOnStartup));
+        await next.WaitUntilAnsweringAsync(StartTimeout);
+        var interrupted = AssertSucceededAfterInterruption(await UntilAsync(next, location, Finished));
+        LocalImage.Report($"SIGTERM: `podman stop` with the fan-out running took {took.TotalSeconds:F1} s "
+            + $"(drain limit {ComposeFileTests.ShippedShutdownGracePeriod().TotalSeconds:F0} s); the next container finished the run ({interrupted} interrupted job runs retried)");
     }
 
     [Fact]
@@ -141,7 +151,7 @@ public sealed class ContainerTests(LocalImage image)
         {
             await first.WaitUntilAnsweringAsync(StartTimeout);
             location = await TriggerRunAsync(first);
-            await UntilAsync(first, location, run => run["steps"]!.AsArray().Any(step => step!["kind"]!.GetValue<string>() == "EntityJob" && step["state"]!.GetValue<string>() == "Running"));
+            await UntilAJobRunsAsync(first, location);
             await first.KillAsync();
             killed.Restart();
             Assert.Equal("137", await first.InspectAsync("{{.State.ExitCode}}"));
@@ -151,23 +161,40 @@ public sealed class ContainerTests(LocalImage image)
         await second.WaitUntilAnsweringAsync(StartTimeout);
         var run = await UntilAsync(second, location, Finished);
 
+        var interrupted = AssertSucceededAfterInterruption(run);
+
+        Assert.NotEmpty(await CleanParquetAsync(second));
+        LocalImage.Report($"SIGKILL: a new container on the volume finished the run {killed.Elapsed.TotalSeconds:F0} s after the kill "
+            + $"({interrupted} interrupted job runs retried)");
+    }
+
+    /// <summary>
+    /// The run Succeeded although its host went away mid fan-out: a local job run dies with its process and is
+    /// reported FAILED (interrupted), then the retry policy runs a new attempt. Nothing else may have failed, and no
+    /// Glue run may stand for two attempts. Returns how many job runs were interrupted.
+    /// </summary>
+    private static int AssertSucceededAfterInterruption(JsonNode run)
+    {
         Assert.True(run["status"]!.GetValue<string>() == "Succeeded", run.ToJsonString());
         var jobs = run["steps"]!.AsArray().Where(step => step!["kind"]!.GetValue<string>() == "EntityJob").Select(step => step!).ToList();
         Assert.NotEmpty(jobs);
         foreach (var job in jobs)
         {
-            // A local job run dies with its process: it is reported FAILED (interrupted), and the retry policy runs a new
-            // attempt. Nothing else may have failed, and no Glue run may stand for two attempts.
             var attempts = job["attempts"]!.AsArray().Select(a => a!).ToList();
             Assert.Equal("SUCCEEDED", attempts[^1]["state"]!.GetValue<string>());
-            Assert.All(attempts[..^1], a => Assert.Contains("interrupted by host restart", a["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal));
+            Assert.All(attempts[..^1], a => Assert.Contains("interrupted by host", a["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal));
             Assert.Equal(attempts.Count, attempts.Select(a => a["glueRunId"]!.GetValue<string>()).Distinct().Count());
         }
 
-        Assert.NotEmpty(await CleanParquetAsync(second));
-        LocalImage.Report($"SIGKILL: a new container on the volume finished the run {killed.Elapsed.TotalSeconds:F0} s after the kill "
-            + $"({jobs.Sum(j => j["attempts"]!.AsArray().Count - 1)} interrupted job runs retried)");
+        return jobs.Sum(job => job["attempts"]!.AsArray().Count - 1);
     }
+
+    /// <summary>
+    /// Waits until an entity job step runs: the raw crawl is over and the clean one not begun. Crawler steps are not
+    /// retried yet, so a stop or kill during a local crawl fails the run (docs/operations.md).
+    /// </summary>
+    private static Task<JsonNode> UntilAJobRunsAsync(ImageContainer container, string location) =>
+        UntilAsync(container, location, run => run["steps"]!.AsArray().Any(step => step!["kind"]!.GetValue<string>() == "EntityJob" && step["state"]!.GetValue<string>() == "Running"));
 
     private static bool Finished(JsonNode run) => run["status"]!.GetValue<string>() is not ("Pending" or "Running");
 
