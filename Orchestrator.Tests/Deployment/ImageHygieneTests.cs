@@ -45,7 +45,7 @@ public sealed partial class ImageHygieneTests(LocalImage image)
         Assert.Equal(await RunInAsync(baseImage, "sha256sum", certificates), await RunInAsync(image.Id, "sha256sum", certificates));
 
         var standIn = await podman.CheckedAsync(["image", "inspect", "--format", "{{index .Labels \"io.orchestrator.standin\"}}", baseImage]) == "true";
-        LocalImage.Report($"image: {Megabytes(size)} in {layers} layers on {(standIn ? "the stand-in " : string.Empty)}{baseImage} ({Megabytes(baseSize)}, {baseLayers} layers): "
+        LocalImage.Report($"image: {Megabytes(size)} in {layers} layers on {(standIn ? "the stand-in " : string.Empty)}{baseImage} ({Megabytes(baseSize)}, {baseLayers} layer{(baseLayers == 1 ? string.Empty : "s")}): "
             + $"the Dockerfile adds {Megabytes(size - baseSize)} in {layers - baseLayers} layers; {folder}: {files.Length} files, {Megabytes(published)}, "
             + $"no test or benchmark assembly; history and variables hold no secret; built in {image.BuildTime.TotalSeconds:F0} s; stand-ins: {image.StandIns}");
     }

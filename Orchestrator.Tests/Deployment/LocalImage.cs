@@ -146,5 +146,9 @@ public sealed class LocalImage : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-[CollectionDefinition(LocalImage.Collection)]
+/// <summary>
+/// The container tests run after the rest of the suite, alone: a cold image build and the containers' hosts load
+/// the machine enough to push the suite's timing-sensitive crash tests past their limits.
+/// </summary>
+[CollectionDefinition(LocalImage.Collection, DisableParallelization = true)]
 public sealed class LocalImageCollection : ICollectionFixture<LocalImage>;
