@@ -3,6 +3,8 @@
 #   docker build -t orchestrator .
 #   docker run -p 8080:8080 -e Orchestrator__Api__Keys__0="$(openssl rand -hex 32)" -v orchestrator-data:/data orchestrator
 #
+# With podman, build with --format docker (its default OCI format drops the HEALTHCHECK); docs/operations.md has more.
+#
 # Every setting of appsettings.json can be given as an environment variable, ':' written as '__'
 # (Orchestrator__Store__Provider=SqlServer). The image listens on all interfaces, so it refuses to start without
 # an API key (Orchestrator__Api__Keys__0, at least 16 characters) unless Orchestrator__Api__AllowAnonymous=true.

@@ -16,8 +16,13 @@ public sealed record CommandLineTool(string Name, string ExecutablePath)
             .Select(path => new CommandLineTool(name, path))
             .FirstOrDefault();
 
+    /// <summary>
+    /// Runs the program to completion within <paramref name="timeout"/>. A cancelled test stops it too, unless
+    /// <paramref name="outlivesTest"/> (clean-up that must run however the test ended).
+    /// </summary>
     public async Task<ToolRun> RunAsync(
-        IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
+        bool outlivesTest = false)
     {
         var limit = timeout ?? DefaultTimeout;
         var start = new ProcessStartInfo(ExecutablePath)
@@ -38,14 +43,14 @@ public sealed record CommandLineTool(string Name, string ExecutablePath)
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {ExecutablePath}");
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var deadline = outlivesTest ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(limit);
         var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
         var errors = process.StandardError.ReadToEndAsync(deadline.Token);
         try
         {
             await process.WaitForExitAsync(deadline.Token);
-            return new ToolRun(process.ExitCode, await output + await errors);
+            return new ToolRun(process.ExitCode, await output + await errors, await output);
         }
         catch (OperationCanceledException)
         {
@@ -55,5 +60,5 @@ public sealed record CommandLineTool(string Name, string ExecutablePath)
     }
 }
 
-/// <summary>How a tool run ended: its exit code and everything it printed.</summary>
-public sealed record ToolRun(int ExitCode, string Output);
+/// <summary>How a tool run ended: its exit code, everything it printed, and what it printed on standard output alone.</summary>
+public sealed record ToolRun(int ExitCode, string Output, string StandardOutput);
