@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Orchestrator.Tests.Hosting;
@@ -108,8 +109,8 @@ public sealed partial class ComposeStackTests(LocalImage image)
                 variable => Assert.Contains($"{variable.Key}={variable.Value}", set));
             var pause = new Uri("/api/pipelines/data-preparation/schedule/pause", UriKind.Relative);
             using var anonymous = new HttpClient { BaseAddress = container.Client.BaseAddress };
-            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(pause, null, Token)).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await container.Client.PostAsync(pause, null, Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync(pause, new { }, Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await container.Client.PostAsJsonAsync(pause, new { }, Token)).StatusCode);
 
             // podman-compose 1.0 does not read stop_grace_period: `down` is given it, as docker compose would use it.
             var grace = ComposeFile.Duration(service["stop_grace_period"]!.GetValue<string>());
