@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>The two ways in-process work is asked to end: a stop request for it, or the backend shutting down.</summary>
 internal readonly record struct RunSignals(CancellationToken Stop, CancellationToken Shutdown);

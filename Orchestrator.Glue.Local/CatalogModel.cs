@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>A table of the local catalog, shaped like a Glue table: columns, partition keys and partitions.</summary>
 internal sealed record CatalogTable(

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// The local catalog's schema as numbered scripts, applied in order and recorded in <c>schema_versions</c>; a change

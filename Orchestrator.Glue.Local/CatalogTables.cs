@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Databases, tables, columns, partitions and schema changes of the local catalog.</summary>
 internal sealed class CatalogTables(CatalogDatabase database)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Instants in the catalog: UTC text of one fixed width, so text order is time order in SQL.</summary>
 internal static class CatalogTime

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>How the data-preparation transform converts one column.</summary>
 internal enum ColumnConversion

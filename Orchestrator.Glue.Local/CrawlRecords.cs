@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>How a crawl ended, with Glue's counters.</summary>
 internal sealed record CrawlOutcome(

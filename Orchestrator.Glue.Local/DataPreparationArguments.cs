@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// The data-preparation job's arguments, the same ones the Glue script takes. Run arguments override the job's

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>One run of a job: who it is, its arguments as given to StartJobRun, and when it started.</summary>
 internal sealed record JobRunContext(

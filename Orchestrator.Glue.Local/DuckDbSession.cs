@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using DuckDB.NET.Data;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// One private in-memory DuckDB database for one job run or crawl, configured for offline, deterministic work:

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// A column type as DuckDB prints it (<c>DESCRIBE</c>), parsed so the engine can merge types across files, rewrite

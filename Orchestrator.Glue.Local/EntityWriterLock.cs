@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// One writer per clean entity at a time, in this process (a semaphore) and across processes sharing the lake

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>A raw file a job has processed, as it was then (a changed size or time makes it new again).</summary>
 internal sealed record Bookmark(string Path, long Size, DateTime ModifiedUtc);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Fault injection for rehearsing retries, timeouts, terminations, redrives and host restarts on the local engine,

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Points in a job run where a fault can be injected (tests, rehearsals) to prove the run recovers.</summary>
 internal enum JobStep

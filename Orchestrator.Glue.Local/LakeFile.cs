@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>The data file formats the engine reads; JSON means JSON Lines (one object per line).</summary>
 internal enum LakeFileFormat

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Input the local engine cannot use (missing folder, bad file, bad argument); the message names it.</summary>
 public sealed class LakeInputException : Exception

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Where things live under the lake root: <c>raw/&lt;entity&gt;/…</c> and <c>clean/&lt;entity&gt;/&lt;key&gt;=&lt;date&gt;/</c>

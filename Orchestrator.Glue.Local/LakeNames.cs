@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Which names may become folders, databases and columns (no path tricks, no quoting surprises).</summary>
 internal static partial class LakeNames

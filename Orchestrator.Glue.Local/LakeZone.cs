@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>The two zones of the lake, as folder names under the lake root.</summary>
 public static class LakeZone

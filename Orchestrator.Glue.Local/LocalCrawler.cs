@@ -2,7 +2,7 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// The local crawler: one table per entity folder of a zone, with Glue/Hive column types, partition keys from the

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>What the embedded engine measures, for any metrics exporter (meter <c>Orchestrator.Glue.Local</c>).</summary>
 internal static class LocalGlueMetrics

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// The embedded Glue engine (<c>Orchestrator:Glue:Local</c>): where the lake and the catalog live, and the crawlers

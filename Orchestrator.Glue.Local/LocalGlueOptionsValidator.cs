@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Checks <see cref="LocalGlueOptions"/> at start-up and lists every problem at once.</summary>
 public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGlueOptions>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>A partition folder (<c>key=value</c>) a run staged, and whether the clean zone had it before.</summary>
 internal sealed record StagedPartition(string Folder, bool IsNew, IReadOnlyList<string> Files);

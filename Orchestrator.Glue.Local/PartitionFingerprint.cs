@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Names, sizes and times of a partition's files, hashed: equal fingerprints mean nothing changed.</summary>
 internal static class PartitionFingerprint

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Checks DuckDB does not make: a blank line inside a JSON Lines file (DuckDB skips it silently; here it means a

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>A column as the engine reads it from files.</summary>
 internal sealed record SourceColumn(string Name, DuckDbType Type);

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Writes realistic MyStore raw data (customer, customer_address, sales) into the raw zone, one JSON Lines file per

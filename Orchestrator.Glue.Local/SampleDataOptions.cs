@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>How much MyStore sample data to write: rows per entity, spread over the last <see cref="Days"/> days.</summary>
 public sealed record SampleDataOptions

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Columns inferred from a set of files, with types merged across them.</summary>
 internal sealed record InferredSchema(IReadOnlyList<SourceColumn> Columns);

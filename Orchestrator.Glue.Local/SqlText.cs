@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Quoting for SQL built in C#. DuckDB takes file paths of table functions and <c>COPY … TO</c> only as literals,

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>Checks a DuckDB strptime format before it reaches SQL, so a typo fails at start-up, not mid-job.</summary>
 internal static class StrptimeFormat

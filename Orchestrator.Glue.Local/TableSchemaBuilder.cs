@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Local;
+namespace Orchestrator.Glue.Local;
 
 /// <summary>
 /// Grows a table's schema from the columns of new or changed partitions and records the drift: columns are

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>
 /// Counts every call to a backend on <see cref="GlueApiMetrics"/> with its outcome (success or the Glue error code).

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>
 /// Counts logical Glue API calls (one per operation call, however many HTTP attempts it took) on the

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>A Glue enum kept as its text, so values added by AWS later never break parsing.</summary>
 public interface IGlueEnum<TSelf>

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>
 /// An error Glue reported, with its error code (the <c>__type</c>, e.g. <c>EntityNotFoundException</c>) and message.
@@ -33,8 +33,7 @@ public class GlueException : Exception
     public int? HttpStatus { get; }
 
     /// <summary>Configuration problems: retrying cannot help (unknown crawler or job, bad input, no access).</summary>
-    public bool IsPermanent => ErrorCode is GlueErrorCodes.EntityNotFound or GlueErrorCodes.InvalidInput
-        or GlueErrorCodes.AccessDenied;
+    public bool IsPermanent => GlueErrorCodes.IsPermanent(ErrorCode);
 }
 
 /// <summary>The Glue error codes the orchestrator treats specially.</summary>
@@ -51,4 +50,11 @@ public static class GlueErrorCodes
     public const string InternalService = "InternalServiceException";
     public const string OperationTimeout = "OperationTimeoutException";
     public const string ResourceNumberLimitExceeded = "ResourceNumberLimitExceededException";
+
+    /// <summary>Not a Glue code: the backend cannot call Glue at all as configured (no credentials, no region).</summary>
+    public const string ConfigurationError = "ConfigurationError";
+
+    /// <summary>Codes no retry can help with: an unknown crawler or job, bad input, no access, no configuration.</summary>
+    public static bool IsPermanent(string errorCode) =>
+        errorCode is EntityNotFound or InvalidInput or AccessDenied or ConfigurationError;
 }

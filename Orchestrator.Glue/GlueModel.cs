@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>Argument names shared by the Glue script and the local engine.</summary>
 public static class GlueArguments

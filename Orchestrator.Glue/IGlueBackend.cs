@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue;
+namespace Orchestrator.Glue;
 
 /// <summary>
 /// The part of AWS Glue the orchestrations drive, in Glue's own vocabulary. Implemented over the wire

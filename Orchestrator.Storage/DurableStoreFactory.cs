@@ -1,18 +1,19 @@
 using DurableTask.SqlServer;
 using Microsoft.Data.SqlClient;
-using Orchestrator.Host.Hosting;
-using Orchestrator.Storage;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Storage.Sqlite;
+using Orchestrator.Storage.SqlServer;
 
-namespace Orchestrator.Host.Storage;
+namespace Orchestrator.Storage;
 
 /// <summary>
-/// Opens the configured store and makes its schema current. When it cannot, start-up stops with one line that
-/// names the setting and says why.
+/// Opens the configured store (<see cref="StoreOptions.Provider"/>) and makes its schema current. When it cannot,
+/// start-up stops with one line that names the setting and says why. <c>dataDirectory</c> is where the SQLite file
+/// goes unless <see cref="SqliteStoreOptions.Path"/> names one.
 /// </summary>
 public static class DurableStoreFactory
 {
-    public static async Task<DurableStore> OpenAsync(StoreOptions options, OrchestratorOptions orchestrator, ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<DurableStore> OpenAsync(StoreOptions options, string dataDirectory, ILoggerFactory loggerFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
         {
@@ -36,7 +37,7 @@ public static class DurableStoreFactory
             return new DurableStore(sql, sql, new NewestFirstQueryClient(sql, time), sql);
         }
 
-        var path = SqlitePath(options, orchestrator);
+        var path = SqlitePath(options, dataDirectory);
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(path)
         {
             WorkItemLockTimeout = options.Sqlite.LockTimeout,
@@ -54,8 +55,8 @@ public static class DurableStoreFactory
         return DurableStore.From(store);
     }
 
-    public static string SqlitePath(StoreOptions options, OrchestratorOptions orchestrator) =>
-        Path.GetFullPath(string.IsNullOrWhiteSpace(options.Sqlite.Path) ? Path.Combine(orchestrator.DataDirectory, "orchestrator.db") : options.Sqlite.Path);
+    public static string SqlitePath(StoreOptions options, string dataDirectory) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(options.Sqlite.Path) ? Path.Combine(dataDirectory, "orchestrator.db") : options.Sqlite.Path);
 
     static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

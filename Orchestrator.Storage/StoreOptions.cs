@@ -1,4 +1,4 @@
-namespace Orchestrator.Host.Storage;
+namespace Orchestrator.Storage;
 
 /// <summary><c>Orchestrator:Store</c>: where runs are kept.</summary>
 public sealed class StoreOptions

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
-namespace Orchestrator.Host.Storage;
+namespace Orchestrator.Storage;
 
 /// <summary>Checks the store settings before anything is opened, naming each bad setting.</summary>
 public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOptions>

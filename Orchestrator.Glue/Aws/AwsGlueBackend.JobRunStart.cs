@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities.Glue.Aws.Wire;
+using Orchestrator.Glue.Aws.Wire;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 // Crash-safe job starts. Glue has no idempotency token for StartJobRun, so every start carries a marker argument
 // and an ambiguous outcome is resolved by looking for that marker before anything is started again.

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue.Aws.Wire;
+using Orchestrator.Glue.Aws.Wire;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>
 /// <see cref="IGlueBackend"/> over the Glue JSON 1.1 API. Job starts are crash-safe: each carries a run marker, and

@@ -4,7 +4,7 @@ using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Microsoft.Extensions.Options;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>
 /// Resolves region, endpoint and credentials on the first Glue call, not at start-up, so a host that never calls

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>
 /// Codes the AWS backend puts in <see cref="GlueException.ErrorCode"/> when Glue itself sent none: the request timed

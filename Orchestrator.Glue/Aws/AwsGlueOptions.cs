@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>Settings of the AWS Glue backend, bound from <c>Orchestrator:Glue:Aws</c>.</summary>
 public sealed record AwsGlueOptions

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>Checks <see cref="AwsGlueOptions"/> at start-up and reports every problem at once.</summary>
 internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>

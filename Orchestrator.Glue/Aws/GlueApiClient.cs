@@ -4,7 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Polly.Timeout;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>
 /// One Glue JSON 1.1 call: <c>POST /</c> with <c>X-Amz-Target: AWSGlue.&lt;Op&gt;</c>, signed and retried by the
@@ -37,11 +37,6 @@ internal sealed class GlueApiClient(
         catch (GlueException ex)
         {
             outcome = ex.ErrorCode;
-            throw;
-        }
-        catch (AwsGlueConfigurationException)
-        {
-            outcome = Activities.GlueCallError.ConfigurationError;
             throw;
         }
         finally

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Orchestrator.Activities.Glue.Aws.Wire;
+using Orchestrator.Glue.Aws.Wire;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>Reads a Glue JSON 1.1 error response (<c>__type</c> and message, or the X-Amzn-ErrorType header).</summary>
 internal static class GlueErrorResponse

@@ -5,7 +5,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>
 /// The HTTP retry of Glue calls: exponential back-off with jitter for throttling, 429/5xx, transient codes,

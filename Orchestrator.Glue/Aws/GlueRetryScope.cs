@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Aws;
+namespace Orchestrator.Glue.Aws;
 
 /// <summary>Which failures the HTTP layer may retry for one Glue call.</summary>
 internal enum GlueRetryScope

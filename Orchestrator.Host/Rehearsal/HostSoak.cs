@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>
 /// How a soak runs: the phase each SIGKILL aims at, in order (<see cref="HostSoak.Across"/> spreads them over a run's

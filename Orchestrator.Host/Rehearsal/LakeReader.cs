@@ -1,7 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>The clean zone read back as a user would: the Parquet files of an entity, counted with DuckDB.</summary>
 public sealed class LakeReader(string lakeRoot)

@@ -1,4 +1,4 @@
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>
 /// What <see cref="RunHistorySeeder"/> writes: <see cref="Count"/> runs, one per <see cref="Interval"/> back from

@@ -3,13 +3,13 @@ using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.Serializing;
 using Microsoft.Data.Sqlite;
-using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue;
 using Orchestrator.Storage.Sqlite;
 
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>
 /// Fills a SQLite store with finished runs of a pipeline that read exactly like real ones: the same instance ids,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>
 /// <c>orchestrator serve</c> in its own process, as an operator runs it, with its output kept; killed with SIGKILL

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace Orchestrator.Benchmarks;
+namespace Orchestrator.Host.Rehearsal;
 
 /// <summary>Where a run stands in its life, as a kill would find it.</summary>
 public enum SoakPhase

@@ -3,7 +3,7 @@ using System.Text;
 using DurableTask.Core;
 using DurableTask.Core.Query;
 
-namespace Orchestrator.Host.Storage;
+namespace Orchestrator.Storage.SqlServer;
 
 /// <summary>
 /// Run listings want the newest runs first, paged after the last one shown. DurableTask.SqlServer lists oldest first

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Glue.Aws.Wire;
+namespace Orchestrator.Glue.Aws.Wire;
 
 /// <summary>The JSON 1.1 error body: <c>{"__type": "...", "message": "..."}</c>; the model spells it <c>Message</c>.</summary>
 internal sealed record ErrorBody(

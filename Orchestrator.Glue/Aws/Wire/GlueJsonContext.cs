@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Glue.Aws.Wire;
+namespace Orchestrator.Glue.Aws.Wire;
 
 /// <summary>Source-generated (de)serializers for the Glue JSON 1.1 messages; unknown members are ignored.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Glue.Aws.Wire;
+namespace Orchestrator.Glue.Aws.Wire;
 
 // Glue's job shapes (service model glue/2017-03-31), only the members the orchestrator reads.
 

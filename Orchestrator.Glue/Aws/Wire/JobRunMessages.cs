@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Glue.Aws.Wire;
+namespace Orchestrator.Glue.Aws.Wire;
 
 // Glue's job-run shapes (service model glue/2017-03-31), only the members the orchestrator reads.
 
