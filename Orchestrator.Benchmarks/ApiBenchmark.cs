@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Host.Rehearsal;
 
 namespace Orchestrator.Benchmarks;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orchestrator.Host.Rehearsal;
 
 namespace Orchestrator.Benchmarks;
 

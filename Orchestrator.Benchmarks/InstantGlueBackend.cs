@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Benchmarks;
 

@@ -4,9 +4,9 @@ using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities;
-using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue;
 using Orchestrator.Storage.Sqlite;
 
 namespace Orchestrator.Benchmarks;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Storage.Sqlite;
 
 namespace Orchestrator.Benchmarks;

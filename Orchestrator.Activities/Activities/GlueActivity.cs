@@ -1,6 +1,6 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Activities;
 
@@ -23,15 +23,15 @@ public abstract class GlueActivity<TInput, TResult>(IGlueBackend glue, ILogger l
         {
             return await CallAsync(input, CancellationToken.None);
         }
+        catch (GlueException ex) when (ex.ErrorCode == GlueErrorCodes.ConfigurationError)
+        {
+            logger.LogError("Glue call {Activity} cannot be made: {ErrorMessage}", GetType().Name, ex.Message);
+            return Failed(GlueCallError.From(ex));
+        }
         catch (GlueException ex)
         {
             logger.LogWarning("Glue call {Activity} failed with {ErrorCode}: {ErrorMessage}", GetType().Name, ex.ErrorCode, ex.Message);
             return Failed(GlueCallError.From(ex));
-        }
-        catch (Glue.Aws.AwsGlueConfigurationException ex)
-        {
-            logger.LogError("Glue call {Activity} cannot be made: {ErrorMessage}", GetType().Name, ex.Message);
-            return Failed(new GlueCallError(GlueCallError.ConfigurationError, ex.Message, Permanent: true));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -1,4 +1,4 @@
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Activities;
 
@@ -7,9 +7,6 @@ public sealed record GlueCallError(string Code, string Message, bool Permanent)
 {
     /// <summary>The code of a failure that is not an error Glue reported (a busy local catalog, a network fault).</summary>
     public const string UnexpectedError = "UnexpectedError";
-
-    /// <summary>The code of a backend that cannot call Glue at all (no credentials, no region).</summary>
-    public const string ConfigurationError = "ConfigurationError";
 
     public static GlueCallError From(GlueException exception) =>
         new(exception.ErrorCode, exception.Message, exception.IsPermanent);

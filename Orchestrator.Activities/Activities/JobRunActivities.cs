@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Activities;
 

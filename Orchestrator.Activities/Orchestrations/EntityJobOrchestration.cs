@@ -1,9 +1,9 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Activities;
-using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Orchestrations;
 

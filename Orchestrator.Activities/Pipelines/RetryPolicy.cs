@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.RegularExpressions;
 using Newtonsoft.Json;
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Pipelines;
 
@@ -39,7 +39,7 @@ public sealed record RetryPolicy(
 
     /// <summary>Configuration errors: retrying cannot help, whatever the policy says.</summary>
     public static readonly IReadOnlyList<string> Permanent =
-        [GlueErrorCodes.EntityNotFound, GlueErrorCodes.InvalidInput, GlueErrorCodes.AccessDenied, Activities.GlueCallError.ConfigurationError];
+        [GlueErrorCodes.EntityNotFound, GlueErrorCodes.InvalidInput, GlueErrorCodes.AccessDenied, GlueErrorCodes.ConfigurationError];
 
     public static RetryPolicy Default { get; } = new(3, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10), true, [], [], [], []);
 

@@ -6,9 +6,9 @@ using DurableTask.Core.Query;
 using DurableTask.Core.Serializing;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
-using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Runs;
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Storage;
 using Orchestrator.Storage;
 
 namespace Orchestrator.Host.Api;

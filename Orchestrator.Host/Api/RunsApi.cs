@@ -2,8 +2,8 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue.Aws;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue.Aws;
 using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Api;

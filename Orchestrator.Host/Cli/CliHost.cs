@@ -1,6 +1,5 @@
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Observability;
-using Orchestrator.Host.Storage;
 using Orchestrator.Storage;
 using Serilog;
 using Serilog.Events;

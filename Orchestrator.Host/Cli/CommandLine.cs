@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Host.Cli;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
-using Orchestrator.Host.Storage;
+using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Cli;
 

@@ -1,12 +1,12 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue.Aws;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Aws;
+using Orchestrator.Glue.Local;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Http;
 using Orchestrator.Host.Observability;
-using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Host.Hosting;
 

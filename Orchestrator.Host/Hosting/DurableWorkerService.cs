@@ -2,7 +2,6 @@ using DurableTask.Core;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Host.Scheduling;
-using Orchestrator.Host.Storage;
 
 namespace Orchestrator.Host.Hosting;
 

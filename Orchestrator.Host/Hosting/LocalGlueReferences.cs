@@ -1,5 +1,5 @@
-using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Host.Hosting;
 

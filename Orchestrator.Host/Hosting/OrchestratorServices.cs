@@ -2,13 +2,13 @@ using DurableTask.Core;
 using DurableTask.Core.Query;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue.Aws;
-using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue.Aws;
+using Orchestrator.Glue.Local;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Observability;
-using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Host.Hosting;
 

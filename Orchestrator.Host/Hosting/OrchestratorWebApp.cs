@@ -3,12 +3,11 @@ using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Http;
 using Orchestrator.Host.Observability;
 using Orchestrator.Host.Scheduling;
-using Orchestrator.Host.Storage;
 using Orchestrator.Storage;
 using Serilog;
 

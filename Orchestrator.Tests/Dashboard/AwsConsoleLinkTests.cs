@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Orchestrator.Activities.Pipelines;
-using Orchestrator.Benchmarks;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Orchestrator.Activities.Pipelines;
-using Orchestrator.Benchmarks;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
 

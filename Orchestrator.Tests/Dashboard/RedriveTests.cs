@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 using Orchestrator.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
 

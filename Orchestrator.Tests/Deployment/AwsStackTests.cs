@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Orchestrator.Activities.Glue;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Tests.Deployment;
 

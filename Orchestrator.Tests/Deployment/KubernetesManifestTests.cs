@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Tests.Deployment;
 

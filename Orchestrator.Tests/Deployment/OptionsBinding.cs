@@ -1,11 +1,11 @@
 using System.ComponentModel;
 using System.Reflection;
-using Orchestrator.Activities.Glue.Aws;
-using Orchestrator.Activities.Glue.Local;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Glue.Aws;
+using Orchestrator.Glue.Local;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Storage;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Tests.Deployment;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Tests.Hosting;

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Benchmarks;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Tests.Hosting;
 
 namespace Orchestrator.Tests.Pipelines;

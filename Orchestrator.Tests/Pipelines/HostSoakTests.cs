@@ -1,4 +1,4 @@
-using Orchestrator.Benchmarks;
+using Orchestrator.Host.Rehearsal;
 
 namespace Orchestrator.Tests.Pipelines;
 

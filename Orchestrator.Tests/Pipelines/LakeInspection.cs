@@ -9,7 +9,7 @@ public sealed class LakeInspection(string dataDirectory)
 
     public string CleanZone => Path.Combine(dataDirectory, "lake", "clean");
 
-    public long CleanRows(string entity) => new Benchmarks.LakeReader(Path.Combine(dataDirectory, "lake")).CleanRows(entity);
+    public long CleanRows(string entity) => new Orchestrator.Host.Rehearsal.LakeReader(Path.Combine(dataDirectory, "lake")).CleanRows(entity);
 
     public IReadOnlyList<string> CatalogTables(string database) =>
         Query("SELECT name FROM tables WHERE database_name = @d ORDER BY name", r => r.GetString(0), ("@d", database));

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Aws;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Aws;
 using Orchestrator.Tests.Glue.Aws;
 using Orchestrator.Tests.Hosting;
 

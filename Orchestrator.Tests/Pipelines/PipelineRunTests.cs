@@ -61,8 +61,8 @@ public sealed class PipelineRunTests
         var lake = new LakeInspection(host.DataDirectory);
         var jobRunsBefore = lake.JobRuns().Count;
 
-        await new Orchestrator.Activities.Glue.Local.SampleDataGenerator(host.LakeRoot, TimeProvider.System)
-            .WriteAsync(new Orchestrator.Activities.Glue.Local.SampleDataOptions { Rows = 50, Days = 1, Entities = ["sales"] }, Token);
+        await new Orchestrator.Glue.Local.SampleDataGenerator(host.LakeRoot, TimeProvider.System)
+            .WriteAsync(new Orchestrator.Glue.Local.SampleDataOptions { Rows = 50, Days = 1, Entities = ["sales"] }, Token);
         CopyRaw(host.LakeRoot, from: "sales", to: "returns");
         var redrive = await RunToEndAsync(runs, await runs.RedriveAsync(failed.Summary.RunId, "data fixed", Token));
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Pipelines;
-using Orchestrator.Benchmarks;
 using Orchestrator.Host.Hosting;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Host.Scheduling;
 using Orchestrator.Tests.Hosting;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using DurableTask.Core;
 using DurableTask.Core.Query;
 using Orchestrator.Activities.Pipelines;
-using Orchestrator.Benchmarks;
-using Orchestrator.Host.Storage;
+using Orchestrator.Host.Rehearsal;
 using Orchestrator.Storage.Sqlite;
+using Orchestrator.Storage.SqlServer;
 
 namespace Orchestrator.Tests.Storage;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Aws;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Aws;
 using WireMock.Server;
 
 namespace Orchestrator.Tests.Glue.Aws;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 

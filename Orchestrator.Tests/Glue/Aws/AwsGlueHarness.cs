@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Aws;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Aws;
 
 namespace Orchestrator.Tests.Glue.Aws;
 

@@ -1,4 +1,4 @@
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Aws;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Aws;
 
 namespace Orchestrator.Tests.Glue.Aws;
 

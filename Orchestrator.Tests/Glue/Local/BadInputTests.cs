@@ -1,4 +1,4 @@
-using Orchestrator.Activities.Glue;
+using Orchestrator.Glue;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
 
 namespace Orchestrator.Tests.Glue.Local;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

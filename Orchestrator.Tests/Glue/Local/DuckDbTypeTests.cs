@@ -1,4 +1,4 @@
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Testing;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
 
 namespace Orchestrator.Tests.Glue.Local;

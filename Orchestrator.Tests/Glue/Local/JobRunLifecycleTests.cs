@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
 
 namespace Orchestrator.Tests.Glue.Local;

@@ -1,5 +1,5 @@
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
 
 namespace Orchestrator.Tests.Glue.Local;

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

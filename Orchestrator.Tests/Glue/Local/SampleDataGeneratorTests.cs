@@ -1,5 +1,5 @@
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

@@ -4,8 +4,8 @@ using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities.Glue;
-using Orchestrator.Activities.Glue.Local;
+using Orchestrator.Glue;
+using Orchestrator.Glue.Local;
 
 namespace Orchestrator.Tests.Glue.Local;
 

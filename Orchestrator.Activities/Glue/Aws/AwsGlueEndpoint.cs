@@ -1,7 +1,0 @@
-using Amazon;
-using Amazon.Runtime;
-
-namespace Orchestrator.Activities.Glue.Aws;
-
-/// <summary>Where Glue calls go and as whom they are signed, once resolved.</summary>
-internal sealed record AwsGlueEndpoint(Uri ServiceUrl, RegionEndpoint Region, AWSCredentials Credentials);

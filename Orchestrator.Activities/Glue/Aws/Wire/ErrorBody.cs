@@ -1,9 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Orchestrator.Activities.Glue.Aws.Wire;
-
-/// <summary>The JSON 1.1 error body: <c>{"__type": "...", "message": "..."}</c>; the model spells it <c>Message</c>.</summary>
-internal sealed record ErrorBody(
-    [property: JsonPropertyName("__type")] string? Type,
-    [property: JsonPropertyName("message")] string? LowerCaseMessage,
-    [property: JsonPropertyName("Message")] string? Message);

@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Orchestrator.Glue.Aws;
+
+/// <summary>Checks <see cref="AwsGlueOptions"/> at start-up and reports every problem at once.</summary>
+internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
+{
+    private const string Prefix = AwsGlueOptions.SectionPath + ":";
+
+    public ValidateOptionsResult Validate(string? name, AwsGlueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+
+        if (!string.IsNullOrWhiteSpace(options.Region) && !RegionPattern().IsMatch(options.Region))
+        {
+            problems.Add($"{Prefix}Region '{options.Region}' is not an AWS region name such as 'eu-west-1'.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ServiceUrl) && ServiceUrlProblem(options.ServiceUrl) is { } urlProblem)
+        {
+            problems.Add($"{Prefix}ServiceUrl '{options.ServiceUrl}' {urlProblem}");
+        }
+
+        RequireRange(problems, nameof(options.MaxAttempts), options.MaxAttempts, 1, 20);
+        RequireRange(problems, nameof(options.MaxStartAttempts), options.MaxStartAttempts, 1, 10);
+        RequireRange(problems, nameof(options.MarkerScanPageSize), options.MarkerScanPageSize, 1, 200);
+        RequireRange(problems, nameof(options.MarkerScanMaxPages), options.MarkerScanMaxPages, 1, 100);
+        RequirePositive(problems, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMinutes(10));
+        RequirePositive(problems, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMinutes(10));
+        RequirePositive(problems, nameof(options.RequestTimeout), options.RequestTimeout, TimeSpan.FromMinutes(10));
+        RequireNotNegative(problems, nameof(options.ReconcileDelay), options.ReconcileDelay, TimeSpan.FromMinutes(10));
+        RequireNotNegative(problems, nameof(options.MarkerScanLookback), options.MarkerScanLookback, TimeSpan.FromDays(1));
+
+        if (options.RetryBaseDelay > options.RetryMaxDelay)
+        {
+            problems.Add($"{Prefix}RetryBaseDelay ({options.RetryBaseDelay}) must not exceed RetryMaxDelay ({options.RetryMaxDelay}).");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static string? ServiceUrlProblem(string serviceUrl)
+    {
+        // On Unix a bare path parses as an absolute file URI; report it as what the user most likely meant.
+        if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) ||
+            (uri.IsFile && !serviceUrl.StartsWith("file:", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "is not an absolute URL; use e.g. 'http://127.0.0.1:5000' for moto.";
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            return $"uses the scheme '{uri.Scheme}'; only http and https are allowed.";
+        }
+
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "must not carry a query, fragment or user info: Glue requests are signed POSTs to the URL itself.";
+        }
+
+        return null;
+    }
+
+    private static void RequireRange(List<string> problems, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            problems.Add($"{Prefix}{key} is {value}; allowed: {min}..{max}.");
+        }
+    }
+
+    private static void RequirePositive(List<string> problems, string key, TimeSpan value, TimeSpan max)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{Prefix}{key} is {value}; it must be greater than zero.");
+        }
+        else if (value > max)
+        {
+            problems.Add($"{Prefix}{key} is {value}; allowed: at most {max}.");
+        }
+    }
+
+    private static void RequireNotNegative(List<string> problems, string key, TimeSpan value, TimeSpan max)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            problems.Add($"{Prefix}{key} is {value}; it must not be negative.");
+        }
+        else if (value > max)
+        {
+            problems.Add($"{Prefix}{key} is {value}; allowed: at most {max}.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")]
+    private static partial Regex RegionPattern();
+}

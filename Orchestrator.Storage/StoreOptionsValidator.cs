@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Orchestrator.Storage;
+
+/// <summary>Checks the store settings before anything is opened, naming each bad setting.</summary>
+public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        var problems = new List<string>();
+        if (!string.Equals(options.Provider, StoreProviders.Sqlite, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{StoreOptions.Section}:Provider: '{options.Provider}' is not a store provider; use {StoreProviders.Sqlite} or {StoreProviders.SqlServer}.");
+        }
+
+        if (string.Equals(options.Provider, StoreProviders.SqlServer, StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(options.SqlServer.ConnectionString))
+            {
+                problems.Add($"{StoreOptions.Section}:SqlServer:ConnectionString: empty; the SqlServer provider needs a connection string (e.g. from the environment variable Orchestrator__Store__SqlServer__ConnectionString).");
+            }
+
+            if (!TaskHubName().IsMatch(options.SqlServer.TaskHub ?? string.Empty))
+            {
+                problems.Add($"{StoreOptions.Section}:SqlServer:TaskHub: '{options.SqlServer.TaskHub}' is not allowed; use 1 to 50 letters, digits, '-' or '_'.");
+            }
+        }
+
+        if (options.SqlServer.LockTimeout < TimeSpan.FromSeconds(10))
+        {
+            problems.Add($"{StoreOptions.Section}:SqlServer:LockTimeout: {options.SqlServer.LockTimeout} is too short; the SQL Server provider needs at least 00:00:10.");
+        }
+
+        if (options.Sqlite.LockTimeout < TimeSpan.FromSeconds(5) || options.Sqlite.LockTimeout > TimeSpan.FromDays(1))
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:LockTimeout: {options.Sqlite.LockTimeout} is not allowed; use 00:00:05 to 1.00:00:00.");
+        }
+
+        if (options.Sqlite.BusyTimeout < TimeSpan.Zero || options.Sqlite.BusyTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:BusyTimeout: {options.Sqlite.BusyTimeout} is not allowed; use 00:00:00 to 00:10:00.");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,50}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TaskHubName();
+}
