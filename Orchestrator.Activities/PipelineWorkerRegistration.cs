@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Activities;
 using Orchestrator.Activities.Orchestrations;
+using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Activities;
 
@@ -18,8 +19,9 @@ public static class PipelineWorkerRegistration
     public static TaskHubWorker AddPipelineOrchestrations(this TaskHubWorker worker, IServiceProvider services)
     {
         var loggers = services.GetRequiredService<ILoggerFactory>();
+        var metrics = services.GetRequiredService<RunMetrics>();
         worker.AddTaskOrchestrations(
-            new Creator<TaskOrchestration>(typeof(PipelineRunOrchestration), () => new PipelineRunOrchestration(loggers)),
+            new Creator<TaskOrchestration>(typeof(PipelineRunOrchestration), () => new PipelineRunOrchestration(loggers, metrics)),
             new Creator<TaskOrchestration>(typeof(CrawlerRunOrchestration), () => new CrawlerRunOrchestration(loggers)),
             new Creator<TaskOrchestration>(typeof(EntityJobOrchestration), () => new EntityJobOrchestration(loggers)));
         worker.AddTaskActivities(Activities

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Glue;
 using Orchestrator.Glue.Local;
@@ -123,17 +124,19 @@ internal static class LocalEtlBenchmark
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => duckDbPeak = Math.Max(duckDbPeak, value));
         listener.Start();
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new LocalGlueMetrics(meters.GetRequiredService<IMeterFactory>());
 
         // Warm-up: one small run in a lake of its own, so the timed run is what a running service pays per run.
         var warmUp = Path.Combine(work, "warm-up");
         await new SampleDataGenerator(warmUp, TimeProvider.System).WriteAsync(
             new SampleDataOptions { Rows = 1_000, Days = 1, Entities = ["sales"] }, CancellationToken.None);
-        await RunJobAsync(LocalOptions(options with { Lake = warmUp }, Path.Combine(warmUp, "catalog.db")));
+        await RunJobAsync(LocalOptions(options with { Lake = warmUp }, Path.Combine(warmUp, "catalog.db")), metrics);
         duckDbPeak = 0;
 
         var cpu = CpuSeconds();
         var started = Stopwatch.GetTimestamp();
-        var run = await RunJobAsync(LocalOptions(options, Path.Combine(work, "catalog.db")));
+        var run = await RunJobAsync(LocalOptions(options, Path.Combine(work, "catalog.db")), metrics);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (run.State != JobRunState.Succeeded)
         {
@@ -149,9 +152,9 @@ internal static class LocalEtlBenchmark
         return 0;
     }
 
-    private static async Task<GlueJobRun> RunJobAsync(LocalGlueOptions glue)
+    private static async Task<GlueJobRun> RunJobAsync(LocalGlueOptions glue, LocalGlueMetrics metrics)
     {
-        await using var backend = new LocalGlueBackend(glue, TimeProvider.System, NullLogger<LocalGlueBackend>.Instance);
+        await using var backend = new LocalGlueBackend(glue, TimeProvider.System, NullLogger<LocalGlueBackend>.Instance, metrics);
         var start = await backend.StartJobRunAsync(Job, SalesArguments, "bench/" + Guid.NewGuid(), CancellationToken.None);
         GlueJobRun run;
         do

@@ -43,6 +43,8 @@ internal static class PipelineBenchmark
         var glue = new InstantGlueBackend(TimeProvider.System);
         var services = new ServiceCollection()
             .AddLogging()
+            .AddMetrics()
+            .AddSingleton<RunMetrics>()
             .AddSingleton<IGlueBackend>(glue)
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
             .BuildServiceProvider();

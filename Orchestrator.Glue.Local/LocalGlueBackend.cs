@@ -23,6 +23,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     private readonly LocalGlueOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<LocalGlueBackend> logger;
+    private readonly LocalGlueMetrics? metrics;
     private readonly LakeLayout layout;
     private readonly CatalogDatabase catalog;
     private readonly JobRunRecords jobRuns;
@@ -36,11 +37,17 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     private int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
+        : this(options, timeProvider, logger, null)
+    {
+    }
+
+    internal LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger, LocalGlueMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        this.metrics = metrics;
         layout = new LakeLayout(options.LakeRoot);
         catalog = new CatalogDatabase(options.CatalogPath);
         owner = ProcessOwner.NewInstance();
@@ -275,7 +282,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
             logger.LogError(failure, "Recording the end of job run {GlueRunId} failed", run.RunId);
         }
 
-        LocalGlueMetrics.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
+        metrics?.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
         logger.LogDebug("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
 

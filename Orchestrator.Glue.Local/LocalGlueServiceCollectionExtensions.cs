@@ -40,10 +40,12 @@ public static class LocalGlueServiceCollectionExtensions
         services.TryAddSingleton(provider => new LocalGlueBackend(
             provider.GetRequiredService<IOptions<LocalGlueOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<LocalGlueBackend>>()));
+            provider.GetRequiredService<ILogger<LocalGlueBackend>>(),
+            provider.GetRequiredService<LocalGlueMetrics>()));
         // Started with the host, so job runs and crawls a killed host left resume at once, not at the first poll.
         services.AddHostedService(provider => provider.GetRequiredService<LocalGlueBackend>());
         services.AddMetrics();
+        services.TryAddSingleton<LocalGlueMetrics>();
         services.TryAddSingleton<GlueApiMetrics>();
         services.TryAddSingleton<IGlueBackend>(provider =>
             new CountedGlueBackend(provider.GetRequiredService<LocalGlueBackend>(), provider.GetRequiredService<GlueApiMetrics>()));

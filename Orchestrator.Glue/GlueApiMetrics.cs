@@ -4,11 +4,10 @@ namespace Orchestrator.Glue;
 
 /// <summary>
 /// Counts logical Glue API calls (one per operation call, however many HTTP attempts it took) on the
-/// "Orchestrator" meter, tagged with the operation and its outcome ("success" or the Glue error code).
+/// <see cref="OrchestratorMeter"/>, tagged with the operation and its outcome ("success" or the Glue error code).
 /// </summary>
 public sealed class GlueApiMetrics
 {
-    public const string MeterName = "Orchestrator";
     public const string CallsInstrumentName = "orchestrator.glue.api.calls";
     public const string SuccessOutcome = "success";
 
@@ -17,7 +16,7 @@ public sealed class GlueApiMetrics
     public GlueApiMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(OrchestratorMeter.Name);
         _calls = meter.CreateCounter<long>(
             CallsInstrumentName, unit: "{call}", description: "Glue API calls by operation and outcome.");
     }

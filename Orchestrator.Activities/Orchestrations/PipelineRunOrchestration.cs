@@ -14,7 +14,7 @@ namespace Orchestrator.Activities.Orchestrations;
 /// the steps as they stand and its output is the <see cref="RunResult"/>. A "terminate" event stops the steps
 /// in flight (their Glue runs included) and ends the run Terminated with every step's last state.
 /// </summary>
-public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = null) : TaskOrchestration<RunResult, PipelineRunInput, string, RunProgress>
+public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = null, RunMetrics? metrics = null) : TaskOrchestration<RunResult, PipelineRunInput, string, RunProgress>
 {
     /// <summary>The event that asks a run to stop; its data is the reason.</summary>
     public const string TerminateEvent = "terminate";
@@ -26,7 +26,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     RunResult? result;
 
     public PipelineRunOrchestration()
-        : this(null)
+        : this(null, null)
     {
     }
 
@@ -64,7 +64,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             pipeline.Name, input.Kind, input.DefinitionHash, input.SelectedEntities.Count);
         if (!context.IsReplaying)
         {
-            RunMetrics.RunStarted(pipeline.Name, input.Kind);
+            metrics?.RunStarted(pipeline.Name, input.Kind);
         }
 
         if (Find(StepOutcome.RawCrawlerId) is { State: StepState.Pending } rawStep)
@@ -122,7 +122,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         result = new RunResult(status, [.. steps], input.DefinitionHash, message);
         if (!context.IsReplaying)
         {
-            RunMetrics.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
+            metrics?.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
         }
 
         return result;
@@ -228,7 +228,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         Update(outcome);
         if (!context.IsReplaying)
         {
-            RunMetrics.StepFinished(pipeline, outcome);
+            metrics?.StepFinished(pipeline, outcome);
         }
     }
 

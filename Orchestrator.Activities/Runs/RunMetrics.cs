@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Runs;
 
@@ -6,32 +7,37 @@ namespace Orchestrator.Activities.Runs;
 /// Run and step metrics, recorded by the orchestrations when they are not replaying, so each event is counted once
 /// by the worker that executed it, whichever replica that is.
 /// </summary>
-public static class RunMetrics
+public sealed class RunMetrics
 {
-    public const string MeterName = "Orchestrator";
+    readonly Counter<long> started;
+    readonly Counter<long> finished;
+    readonly Histogram<double> runDuration;
+    readonly Histogram<double> stepDuration;
 
-    static readonly Meter Meter = new(MeterName);
-    static readonly Counter<long> Started = Meter.CreateCounter<long>("orchestrator.runs.started", description: "Runs started, by pipeline and kind");
-    static readonly Counter<long> Finished = Meter.CreateCounter<long>("orchestrator.runs.finished", description: "Runs finished, by pipeline and status");
-    static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>("orchestrator.run.duration", "s", "Run durations, by pipeline and status",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] });
-    static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("orchestrator.step.duration", "s", "Step durations, by pipeline, step kind and state",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] });
-
-    public static void RunStarted(string pipeline, RunKind kind) =>
-        Started.Add(1, new("pipeline", pipeline), new("kind", kind.ToString()));
-
-    public static void RunFinished(string pipeline, RunStatus status, TimeSpan duration)
+    public RunMetrics(IMeterFactory meters)
     {
-        Finished.Add(1, new("pipeline", pipeline), new("status", status.ToString()));
-        RunDuration.Record(duration.TotalSeconds, new("pipeline", pipeline), new("status", status.ToString()));
+        var meter = meters.Create(OrchestratorMeter.Name);
+        var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = OrchestratorMeter.DurationBuckets };
+        started = meter.CreateCounter<long>("orchestrator.runs.started", description: "Runs started, by pipeline and kind");
+        finished = meter.CreateCounter<long>("orchestrator.runs.finished", description: "Runs finished, by pipeline and status");
+        runDuration = meter.CreateHistogram("orchestrator.run.duration", "s", "Run durations, by pipeline and status", advice: buckets);
+        stepDuration = meter.CreateHistogram("orchestrator.step.duration", "s", "Step durations, by pipeline, step kind and state", advice: buckets);
     }
 
-    public static void StepFinished(string pipeline, StepOutcome step)
+    public void RunStarted(string pipeline, RunKind kind) =>
+        started.Add(1, new("pipeline", pipeline), new("kind", kind.ToString()));
+
+    public void RunFinished(string pipeline, RunStatus status, TimeSpan duration)
     {
-        if (step.StartedAt is { } started && step.EndedAt is { } ended)
+        finished.Add(1, new("pipeline", pipeline), new("status", status.ToString()));
+        runDuration.Record(duration.TotalSeconds, new("pipeline", pipeline), new("status", status.ToString()));
+    }
+
+    public void StepFinished(string pipeline, StepOutcome step)
+    {
+        if (step.StartedAt is { } stepStarted && step.EndedAt is { } ended)
         {
-            StepDuration.Record((ended - started).TotalSeconds, new("pipeline", pipeline), new("kind", step.Kind.ToString()), new("state", step.State.ToString()));
+            stepDuration.Record((ended - stepStarted).TotalSeconds, new("pipeline", pipeline), new("kind", step.Kind.ToString()), new("state", step.State.ToString()));
         }
     }
 }

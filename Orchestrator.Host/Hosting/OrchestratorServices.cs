@@ -49,6 +49,8 @@ public static class OrchestratorServices
         services.AddSingleton<IOrchestrationServicePurgeClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Purge);
         services.AddSingleton(sp => new PipelineCatalog(sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.Read().Definitions));
         services.AddSingleton<RunService>();
+        services.AddMetrics();
+        services.AddSingleton<RunMetrics>();
         services.AddSingleton<OrchestratorMetrics>();
         return services;
     }

@@ -35,7 +35,7 @@ public static class OrchestratorWebApp
         builder.Services.AddSingleton<PipelineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
-        builder.Services.AddSingleton<PrometheusExporter>();
+        builder.Services.AddMetricsExport();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestProblems.Explain);
         builder.Services.AddExceptionHandler<RequestProblems>();
         // Binding failures become exceptions RequestProblems can explain, instead of a bare 400.
@@ -85,7 +85,7 @@ public static class OrchestratorWebApp
         }
 
         // Listening starts now, so nothing recorded before the first scrape is lost.
-        app.Services.GetRequiredService<PrometheusExporter>();
+        app.Services.StartMetricsExport();
         await SeedSampleDataAsync(app);
         Map(app);
         return (app, 0);
@@ -114,8 +114,7 @@ public static class OrchestratorWebApp
         app.UseStaticFiles();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
-        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithTags("Health").ExcludeFromDescription();
+        app.MapMetricsExport();
         app.MapPipelinesApi();
         app.MapRunsApi();
         app.MapFallbackToFile("/runs/{**id}", "index.html");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Host.Observability;
 
@@ -12,7 +13,7 @@ public sealed class OrchestratorMetrics
 
     public OrchestratorMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(RunMetrics.MeterName);
+        var meter = meters.Create(OrchestratorMeter.Name);
         skipped = meter.CreateCounter<long>("orchestrator.schedule.slots.skipped", description: "Schedule slots not started, by pipeline and reason");
         meter.CreateObservableGauge("orchestrator.runs.active", () => runs.Select(r => new Measurement<int>(r.Value.Active, new KeyValuePair<string, object?>("pipeline", r.Key))),
             description: "Runs pending or running, by pipeline");

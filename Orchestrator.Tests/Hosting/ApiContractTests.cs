@@ -189,10 +189,10 @@ public sealed class ApiContractTests : IAsyncLifetime
         await ApiPolling.UntilFinishedAsync(Client, accepted.Headers.Location!.ToString());
 
         var metrics = await Client.GetStringAsync("/metrics", Token);
-        Assert.Contains("orchestrator_runs_started", metrics, StringComparison.Ordinal);
-        Assert.Contains("orchestrator_runs_finished", metrics, StringComparison.Ordinal);
-        Assert.Contains("orchestrator_glue_api_calls", metrics, StringComparison.Ordinal);
-        Assert.Contains("orchestrator_run_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_runs_started_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_runs_finished_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_glue_api_calls_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_run_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
 
         var openApi = await Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Token);
         var paths = openApi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();

@@ -41,6 +41,7 @@ public sealed class ApiKeyTests
         Assert.Equal(HttpStatusCode.OK, (await Send(host, HttpMethod.Get, "/api/runs", Key)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz", Token)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/metrics", Token)).StatusCode);
     }
 
     [Fact]

@@ -172,7 +172,7 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
     {
         var everyMinute = new PipelineSchedule("* * * * *", "UTC");
         var pipeline = Scheduled(runOnStartup: false, overlap: OverlapPolicy.Skip, slowPolling: true) with { Schedule = everyMinute };
-        using var skipped = new MetricCollector<long>(host.Service<IMeterFactory>(), RunMetrics.MeterName, "orchestrator.schedule.slots.skipped");
+        using var skipped = new MetricCollector<long>(host.Service<IMeterFactory>(), OrchestratorMeter.Name, "orchestrator.schedule.slots.skipped");
         var logA = new FakeLogger<PipelineScheduler>();
         var logB = new FakeLogger<PipelineScheduler>();
         var hostA = Scheduler(pipeline, logA);
