@@ -23,7 +23,8 @@ public static class PipelineWorkerRegistration
         worker.AddTaskOrchestrations(
             new Creator<TaskOrchestration>(typeof(PipelineRunOrchestration), () => new PipelineRunOrchestration(loggers, metrics)),
             new Creator<TaskOrchestration>(typeof(CrawlerRunOrchestration), () => new CrawlerRunOrchestration(loggers)),
-            new Creator<TaskOrchestration>(typeof(EntityJobOrchestration), () => new EntityJobOrchestration(loggers)));
+            new Creator<TaskOrchestration>(typeof(EntityJobOrchestration), () => new EntityJobOrchestration(loggers)),
+            new Creator<TaskOrchestration>(typeof(ForceStopOrchestration), () => new ForceStopOrchestration(loggers)));
         worker.AddTaskActivities(Activities
             .Select(type => new Creator<TaskActivity>(type, () => (TaskActivity)ActivatorUtilities.CreateInstance(services, type)))
             .ToArray<ObjectCreator<TaskActivity>>());

@@ -52,12 +52,13 @@ internal static class PipelineBenchmark
         await worker.StartAsync();
 
         var pipeline = Pipeline(entityCount, maxParallel);
-        var runs = new RunService(store, store, new PipelineCatalog([pipeline]), glue, TimeProvider.System, NullLogger<RunService>.Instance);
+        var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, new RunListingCache(TimeProvider.System), TimeProvider.System, NullLogger<RunQueries>.Instance);
+        var runs = new RunCommands(store, queries, new RunListingCache(TimeProvider.System), TimeProvider.System, NullLogger<RunCommands>.Instance);
         var clock = Stopwatch.StartNew();
         var runId = await runs.StartAsync(pipeline.Name, new StartRunRequest());
         var state = await store.WaitForOrchestrationAsync(runId, null, TimeSpan.FromMinutes(30), CancellationToken.None);
         var elapsed = clock.Elapsed;
-        var status = (await runs.GetAsync(runId)).Summary.Status;
+        var status = (await queries.GetAsync(runId)).Summary.Status;
         if (report)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -38,7 +38,6 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
     /// <summary>How a crawl attempt ended when the run stopped it (crawlers have no STOPPED state of their own).</summary>
     const string StoppedState = "STOPPED";
-    const string AttachedState = "ATTACHED";
     const string AttachedMessage = "a crawl was already running: waiting for it, then crawling again";
 
     public CrawlerRunOrchestration()
@@ -83,7 +82,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     var failures = state.TransientErrors + 1;
                     if (error.Permanent || !retry.ShouldRetry(failures, error.Code, error.Message))
                     {
-                        var failed = new AttemptRecord(state.Attempts.Count + 1, null, "START_FAILED", context.CurrentUtcDateTime, context.CurrentUtcDateTime, error.Code, error.Message);
+                        var failed = new AttemptRecord(state.Attempts.Count + 1, null, AttemptStates.StartFailed, context.CurrentUtcDateTime, context.CurrentUtcDateTime, error.Code, error.Message);
                         Log(context, input.RunId, input.StepId, LogLevel.Error, "Could not start crawler {Crawler}: {ErrorCode}: {ErrorMessage}", input.Crawler, error.Code, error.Message);
                         return Finish(context, input, state with { Attempts = [.. state.Attempts, failed] }, StepState.Failed);
                     }
@@ -95,7 +94,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                 }
 
                 var attached = start.AlreadyRunning;
-                var attempt = new AttemptRecord(state.Attempts.Count + 1, null, attached ? AttachedState : CrawlerState.Running.Value, context.CurrentUtcDateTime, null, null,
+                var attempt = new AttemptRecord(state.Attempts.Count + 1, null, attached ? AttemptStates.Attached : CrawlerState.Running.Value, context.CurrentUtcDateTime, null, null,
                     attached ? AttachedMessage : null);
                 state = state with
                 {

@@ -38,7 +38,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     public override async Task<StepOutcome> RunTask(OrchestrationContext context, EntityJobInput input)
     {
         var entity = input.Entity;
-        var stepId = StepOutcome.EntityId(entity.Name);
+        var stepId = StepIds.Entity(entity.Name);
         var state = input.State ?? new EntityJobState(context.CurrentUtcDateTime, [], null, 0, null);
         var polls = 0;
         Publish(Outcome(input, state, StepState.Running));
@@ -71,7 +71,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     }
 
                     Log(context, input.RunId, stepId, LogLevel.Error, "Could not start {Job}: {ErrorCode}: {ErrorMessage}", entity.Job, error.Code, error.Message);
-                    state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, "START_FAILED", now, now, error.Code, error.Message)] };
+                    state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, AttemptStates.StartFailed, now, now, error.Code, error.Message)] };
                     return Finish(context, input, state, StepState.Failed);
                 }
 
@@ -188,7 +188,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
         var delay = input.Entity.Retry.DelayAfter(attempt, DeterministicDraw.For($"{input.RunId}/{input.Entity.Name}/{attempt}"));
         state = state with { NextAttemptAt = context.CurrentUtcDateTime + delay };
-        Log(context, input.RunId, StepOutcome.EntityId(input.Entity.Name), LogLevel.Warning, "Attempt {Attempt} ended {ErrorClass}; retrying in {Delay}", attempt, errorClass, delay);
+        Log(context, input.RunId, StepIds.Entity(input.Entity.Name), LogLevel.Warning, "Attempt {Attempt} ended {ErrorClass}; retrying in {Delay}", attempt, errorClass, delay);
         Publish(Outcome(input, state, StepState.Running));
         return true;
     }
@@ -197,7 +197,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     bool TryRetryInterrupted(OrchestrationContext context, EntityJobInput input, ref EntityJobState state)
     {
         var interruptions = state.Attempts.Count(a => a.Interrupted);
-        var stepId = StepOutcome.EntityId(input.Entity.Name);
+        var stepId = StepIds.Entity(input.Entity.Name);
         if (!input.Entity.Retry.ShouldRetryInterrupted(interruptions))
         {
             Log(context, input.RunId, stepId, LogLevel.Error, "Attempt {Attempt} of {Job} was interrupted by its host going away, {Interruptions} times in all: more than MaxInterruptedAttempts ({MaxInterruptedAttempts})", state.Attempts.Count, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts);
@@ -230,6 +230,6 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         Finish(Outcome(input, state, final, context.CurrentUtcDateTime));
 
     static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null) =>
-        Outcome(StepOutcome.EntityId(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
+        Outcome(StepIds.Entity(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
             state.StartedAt, endedAt, state.Attempts, state.Active);
 }

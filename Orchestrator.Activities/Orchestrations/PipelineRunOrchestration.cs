@@ -47,17 +47,17 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         var reused = (input.ReusedSteps ?? []).ToDictionary(s => s.Id);
         if (pipeline.RawCrawler is { } raw)
         {
-            steps.Add(Initial(StepOutcome.RawCrawlerId, StepKind.RawCrawler, raw, raw, reused));
+            steps.Add(Initial(StepIds.RawCrawler, StepKind.RawCrawler, raw, raw, reused));
         }
 
-        steps.AddRange(input.SelectedEntities.Select(e => Initial(StepOutcome.EntityId(e.Name), StepKind.EntityJob, e.Name, e.Job, reused)));
+        steps.AddRange(input.SelectedEntities.Select(e => Initial(StepIds.Entity(e.Name), StepKind.EntityJob, e.Name, e.Job, reused)));
         if (pipeline.CleanCrawler is { } clean)
         {
             // The clean crawl is reused only if no entity runs again: a rerun's partitions must reach the catalog.
             var entitiesReused = steps.Where(s => s.Kind == StepKind.EntityJob).All(s => s.State == StepState.Reused);
             steps.Add(entitiesReused
-                ? Initial(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean, reused)
-                : StepOutcome.Pending(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean));
+                ? Initial(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean, reused)
+                : StepOutcome.Pending(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean));
         }
 
         Log(context, runId, LogLevel.Information, "Run of {Pipeline} started ({Kind}, definition {DefinitionHash}, {Entities} entities)",
@@ -67,18 +67,18 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             metrics?.RunStarted(pipeline.Name, input.Kind);
         }
 
-        if (Find(StepOutcome.RawCrawlerId) is { State: StepState.Pending } rawStep)
+        if (Find(StepIds.RawCrawler) is { State: StepState.Pending } rawStep)
         {
             await RunCrawlerAsync(context, runId, rawStep, pipeline);
         }
 
-        var rawOk = Find(StepOutcome.RawCrawlerId) is not { } rawOutcome || rawOutcome.Succeeded;
+        var rawOk = Find(StepIds.RawCrawler) is not { } rawOutcome || rawOutcome.Succeeded;
         if (rawOk)
         {
             await RunEntityJobsAsync(context, runId, input);
         }
 
-        var cleanStep = Find(StepOutcome.CleanCrawlerId);
+        var cleanStep = Find(StepIds.CleanCrawler);
         if (cleanStep is { State: StepState.Pending } && !stopping)
         {
             var entities = steps.Where(s => s.Kind == StepKind.EntityJob).ToList();
@@ -130,7 +130,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
 
     async Task RunEntityJobsAsync(OrchestrationContext context, string runId, PipelineRunInput input)
     {
-        var pending = new Queue<EntityDefinition>(input.SelectedEntities.Where(e => Find(StepOutcome.EntityId(e.Name))!.State == StepState.Pending));
+        var pending = new Queue<EntityDefinition>(input.SelectedEntities.Where(e => Find(StepIds.Entity(e.Name))!.State == StepState.Pending));
         var running = new Dictionary<Task<StepOutcome>, string>();
         var terminateSeen = false;
         while (true)
@@ -144,7 +144,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             while (!stopping && pending.Count > 0 && running.Count < input.Pipeline.MaxParallelJobs)
             {
                 var entity = pending.Dequeue();
-                var stepId = StepOutcome.EntityId(entity.Name);
+                var stepId = StepIds.Entity(entity.Name);
                 Update(Find(stepId)! with { State = StepState.Running, StartedAt = context.CurrentUtcDateTime });
                 running[RunStepAsync(context, runId, stepId, typeof(EntityJobOrchestration), new EntityJobInput(runId, entity, input.Pipeline.Poll))] = stepId;
             }
@@ -192,7 +192,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         catch (SubOrchestrationFailedException ex)
         {
             // A step that crashed (not one whose Glue run failed) still ends the step, never the run.
-            return Find(stepId)! with { State = StepState.Failed, EndedAt = context.CurrentUtcDateTime, ErrorClass = "StepCrashed", ErrorMessage = ex.InnerException?.Message ?? ex.Message };
+            return Find(stepId)! with { State = StepState.Failed, EndedAt = context.CurrentUtcDateTime, ErrorClass = AttemptStates.StepCrashedClass, ErrorMessage = ex.InnerException?.Message ?? ex.Message };
         }
     }
 

@@ -20,6 +20,9 @@ public static class RunIds
 
     public static string Step(string runId, string stepId) => $"{runId}/{stepId}";
 
+    /// <summary>The instance that stops the Glue runs of a force-terminated run's steps (see <c>ForceStopOrchestration</c>).</summary>
+    public static string ForceStop(string runId) => $"{runId}/force-stop";
+
     public static string PipelineOf(string runId)
     {
         var at = runId.IndexOf('@', StringComparison.Ordinal);

@@ -61,14 +61,9 @@ public sealed record AttemptRecord(
     Glue.JobRunDetails? Details = null,
     bool Interrupted = false)
 {
-    /// <summary>The state and error class of an interrupted attempt.</summary>
-    public const string InterruptedState = "INTERRUPTED";
-
-    public const string InterruptedClass = "Interrupted";
-
     /// <summary>This attempt, ended as interrupted at <paramref name="endedAt"/> with the backend's message.</summary>
     public AttemptRecord AsInterrupted(DateTime endedAt, string? message) =>
-        this with { State = InterruptedState, EndedAt = endedAt, ErrorClass = InterruptedClass, ErrorMessage = message, Interrupted = true };
+        this with { State = AttemptStates.Interrupted, EndedAt = endedAt, ErrorClass = AttemptStates.InterruptedClass, ErrorMessage = message, Interrupted = true };
 }
 
 /// <summary>What happened to one step (raw crawler, an entity's job, clean crawler), with every attempt.</summary>
@@ -84,25 +79,19 @@ public sealed record StepOutcome(
     string? ErrorMessage,
     IReadOnlyList<AttemptRecord> Attempts)
 {
-    public static string RawCrawlerId => "raw-crawler";
-
-    public static string CleanCrawlerId => "clean-crawler";
-
-    public static string EntityId(string entity) => $"job/{entity}";
-
     public static StepOutcome Pending(string id, StepKind kind, string name, string? resource) =>
         new(id, kind, name, resource, StepState.Pending, null, null, null, null, []);
 
     [JsonIgnore]
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsFinished => State is StepState.Succeeded or StepState.Failed or StepState.Stopped or StepState.Skipped or StepState.Reused;
-
-    [JsonIgnore]
-    [System.Text.Json.Serialization.JsonIgnore]
     public bool Succeeded => State is StepState.Succeeded or StepState.Reused;
 
-    /// <summary>The clean partitions the step's successful attempt added or updated, when the backend reports them.</summary>
+    /// <summary>
+    /// The clean partitions the step's successful attempt added or updated, when the backend reports them. Derived
+    /// from the attempts, so kept out of both the stored payload (Newtonsoft) and the REST JSON (System.Text.Json).
+    /// </summary>
     [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> PartitionsTouched =>
         Attempts.LastOrDefault(a => a.Details is not null)?.Details is { } details
             ? [.. details.PartitionsAdded, .. details.PartitionsUpdated]

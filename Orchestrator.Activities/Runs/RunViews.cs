@@ -13,19 +13,20 @@ public sealed record RunSummary(
     IReadOnlyList<string> FailedEntities,
     IReadOnlyList<StepSummary> Steps,
     bool PastDeadline,
-    string? Message)
-{
-    public double? DurationSeconds(DateTime now) => ((CompletedAt ?? now) - CreatedAt).TotalSeconds;
-}
+    string? Message);
 
-/// <summary>A run with its input and every step's attempts (live from the steps while it runs).</summary>
+/// <summary>
+/// A run with its input and every step's attempts (live from the steps while it runs). <see cref="Unreadable"/>
+/// names each stored payload that could not be read (and why), so a damaged run still shows what is readable.
+/// </summary>
 public sealed record RunDetails(
     RunSummary Summary,
     PipelineRunInput? Input,
     IReadOnlyList<StepOutcome> Steps,
     string? DefinitionHash,
     string Backend,
-    RunActions Actions);
+    RunActions Actions,
+    IReadOnlyList<string>? Unreadable = null);
 
 /// <summary>Which operator actions apply to a run now.</summary>
 public sealed record RunActions(bool CanReplay, bool CanRedrive, bool CanTerminate);
@@ -49,11 +50,18 @@ public enum RunProblem
     Conflict,
 }
 
-/// <summary>A refused run request, with what was wrong in words an operator can act on.</summary>
+/// <summary>
+/// A refused run request, with what was wrong in words an operator can act on, and the request
+/// <see cref="Parameter"/> at fault when one is.
+/// </summary>
 public sealed class RunRequestException : Exception
 {
-    public RunRequestException(RunProblem problem, string message)
-        : base(message) => Problem = problem;
+    public RunRequestException(RunProblem problem, string message, string? parameter = null)
+        : base(message)
+    {
+        Problem = problem;
+        Parameter = parameter;
+    }
 
     public RunRequestException()
         : this(RunProblem.Invalid, "The run request is not valid.")
@@ -69,4 +77,6 @@ public sealed class RunRequestException : Exception
         : base(message, innerException) => Problem = RunProblem.Invalid;
 
     public RunProblem Problem { get; }
+
+    public string? Parameter { get; }
 }

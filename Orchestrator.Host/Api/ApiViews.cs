@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 
@@ -27,14 +28,23 @@ public sealed record TriggerRunRequest(IReadOnlyList<string>? Entities, string? 
 /// <summary>Body of replay, redrive, terminate and pause/resume; all fields optional.</summary>
 public sealed record RunActionRequest(string? Reason, bool Force = false);
 
-public sealed record RunAccepted(string RunId, string Location);
+public sealed record RunAccepted(string RunId, string Location)
+{
+    /// <summary>202 with the run's location.</summary>
+    public static Accepted<RunAccepted> For(string runId)
+    {
+        var location = ApiPaths.Run(runId);
+        return TypedResults.Accepted(location, new RunAccepted(runId, location));
+    }
+}
 
 public sealed record ScheduleView(string Pipeline, bool Paused, DateTime ChangedAt, string? Reason);
 
 /// <summary>
 /// A run as <c>GET /api/runs/{id}</c> shows it: summary, input, steps with attempts, actions and links.
 /// <see cref="AwsRegion"/> is set on the Aws backend when the region is known, so the dashboard can link Glue run
-/// ids to the AWS console.
+/// ids to the AWS console. <see cref="Unreadable"/> (absent when everything is readable) names each stored payload
+/// that could not be read, and why.
 /// </summary>
 public sealed record RunDetailsView(
     string RunId,
@@ -54,7 +64,8 @@ public sealed record RunDetailsView(
     PipelineRunInput? Input,
     IReadOnlyList<StepOutcome> Steps,
     RunActions Actions,
-    IReadOnlyDictionary<string, string> Links)
+    IReadOnlyDictionary<string, string> Links,
+    IReadOnlyList<string>? Unreadable = null)
 {
     public static RunDetailsView Of(RunDetails run, string? awsRegion)
     {
@@ -82,6 +93,6 @@ public sealed record RunDetailsView(
         }
 
         return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
-            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links);
+            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links, run.Unreadable);
     }
 }

@@ -12,15 +12,18 @@ public static class PipelinesApi
     {
         var api = routes.MapGroup("/api/pipelines").WithTags("Pipelines");
         api.MapGet("/", ListPipelines).WithName("ListPipelines").WithSummary("Pipelines with their schedule, next due time, pause state and active runs");
-        api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities");
-        api.MapPost("/{name}/schedule/pause", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
-            SetPaused(name, true, body, catalog, states, token)).WithName("PauseSchedule").WithSummary("Pause the pipeline's schedule (persisted)");
-        api.MapPost("/{name}/schedule/resume", (string name, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token) =>
-            SetPaused(name, false, body, catalog, states, token)).WithName("ResumeSchedule").WithSummary("Resume the pipeline's schedule");
+        api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{name}/schedule/pause", (string name, RunActionRequest? body, RunQueries runs, ScheduleStateStore states, CancellationToken token) =>
+            SetPaused(name, true, body, runs, states, token)).WithName("PauseSchedule").WithSummary("Pause the pipeline's schedule (persisted)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{name}/schedule/resume", (string name, RunActionRequest? body, RunQueries runs, ScheduleStateStore states, CancellationToken token) =>
+            SetPaused(name, false, body, runs, states, token)).WithName("ResumeSchedule").WithSummary("Resume the pipeline's schedule")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
-    static async Task<Ok<List<PipelineView>>> ListPipelines(PipelineCatalog catalog, RunService runs, ScheduleStateStore states, TimeProvider time, CancellationToken token)
+    static async Task<Ok<List<PipelineView>>> ListPipelines(PipelineCatalog catalog, RunQueries runs, ScheduleStateStore states, TimeProvider time, CancellationToken token)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var views = new List<PipelineView>();
@@ -40,16 +43,12 @@ public static class PipelinesApi
         return TypedResults.Ok(views);
     }
 
-    static Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> TriggerRun(string name, TriggerRunRequest? body, RunService runs, CancellationToken token) =>
-        Problems.AcceptedRun(() => runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token));
+    static async Task<Accepted<RunAccepted>> TriggerRun(string name, TriggerRunRequest? body, RunCommands runs, CancellationToken token) =>
+        RunAccepted.For(await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token));
 
-    static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> SetPaused(string name, bool paused, RunActionRequest? body, PipelineCatalog catalog, ScheduleStateStore states, CancellationToken token)
+    static async Task<Ok<ScheduleView>> SetPaused(string name, bool paused, RunActionRequest? body, RunQueries runs, ScheduleStateStore states, CancellationToken token)
     {
-        if (catalog.Find(name) is not { } pipeline)
-        {
-            return Problems.NotFound($"There is no pipeline '{name}'; configured: {string.Join(", ", catalog.All.Select(p => p.Name))}.");
-        }
-
+        var pipeline = runs.Pipeline(name);
         var state = await states.SetAsync(pipeline.Name, paused, body?.Reason, token);
         return TypedResults.Ok(new ScheduleView(pipeline.Name, state.Paused, state.ChangedAt, state.Reason));
     }

@@ -22,7 +22,7 @@ public static class RunCommand
             return 2;
         }
 
-        var runs = host.Services.GetRequiredService<RunService>();
+        var runs = host.Services.GetRequiredService<RunQueries>();
         string runId;
         try
         {
@@ -34,7 +34,7 @@ public static class RunCommand
             }
             else
             {
-                runId = await runs.StartAsync(pipeline, new StartRunRequest(entities, reason ?? "started from the command line"), cancellationToken);
+                runId = await host.Services.GetRequiredService<RunCommands>().StartAsync(pipeline, new StartRunRequest(entities, reason ?? "started from the command line"), cancellationToken);
                 await output.WriteLineAsync($"started run {runId}");
             }
         }
@@ -60,7 +60,7 @@ public static class RunCommand
             while (true)
             {
                 var run = await runs.GetAsync(runId, cancellationToken);
-                if (run.Summary.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated)
+                if (run.Summary.Status.IsFinished())
                 {
                     view.Summary(run);
                     return run.Summary.Status == RunStatus.Succeeded ? 0 : 1;
@@ -100,7 +100,7 @@ public static class RunCommand
             return null;
         }
 
-        var runs = services.GetRequiredService<RunService>();
+        var runs = services.GetRequiredService<RunQueries>();
         var active = await runs.ActiveRunsAsync(definition.Name, cancellationToken);
         if (active.Count == 0)
         {

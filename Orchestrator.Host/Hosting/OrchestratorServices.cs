@@ -48,7 +48,9 @@ public static class OrchestratorServices
         services.AddSingleton<IOrchestrationServiceQueryClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Query);
         services.AddSingleton<IOrchestrationServicePurgeClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Purge);
         services.AddSingleton(sp => new PipelineCatalog(sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.Read().Definitions));
-        services.AddSingleton<RunService>();
+        services.AddSingleton<RunListingCache>();
+        services.AddSingleton<RunQueries>();
+        services.AddSingleton<RunCommands>();
         services.AddMetrics();
         services.AddSingleton<RunMetrics>();
         services.AddSingleton<OrchestratorMetrics>();

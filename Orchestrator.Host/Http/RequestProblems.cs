@@ -4,35 +4,66 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Hosting;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Host.Http;
 
 /// <summary>
-/// Every refusal says what was wrong: the framework's own 4xx answers (a body that does not bind, a body over the
-/// limit, no endpoint, a method an endpoint does not take) get a <c>detail</c> naming the field or header and what
-/// is allowed. Binding failures arrive as <see cref="BadHttpRequestException"/> (route handlers are set to throw
-/// them); answers without a body (404, 405) pass through status-code pages into <see cref="Explain"/>.
+/// The API's one exception-to-problem mapping (RFC 7807): handlers throw, this writes the problem. Domain refusals
+/// map by kind (<see cref="RunProblem.Invalid"/> 400 naming the parameter, <see cref="RunProblem.NotFound"/> 404,
+/// <see cref="RunProblem.Conflict"/> 409), an unavailable store is 503 and unreadable stored data 500, each with the
+/// exception's specific detail. The framework's own 4xx answers (a body that does not bind, a body over the limit,
+/// no endpoint, a method an endpoint does not take) get a <c>detail</c> naming the field or header and what is
+/// allowed: binding failures arrive as <see cref="BadHttpRequestException"/> (route handlers are set to throw them);
+/// answers without a body (404, 405) pass through status-code pages into <see cref="Explain"/>.
 /// </summary>
-public sealed class RequestProblems(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class RequestProblems(IProblemDetailsService problems, ILogger<RequestProblems> logger) : IExceptionHandler
 {
+    /// <summary>The problem member that names the request parameter at fault, when one is.</summary>
+    public const string ParameterMember = "parameter";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not BadHttpRequestException bad)
+        // The exception handler has cleared the endpoint by now; its feature keeps the one that failed.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        (int Status, string Detail, string? Parameter)? problem = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, Describe(httpContext, endpoint, bad), null),
+            RunRequestException refused => (StatusOf(refused.Problem), refused.Message, refused.Parameter),
+            StoreUnavailableException store => (StatusCodes.Status503ServiceUnavailable, $"The durable store is unavailable: {store.Message}", null),
+            RunDataException data => (StatusCodes.Status500InternalServerError, data.Message, null),
+            _ => null,
+        };
+        if (problem is not { } found)
         {
             return false;
         }
 
-        httpContext.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var (status, detail, parameter) = found;
+        if (status >= StatusCodes.Status500InternalServerError)
         {
-            HttpContext = httpContext,
-            Exception = exception,
-            // The exception handler has cleared the endpoint by now; its feature keeps the one that failed.
-            ProblemDetails = { Status = bad.StatusCode, Detail = Describe(httpContext, httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint, bad) },
-        });
+            LogServerProblem(exception, httpContext.Request.Method, httpContext.Request.Path, status);
+        }
+
+        httpContext.Response.StatusCode = status;
+        var context = new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = { Status = status, Detail = detail } };
+        if (parameter is not null)
+        {
+            context.ProblemDetails.Extensions[ParameterMember] = parameter;
+        }
+
+        return await problems.TryWriteAsync(context);
     }
+
+    static int StatusOf(RunProblem problem) => problem switch
+    {
+        RunProblem.NotFound => StatusCodes.Status404NotFound,
+        RunProblem.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     /// <summary>Fills in the detail of a problem the framework wrote without one.</summary>
     public static void Explain(ProblemDetailsContext context)
@@ -83,6 +114,9 @@ public sealed class RequestProblems(IProblemDetailsService problems) : IExceptio
 
         return $"The request could not be read: {(bad.InnerException ?? bad).Message}";
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
+    partial void LogServerProblem(Exception exception, string method, string path, int status);
 
     /// <summary>The JSON object a request type binds from, e.g. {"reason": string, "force": true|false}, all optional.</summary>
     static string Shape(Type type)

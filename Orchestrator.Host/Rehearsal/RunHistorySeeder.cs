@@ -141,7 +141,7 @@ public static class RunHistorySeeder
         var at = created + TimeSpan.FromMilliseconds(random.Next(100, 400));
         if (pipeline.RawCrawler is { } raw)
         {
-            var crawl = Crawl(StepOutcome.RawCrawlerId, StepKind.RawCrawler, raw, at, random);
+            var crawl = Crawl(StepIds.RawCrawler, StepKind.RawCrawler, raw, at, random);
             steps.Add(crawl);
             at = crawl.EndedAt!.Value;
         }
@@ -156,8 +156,8 @@ public static class RunHistorySeeder
         {
             var allowed = pipeline.CleanCrawlerWhen == CleanCrawlerCondition.AllSucceeded ? jobs.All(j => j.Succeeded) : jobs.Count == 0 || jobs.Any(j => j.Succeeded);
             var crawl = allowed
-                ? Crawl(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, at, random)
-                : StepOutcome.Pending(StepOutcome.CleanCrawlerId, StepKind.CleanCrawler, clean, clean) with { State = StepState.Skipped, ErrorMessage = "not run: an earlier step did not succeed" };
+                ? Crawl(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, at, random)
+                : StepOutcome.Pending(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean) with { State = StepState.Skipped, ErrorMessage = "not run: an earlier step did not succeed" };
             steps.Add(crawl);
             at = crawl.EndedAt ?? at;
         }
@@ -207,7 +207,7 @@ public static class RunHistorySeeder
         }
 
         var last = attempts[^1];
-        return new StepOutcome(StepOutcome.EntityId(entity.Name), StepKind.EntityJob, entity.Name, entity.Job,
+        return new StepOutcome(StepIds.Entity(entity.Name), StepKind.EntityJob, entity.Name, entity.Job,
             fails ? StepState.Failed : StepState.Succeeded, start, last.EndedAt, last.ErrorClass, last.ErrorMessage, attempts);
     }
 

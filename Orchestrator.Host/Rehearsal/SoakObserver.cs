@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Host.Rehearsal;
 
@@ -103,7 +104,7 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
 
     bool IsFinished(string runId) =>
         StoreQuery("SELECT RuntimeStatus FROM Instances WHERE InstanceId = $run", r => r.GetString(0), ("$run", runId))
-            .Any(s => s is "Completed" or "Failed" or "Terminated" or "Canceled");
+            .Any(RunStatuses.IsFinished);
 
     List<T> StoreQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
         Query(Store, sql, map, parameters);

@@ -13,7 +13,8 @@ namespace Orchestrator.Host.Scheduling;
 /// </summary>
 public sealed class PipelineScheduler(
     PipelineCatalog pipelines,
-    RunService runs,
+    RunQueries runs,
+    RunCommands commands,
     ScheduleStateStore states,
     OrchestratorMetrics metrics,
     TimeProvider time,
@@ -149,7 +150,7 @@ public sealed class PipelineScheduler(
 
     async Task StartAsync(PipelineDefinition pipeline, DateTime slot)
     {
-        if (await runs.StartScheduledAsync(pipeline, slot))
+        if (await commands.StartScheduledAsync(pipeline, slot))
         {
             logger.LogInformation("Started the run of slot {Slot:o} of {Pipeline}", slot, pipeline.Name);
         }

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
 using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Scheduling;
@@ -16,8 +17,6 @@ public sealed class RetentionService(
     TimeProvider time,
     ILogger<RetentionService> logger) : BackgroundService
 {
-    static readonly OrchestrationStatus[] Finished = [OrchestrationStatus.Completed, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -39,7 +38,7 @@ public sealed class RetentionService(
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow().UtcDateTime.AddDays(-options.Value.Retention.Days);
-        var request = new OrchestrationQuery { CreatedTimeTo = cutoff, RuntimeStatus = Finished, PageSize = 500 };
+        var request = new OrchestrationQuery { CreatedTimeTo = cutoff, RuntimeStatus = [.. RunStatuses.Finished], PageSize = 500 };
         var total = 0;
         while (true)
         {

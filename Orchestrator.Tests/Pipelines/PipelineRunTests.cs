@@ -13,9 +13,10 @@ public sealed class PipelineRunTests
     public async Task A_full_run_prepares_every_entity_into_clean_Parquet_and_catalogs_it()
     {
         await using var host = await TestHost.StartAsync();
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         var lake = new LakeInspection(host.DataDirectory);
@@ -35,9 +36,10 @@ public sealed class PipelineRunTests
     public async Task A_job_that_keeps_failing_fails_the_run_after_MaxAttempts_and_the_clean_crawler_does_not_run()
     {
         await using var host = await TestHost.StartAsync(orchestrator => AddEntity(orchestrator, "returns", source: "returns"));
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
 
         Assert.Equal(RunStatus.Failed, run.Summary.Status);
         Assert.Equal(["returns"], run.Summary.FailedEntities);
@@ -55,8 +57,9 @@ public sealed class PipelineRunTests
     public async Task Redrive_after_fixing_the_data_reruns_only_the_failed_entity_and_the_clean_crawler()
     {
         await using var host = await TestHost.StartAsync(orchestrator => AddEntity(orchestrator, "returns", source: "returns"));
-        var runs = host.Service<RunService>();
-        var failed = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
+        var failed = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
         Assert.Equal(RunStatus.Failed, failed.Summary.Status);
         var lake = new LakeInspection(host.DataDirectory);
         var jobRunsBefore = lake.JobRuns().Count;
@@ -64,7 +67,7 @@ public sealed class PipelineRunTests
         await new Orchestrator.Glue.Local.SampleDataGenerator(host.LakeRoot, TimeProvider.System)
             .WriteAsync(new Orchestrator.Glue.Local.SampleDataOptions { Rows = 50, Days = 1, Entities = ["sales"] }, Token);
         CopyRaw(host.LakeRoot, from: "sales", to: "returns");
-        var redrive = await RunToEndAsync(runs, await runs.RedriveAsync(failed.Summary.RunId, "data fixed", Token));
+        var redrive = await RunToEndAsync(queries, await runs.RedriveAsync(failed.Summary.RunId, "data fixed", Token));
 
         Assert.Equal(RunStatus.Succeeded, redrive.Summary.Status);
         Assert.Equal(RunKind.Redrive, redrive.Summary.Kind);
@@ -86,13 +89,14 @@ public sealed class PipelineRunTests
             AddEntity(orchestrator, "returns", source: "returns");
             orchestrator["Pipelines"]!["data-preparation"]!["CleanCrawlerWhen"] = "AnySucceeded";
         });
-        var runs = host.Service<RunService>();
-        var failed = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
+        var failed = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
         Assert.Equal(RunStatus.Failed, failed.Summary.Status);
         Assert.Equal(StepState.Succeeded, failed.Steps.Single(s => s.Id == "clean-crawler").State);
 
         CopyRaw(host.LakeRoot, from: "sales", to: "returns");
-        var redrive = await RunToEndAsync(runs, await runs.RedriveAsync(failed.Summary.RunId, null, Token));
+        var redrive = await RunToEndAsync(queries, await runs.RedriveAsync(failed.Summary.RunId, null, Token));
 
         Assert.Equal(RunStatus.Succeeded, redrive.Summary.Status);
         Assert.Equal(StepState.Succeeded, redrive.Steps.Single(s => s.Id == "clean-crawler").State);
@@ -108,9 +112,10 @@ public sealed class PipelineRunTests
             orchestrator["Pipelines"]!["data-preparation"]!["Retry"]!["MaxAttempts"] = 10;
             AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "2" });
         });
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["slow", "sales"]), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(["slow", "sales"]), Token));
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         foreach (var entity in new[] { "slow", "sales" })
@@ -140,9 +145,10 @@ public sealed class PipelineRunTests
                 pipeline["Entities"]!.AsObject().Remove(entity);
             }
         });
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(), Token));
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         var jobRuns = new LakeInspection(host.DataDirectory).JobRuns().Where(r => r.Marker?.StartsWith(run.Summary.RunId, StringComparison.Ordinal) == true).ToList();
@@ -154,9 +160,10 @@ public sealed class PipelineRunTests
     public async Task A_run_for_chosen_entities_runs_only_those()
     {
         await using var host = await TestHost.StartAsync();
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["sales"], "just sales"), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(["sales"], "just sales"), Token));
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         Assert.Equal(["raw-crawler", "job/sales", "clean-crawler"], run.Steps.Select(s => s.Id));
@@ -168,9 +175,10 @@ public sealed class PipelineRunTests
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
             AddEntity(orchestrator, "flaky", source: "sales", new JsonObject { ["--rehearse_failures"] = "1" }));
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["flaky"]), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(["flaky"]), Token));
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         var attempts = run.Steps.Single(s => s.Id == "job/flaky").Attempts;
@@ -188,9 +196,10 @@ public sealed class PipelineRunTests
             AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "60" });
             orchestrator["Pipelines"]!["data-preparation"]!["Entities"]!["slow"]!["JobTimeout"] = "00:00:02";
         });
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
-        var run = await RunToEndAsync(runs, await runs.StartAsync("data-preparation", new StartRunRequest(["slow"]), Token));
+        var run = await RunToEndAsync(queries, await runs.StartAsync("data-preparation", new StartRunRequest(["slow"]), Token));
 
         Assert.Equal(RunStatus.Failed, run.Summary.Status);
         var step = run.Steps.Single(s => s.Id == "job/slow");
@@ -206,13 +215,14 @@ public sealed class PipelineRunTests
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
             AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "60" }));
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
         var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["slow", "sales"]), Token);
         var lake = new LakeInspection(host.DataDirectory);
         await WaitUntilAsync(() => lake.JobRunsOf(runId, "slow").Any(r => r.State == "RUNNING"));
 
         await runs.TerminateAsync(runId, "stop the slow one", cancellationToken: Token);
-        var run = await RunToEndAsync(runs, runId);
+        var run = await RunToEndAsync(queries, runId);
 
         Assert.Equal(RunStatus.Terminated, run.Summary.Status);
         Assert.Equal("stop the slow one", run.Summary.Message);
@@ -231,12 +241,13 @@ public sealed class PipelineRunTests
             AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "6" });
             orchestrator["Pipelines"]!["data-preparation"]!["Poll"] = new JsonObject { ["FirstDelay"] = "00:00:00.100", ["MaxDelay"] = "00:00:00.100" };
         });
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
         var client = host.Service<DurableTask.Core.IOrchestrationServiceClient>();
         var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["slow"]), Token);
         var largest = 0;
         var polls = 0;
-        while ((await runs.GetAsync(runId, Token)).Summary.Status is RunStatus.Pending or RunStatus.Running)
+        while ((await queries.GetAsync(runId, Token)).Summary.Status is RunStatus.Pending or RunStatus.Running)
         {
             var history = await client.GetOrchestrationHistoryAsync(Orchestrator.Activities.Runs.RunIds.Step(runId, "job/slow"), null);
             var events = System.Text.Json.JsonDocument.Parse(history).RootElement.GetArrayLength();
@@ -245,7 +256,7 @@ public sealed class PipelineRunTests
             await Task.Delay(200, Token);
         }
 
-        var run = await runs.GetAsync(runId, Token);
+        var run = await queries.GetAsync(runId, Token);
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         Assert.True(polls > 10, $"only looked {polls} times");
         Assert.InRange(largest, 1, 50);
@@ -269,11 +280,12 @@ public sealed class PipelineRunTests
         var bad = Path.Combine(host.LakeRoot, "raw", "returns", "ingest_date=2026-03-10", "ingest_hour=10");
         Directory.CreateDirectory(bad);
         await File.WriteAllTextAsync(Path.Combine(bad, "a.jsonl"), "{\"return_id\": 1}\n\n{\"return_id\": 2}\n", Token);
-        var runs = host.Service<RunService>();
+        var runs = host.Service<RunCommands>();
+        var queries = host.Service<RunQueries>();
 
         var runId = await runs.StartAsync("data-preparation", new StartRunRequest(["sales"]), Token);
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await runs.GetAsync(runId, Token)).Steps.FirstOrDefault(s => s.Id == "raw-crawler")?.Attempts is not [{ EndedAt: not null }, ..])
+        while ((await queries.GetAsync(runId, Token)).Steps.FirstOrDefault(s => s.Id == "raw-crawler")?.Attempts is not [{ EndedAt: not null }, ..])
         {
             Assert.True(DateTime.UtcNow < deadline, "the first crawl did not end");
             await Task.Delay(50, Token);
@@ -281,7 +293,7 @@ public sealed class PipelineRunTests
 
         // The bad file is fixed while the step waits to crawl again.
         Directory.Delete(Path.Combine(host.LakeRoot, "raw", "returns"), recursive: true);
-        var run = await RunToEndAsync(runs, runId);
+        var run = await RunToEndAsync(queries, runId);
 
         Assert.Equal(RunStatus.Succeeded, run.Summary.Status);
         var attempts = run.Steps.Single(s => s.Id == "raw-crawler").Attempts;
@@ -290,13 +302,13 @@ public sealed class PipelineRunTests
         Assert.Equal(300, new LakeInspection(host.DataDirectory).CleanRows("sales"));
     }
 
-    internal static async Task<RunDetails> RunToEndAsync(RunService runs, string runId, TimeSpan? timeout = null)
+    internal static async Task<RunDetails> RunToEndAsync(RunQueries runs, string runId, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         while (true)
         {
             var run = await runs.GetAsync(runId, Token);
-            if (run.Summary.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated)
+            if (run.Summary.Status.IsFinished())
             {
                 return run;
             }

@@ -211,12 +211,15 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
         };
     }
 
-    RunService Runs(PipelineDefinition pipeline) => new(
+    RunQueries Queries(PipelineDefinition pipeline) => new(
         host.Service<IOrchestrationServiceClient>(), host.Service<IOrchestrationServiceQueryClient>(), new PipelineCatalog([pipeline]),
-        host.Service<IGlueBackend>(), clock, NullLogger<RunService>.Instance);
+        host.Service<IGlueBackend>(), new RunListingCache(clock), clock, NullLogger<RunQueries>.Instance);
+
+    RunCommands Runs(PipelineDefinition pipeline) => new(
+        host.Service<IOrchestrationServiceClient>(), Queries(pipeline), new RunListingCache(clock), clock, NullLogger<RunCommands>.Instance);
 
     PipelineScheduler Scheduler(PipelineDefinition pipeline, ILogger<PipelineScheduler>? logger = null) => new(
-        new PipelineCatalog([pipeline]), Runs(pipeline), new ScheduleStateStore(host.Service<IOrchestrationServiceClient>(), clock),
+        new PipelineCatalog([pipeline]), Queries(pipeline), Runs(pipeline), new ScheduleStateStore(host.Service<IOrchestrationServiceClient>(), clock),
         host.Service<OrchestratorMetrics>(), clock, logger ?? NullLogger<PipelineScheduler>.Instance);
 
     async Task<List<string>> RunIdsAsync()

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+
+namespace Orchestrator.Activities.Runs;
+
+/// <summary>
+/// Reuses a run listing for <see cref="Reuse"/>: dashboards poll the same first page, and with many watchers one
+/// store query per interval serves them all (the store's keyed query is cheap, but not free under SQLite's single
+/// writer, and the <c>api</c> benchmark measures exactly this). Every command that changes runs drops the reused
+/// pages at once, so a change made here is seen on the next read.
+/// </summary>
+public sealed class RunListingCache(TimeProvider time)
+{
+    const int MaxEntries = 1000;
+
+    readonly ConcurrentDictionary<RunFilter, (DateTime Until, Task<RunPage> Page)> pages = new();
+
+    /// <summary>How long a run listing is reused.</summary>
+    public static TimeSpan Reuse { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The reused page for <paramref name="filter"/>, or the one <paramref name="query"/> reads now.</summary>
+    public Task<RunPage> GetAsync(RunFilter filter, Func<RunFilter, Task<RunPage>> query, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (pages.TryGetValue(filter, out var recent) && recent.Until > now && !recent.Page.IsFaulted)
+        {
+            return recent.Page.WaitAsync(cancellationToken);
+        }
+
+        // Concurrent callers share one query; the token of whoever started it does not cancel the others.
+        var page = query(filter);
+        pages[filter] = (now + Reuse, page);
+        if (pages.Count > MaxEntries)
+        {
+            pages.Clear();
+        }
+
+        return page.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops every reused page: runs changed.</summary>
+    public void Invalidate() => pages.Clear();
+}

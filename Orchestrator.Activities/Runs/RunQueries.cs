@@ -1,0 +1,253 @@
+using System.Globalization;
+using DurableTask.Core;
+using DurableTask.Core.Query;
+using DurableTask.Core.Serializing;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+using Orchestrator.Activities.Orchestrations;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Glue;
+
+namespace Orchestrator.Activities.Runs;
+
+/// <summary>
+/// Reading runs: one run with its steps and attempts, newest-first listings, a pipeline's active runs and a run's
+/// history. The REST API, the CLI and the scheduler all read through here, so they agree on what a run's status is.
+/// </summary>
+public sealed partial class RunQueries(
+    IOrchestrationServiceClient client,
+    IOrchestrationServiceQueryClient query,
+    PipelineCatalog pipelines,
+    IGlueBackend glue,
+    RunListingCache listings,
+    TimeProvider time,
+    ILogger<RunQueries> logger)
+{
+    internal static readonly string RunOrchestration = NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration));
+    static readonly DataConverter Json = JsonDataConverter.Default;
+
+    DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>Whether a run with this id exists, in any state (a slot's run started by any host, say).</summary>
+    public async Task<bool> ExistsAsync(string runId) =>
+        await client.GetOrchestrationStateAsync(runId, executionId: null) is not null;
+
+    public async Task<RunDetails> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var state = await RunStateAsync(runId);
+        var unreadable = new List<string>();
+        var summary = Summarize(state, unreadable);
+        var input = Read<PipelineRunInput>(runId, "input", state.Input, unreadable);
+        var output = state.OrchestrationStatus == OrchestrationStatus.Completed ? Read<RunResult>(runId, "output", state.Output, unreadable) : null;
+        var steps = output?.Steps ?? await LiveStepsAsync(runId, summary.Steps, unreadable);
+        var actions = new RunActions(
+            CanReplay: input is not null,
+            CanRedrive: input is not null && summary.Status is RunStatus.Failed or RunStatus.Terminated,
+            CanTerminate: RunStatuses.Live.Contains(state.OrchestrationStatus));
+        return new RunDetails(summary, input, steps, output?.DefinitionHash ?? input?.DefinitionHash, glue.Kind, actions,
+            unreadable.Count > 0 ? unreadable : null);
+    }
+
+    /// <summary>Runs newest first; the cursor continues after the last run of the previous page with the same filters.</summary>
+    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
+        listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+
+    /// <summary>The runs of a pipeline that are pending or running, newest first.</summary>
+    public async Task<IReadOnlyList<RunSummary>> ActiveRunsAsync(string pipelineName, CancellationToken cancellationToken = default)
+    {
+        var page = await query.GetOrchestrationWithQueryAsync(new OrchestrationQuery
+        {
+            InstanceIdPrefix = $"{pipelineName}@",
+            RuntimeStatus = [.. RunStatuses.Live],
+            PageSize = 100,
+        }, cancellationToken);
+        return page.OrchestrationState.Where(s => IsRunOf(s, pipelineName)).Select(s => Summarize(s, null)).ToList();
+    }
+
+    /// <summary>The run's orchestration history, oldest first.</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await RunStateAsync(runId);
+        var json = await client.GetOrchestrationHistoryAsync(runId, executionId: null);
+        JArray events;
+        try
+        {
+            events = JArray.Parse(json);
+        }
+        catch (Newtonsoft.Json.JsonException ex)
+        {
+            LogUnreadable(ex, runId, "history");
+            throw new RunDataException($"The history of run '{runId}' cannot be read: {ex.Message}", ex);
+        }
+
+        return events.Select(e => ToHistoryEntry(runId, e)).ToList();
+    }
+
+    /// <summary>The run's orchestration state, or a not-found refusal for anything that is not a run.</summary>
+    internal async Task<OrchestrationState> RunStateAsync(string runId)
+    {
+        var state = RunIds.IsRun(runId) ? await client.GetOrchestrationStateAsync(runId, executionId: null) : null;
+        return state is not null && state.Name == RunOrchestration
+            ? state
+            : throw new RunRequestException(RunProblem.NotFound, $"There is no run '{runId}'.");
+    }
+
+    /// <summary>The configured pipeline of that name, or a not-found refusal that lists the configured ones.</summary>
+    public PipelineDefinition Pipeline(string name) =>
+        pipelines.Find(name) ?? throw new RunRequestException(RunProblem.NotFound,
+            $"There is no pipeline '{name}'; configured: {string.Join(", ", pipelines.All.Select(p => p.Name))}.");
+
+    async Task<RunPage> QueryAsync(RunFilter filter, CancellationToken cancellationToken)
+    {
+        var pipeline = filter.Pipeline is { } name ? Pipeline(name) : null;
+        var filterKey = FilterKey(filter, pipeline);
+        var after = ListingCursor.Decode(filter.Cursor, filterKey);
+        var limit = Math.Clamp(filter.Limit, 1, 500);
+        var request = new OrchestrationQuery
+        {
+            InstanceIdPrefix = pipeline is null ? null : $"{pipeline.Name}@",
+            CreatedTimeFrom = filter.Since,
+            CreatedTimeTo = after?.CreatedAt ?? filter.Until,
+            RuntimeStatus = filter.Status is { } status ? RunStatuses.InStore(status) : null,
+            // Finished runs are all Completed in the store and their status is checked after the query, so read
+            // bigger pages for those (the page size stays fixed: some stores page by offset).
+            PageSize = filter.Status is { } finished && finished.IsFinished() ? Math.Max(limit + 1, 200) : limit + 1,
+            FetchInputsAndOutputs = false,
+        };
+
+        var runs = new List<RunSummary>();
+        var more = false;
+        do
+        {
+            var page = await query.GetOrchestrationWithQueryAsync(request, cancellationToken);
+            foreach (var state in page.OrchestrationState)
+            {
+                if (!IsRunOf(state, pipeline?.Name) || (after is { } position && !position.Precedes(state.CreatedTime, state.OrchestrationInstance.InstanceId)))
+                {
+                    continue;
+                }
+
+                var summary = Summarize(state, null);
+                if (filter.Status is { } wanted && summary.Status != wanted)
+                {
+                    continue;
+                }
+
+                if (runs.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
+
+                runs.Add(summary);
+            }
+
+            request.ContinuationToken = page.ContinuationToken;
+        }
+        while (!more && request.ContinuationToken is not null);
+
+        return new RunPage(runs, more ? ListingCursor.Encode(new ListingPosition(runs[^1].CreatedAt, runs[^1].RunId), filterKey) : null);
+    }
+
+    /// <summary>What a cursor is bound to: the filters that choose the runs (not the page size, which may change between pages).</summary>
+    static string FilterKey(RunFilter filter, PipelineDefinition? pipeline) => string.Join('|',
+        "runs",
+        pipeline?.Name ?? string.Empty,
+        filter.Status?.ToString() ?? string.Empty,
+        filter.Since?.Ticks.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+        filter.Until?.Ticks.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+
+    /// <summary>
+    /// A run of the given pipeline (not a step's sub-orchestration, nor a run of another pipeline whose name the
+    /// store's prefix match also let through: SQL Server's LIKE reads '_' as a wildcard).
+    /// </summary>
+    static bool IsRunOf(OrchestrationState state, string? pipeline) =>
+        state.Name == RunOrchestration && RunIds.IsRun(state.OrchestrationInstance.InstanceId)
+        && (pipeline is null || string.Equals(RunIds.PipelineOf(state.OrchestrationInstance.InstanceId), pipeline, StringComparison.OrdinalIgnoreCase));
+
+    async Task<IReadOnlyList<StepOutcome>> LiveStepsAsync(string runId, IReadOnlyList<StepSummary> steps, List<string> unreadable)
+    {
+        var outcomes = new List<StepOutcome>();
+        foreach (var step in steps)
+        {
+            var child = step.Attempts > 0 || step.State == StepState.Running
+                ? await client.GetOrchestrationStateAsync(RunIds.Step(runId, step.Id), executionId: null)
+                : null;
+            outcomes.Add(Read<StepOutcome>(runId, $"status of step {step.Id}", child?.Status, unreadable)
+                ?? new StepOutcome(step.Id, step.Kind, step.Name, null, step.State, step.StartedAt, step.EndedAt, null, step.ErrorMessage, []));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The run in brief; <paramref name="unreadable"/> collects a progress that cannot be read (listings only log it).</summary>
+    RunSummary Summarize(OrchestrationState state, List<string>? unreadable)
+    {
+        var id = state.OrchestrationInstance.InstanceId;
+        IReadOnlyDictionary<string, string> tags = state.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(state.Tags);
+        var progress = Read<RunProgress>(id, "progress", state.Status, unreadable);
+        var status = RunStatuses.Of(state.OrchestrationStatus, progress);
+        var steps = progress?.Steps ?? [];
+        var pipeline = RunIds.PipelineOf(id);
+        var active = status is RunStatus.Pending or RunStatus.Running;
+        var deadline = pipelines.Find(pipeline)?.RunDeadline;
+        return new RunSummary(
+            id,
+            pipeline,
+            Enum.TryParse<RunKind>(tags.GetValueOrDefault("kind"), out var kind) ? kind : RunKind.Manual,
+            status,
+            state.CreatedTime,
+            active ? null : state.CompletedTime > DateTime.MinValue ? state.CompletedTime : state.LastUpdatedTime,
+            DateTime.TryParse(tags.GetValueOrDefault("slot"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var slot) ? slot : null,
+            tags.GetValueOrDefault("origin"),
+            steps.Where(s => s.Kind == StepKind.EntityJob && s.State is StepState.Failed or StepState.Stopped).Select(s => s.Name).ToList(),
+            steps,
+            active && deadline is { } limit && Now - state.CreatedTime > limit,
+            progress?.Message ?? (state.OrchestrationStatus is OrchestrationStatus.Failed or OrchestrationStatus.Terminated ? state.Output : null));
+    }
+
+    /// <summary>
+    /// A stored payload, or null when there is none. One that cannot be read is logged and named in
+    /// <paramref name="unreadable"/> with the reason, never passed over in silence.
+    /// </summary>
+    T? Read<T>(string runId, string payload, string? json, List<string>? unreadable)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Json.Deserialize<T>(json);
+        }
+        catch (Newtonsoft.Json.JsonException ex)
+        {
+            LogUnreadable(ex, runId, payload);
+            unreadable?.Add($"{payload}: {ex.Message}");
+            return null;
+        }
+    }
+
+    HistoryEntry ToHistoryEntry(string runId, JToken token)
+    {
+        if (token is not JObject e)
+        {
+            LogUnreadable(null, runId, $"history event {token.Path}");
+            return new HistoryEntry(-1, "Unreadable", default, null, Shorten(token.ToString(Newtonsoft.Json.Formatting.None)));
+        }
+
+        var type = e["EventType"] is { Type: JTokenType.Integer } number ? ((DurableTask.Core.History.EventType)number.Value<int>()).ToString() : e["EventType"]?.ToString() ?? "Unknown";
+        var detail = (e["FireAt"] ?? e["InstanceId"] ?? e["Reason"] ?? e["Result"] ?? e["Input"])?.ToString();
+        var eventId = e["EventId"] is { Type: JTokenType.Integer } id ? id.Value<int>() : -1;
+        var timestamp = e["Timestamp"] is { Type: JTokenType.Date } at ? at.Value<DateTime>()
+            : DateTime.TryParse(e["Timestamp"]?.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : default;
+        return new HistoryEntry(eventId, type, timestamp, e["Name"]?.ToString(), detail is null ? null : Shorten(detail));
+    }
+
+    static string Shorten(string text) => text.Length > 300 ? string.Concat(text.AsSpan(0, 300), "…") : text;
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The stored {Payload} of run {RunId} cannot be read; it is reported as unreadable")]
+    partial void LogUnreadable(Exception? exception, string runId, string payload);
+}
