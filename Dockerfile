@@ -16,11 +16,13 @@ WORKDIR /src
 
 # Restore in its own layer: it changes only when a project file or a package version does.
 COPY Directory.Build.props Directory.Packages.props .editorconfig appsettings.json ./
-COPY Orchestrator.Storage/Orchestrator.Storage.csproj Orchestrator.Storage/ProcessOwner.cs Orchestrator.Storage/
+COPY Orchestrator.Sqlite/Orchestrator.Sqlite.csproj Orchestrator.Sqlite/
+COPY Orchestrator.Storage/Orchestrator.Storage.csproj Orchestrator.Storage/
 COPY Orchestrator.Activities/Orchestrator.Activities.csproj Orchestrator.Activities/
 COPY Orchestrator.Host/Orchestrator.Host.csproj Orchestrator.Host/
 RUN dotnet restore Orchestrator.Host -r linux-x64
 
+COPY Orchestrator.Sqlite/ Orchestrator.Sqlite/
 COPY Orchestrator.Storage/ Orchestrator.Storage/
 COPY Orchestrator.Activities/ Orchestrator.Activities/
 COPY Orchestrator.Host/ Orchestrator.Host/

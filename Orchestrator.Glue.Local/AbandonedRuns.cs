@@ -1,5 +1,7 @@
 using System.Globalization;
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Glue.Local;
 
@@ -48,20 +50,19 @@ internal static class AbandonedRuns
 {
     /// <summary>
     /// Hands each abandoned row to <paramref name="takeOver"/> inside one write transaction and returns what it made
-    /// of them. <paramref name="select"/> yields (id, owner, lease_until, name, stop_requested, restarts) of the active
-    /// rows of other owners. <paramref name="takeOver"/> gets a command of the transaction with <c>$id</c>,
-    /// <c>$previous</c> (the dead owner, to fence the update on) and <c>$now</c> set. Looks first without the write
-    /// lock: polls call this often and mostly find nothing.
+    /// of them. <paramref name="select"/> (with <paramref name="parameters"/>) yields the columns Id, Owner,
+    /// LeaseExpiration, Name, StopRequested and Restarts of the active rows of other owners; <paramref name="takeOver"/>
+    /// fences its update on the row's id and dead owner. Looks first without the write lock: polls call this often and
+    /// mostly find nothing.
     /// </summary>
     public static async Task<IReadOnlyList<T>> TakeOverAsync<T>(CatalogDatabase database, DateTimeOffset now,
-        Func<SqliteConnection, SqliteTransaction?, SqliteCommand> select,
-        Func<SqliteCommand, AbandonedRun, Task<T?>> takeOver, CancellationToken cancellationToken)
+        string select, object parameters,
+        Func<SqliteConnection, SqliteTransaction, AbandonedRun, Task<T?>> takeOver, CancellationToken cancellationToken)
         where T : class
     {
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            await using var look = select(connection, null);
-            if ((await FindAsync(look, now, cancellationToken)).Count == 0)
+            if ((await FindAsync(connection, null)).Count == 0)
             {
                 return [];
             }
@@ -69,21 +70,10 @@ internal static class AbandonedRuns
 
         return await database.WriteAsync<IReadOnlyList<T>>(async (connection, transaction) =>
         {
-            List<AbandonedRun> abandoned;
-            await using (var command = select(connection, transaction))
-            {
-                abandoned = await FindAsync(command, now, cancellationToken);
-            }
-
             var taken = new List<T>();
-            foreach (var run in abandoned)
+            foreach (var run in await FindAsync(connection, transaction))
             {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.Parameters.AddWithValue("$id", run.Id);
-                command.Parameters.AddWithValue("$previous", run.Owner);
-                command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-                if (await takeOver(command, run) is { } result)
+                if (await takeOver(connection, transaction, run) is { } result)
                 {
                     taken.Add(result);
                 }
@@ -91,30 +81,37 @@ internal static class AbandonedRuns
 
             return taken;
         }, cancellationToken);
+
+        async Task<List<AbandonedRun>> FindAsync(SqliteConnection connection, SqliteTransaction? transaction)
+        {
+            var expiredBefore = SqliteTime.ToText(now);
+            var liveness = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var abandoned = new List<AbandonedRun>();
+            foreach (var row in await connection.QueryAsync<ActiveRow>(
+                new CommandDefinition(select, parameters, transaction, cancellationToken: cancellationToken)))
+            {
+                if (!liveness.TryGetValue(row.Owner, out var dead))
+                {
+                    liveness[row.Owner] = dead = ProcessOwner.IsDeadOnThisMachine(row.Owner);
+                }
+
+                if (dead || string.CompareOrdinal(row.LeaseExpiration, expiredBefore) < 0)
+                {
+                    abandoned.Add(new AbandonedRun(row.Id, row.Owner, row.Name, row.StopRequested, row.Restarts));
+                }
+            }
+
+            return abandoned;
+        }
     }
 
-    private static async Task<List<AbandonedRun>> FindAsync(SqliteCommand select, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private sealed class ActiveRow
     {
-        var expiredBefore = CatalogTime.Format(now);
-        var liveness = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var abandoned = new List<AbandonedRun>();
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var owner = reader.GetString(1);
-            if (!liveness.TryGetValue(owner, out var dead))
-            {
-                liveness[owner] = dead = ProcessOwner.IsDeadOnThisMachine(owner);
-            }
-
-            if (dead || string.CompareOrdinal(reader.GetString(2), expiredBefore) < 0)
-            {
-                abandoned.Add(new AbandonedRun(reader.GetValue(0), owner, reader.GetString(3), reader.GetInt64(4) != 0,
-                    reader.GetInt32(5)));
-            }
-        }
-
-        return abandoned;
+        public object Id { get; init; } = "";
+        public string Owner { get; init; } = "";
+        public string LeaseExpiration { get; init; } = "";
+        public string Name { get; init; } = "";
+        public bool StopRequested { get; init; }
+        public int Restarts { get; init; }
     }
 }

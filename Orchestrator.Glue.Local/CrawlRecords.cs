@@ -1,4 +1,5 @@
-using Microsoft.Data.Sqlite;
+using Dapper;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Glue.Local;
 
@@ -28,123 +29,84 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
         CancellationToken cancellationToken) =>
         database.WriteAsync<long?>(async (connection, transaction) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$crawler", crawlerName);
-            command.CommandText = $"SELECT count(*) FROM crawls WHERE crawler_name = $crawler AND status = '{Running}'";
-            if ((long)(await command.ExecuteScalarAsync(cancellationToken))! > 0)
+            var running = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT count(*) FROM Crawls WHERE CrawlerName = @CrawlerName AND Status = '{Running}'",
+                new { CrawlerName = crawlerName }, transaction, cancellationToken: cancellationToken));
+            if (running > 0)
             {
                 return null;
             }
 
-            command.CommandText = $"""
-                INSERT INTO crawls (crawler_name, status, started_at, owner, lease_until)
-                VALUES ($crawler, '{Running}', $now, $owner, $lease)
-                RETURNING id
-                """;
-            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+                INSERT INTO Crawls (CrawlerName, Status, StartedTime, Owner, LeaseExpiration)
+                VALUES (@CrawlerName, '{Running}', @Now, @Owner, @Lease)
+                RETURNING Id
+                """, new
+            {
+                CrawlerName = crawlerName, Now = SqliteTime.ToText(now), Owner = owner,
+                Lease = SqliteTime.ToText(leaseUntil),
+            }, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
 
     public Task CompleteAsync(long crawlId, CrawlOutcome outcome, DateTimeOffset now) =>
-        database.WriteAsync(async (connection, transaction) =>
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync($"""
+            UPDATE Crawls SET Status = @Status, ErrorMessage = @ErrorMessage, CompletedTime = @Now,
+                TablesCreated = @TablesCreated, TablesUpdated = @TablesUpdated, PartitionsAdded = @PartitionsAdded
+            WHERE Id = @Id AND Owner = @Owner AND Status = '{Running}'
+            """, new
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"""
-                UPDATE crawls SET status = $status, error_message = $error, completed_at = $now,
-                    tables_created = $created, tables_updated = $updated, partitions_added = $added
-                WHERE id = $id AND owner = $owner AND status = '{Running}'
-                """;
-            command.Parameters.AddWithValue("$id", crawlId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$status", outcome.Status.Value);
-            command.Parameters.AddWithValue("$error", (object?)outcome.ErrorMessage ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-            command.Parameters.AddWithValue("$created", outcome.TablesCreated);
-            command.Parameters.AddWithValue("$updated", outcome.TablesUpdated);
-            command.Parameters.AddWithValue("$added", outcome.PartitionsAdded);
-            return await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }, CancellationToken.None);
+            Id = crawlId, Owner = owner, Status = outcome.Status.Value, outcome.ErrorMessage,
+            Now = SqliteTime.ToText(now), outcome.TablesCreated, outcome.TablesUpdated, outcome.PartitionsAdded,
+        }, transaction), CancellationToken.None);
 
     /// <summary>Leaves a crawl of this owner to the next process (its host is shutting down): the lease is over.</summary>
     public Task ReleaseAsync(long crawlId) =>
-        database.WriteAsync(async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"UPDATE crawls SET lease_until = $over WHERE id = $id AND owner = $owner AND status = '{Running}'";
-            command.Parameters.AddWithValue("$id", crawlId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$over", CatalogTime.Format(DateTimeOffset.UnixEpoch));
-            return await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }, CancellationToken.None);
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            $"UPDATE Crawls SET LeaseExpiration = @Over WHERE Id = @Id AND Owner = @Owner AND Status = '{Running}'",
+            new { Id = crawlId, Owner = owner, Over = SqliteTime.ToText(DateTimeOffset.UnixEpoch) }, transaction),
+            CancellationToken.None);
 
     public async Task<GlueCrawler> GetAsync(string crawlerName, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.Parameters.AddWithValue("$crawler", crawlerName);
-        command.CommandText = $"""
-            SELECT stop_requested FROM crawls WHERE crawler_name = $crawler AND status = '{Running}' LIMIT 1
-            """;
-        var state = await command.ExecuteScalarAsync(cancellationToken) switch
+        var crawler = new { CrawlerName = crawlerName };
+        var state = await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"""
+            SELECT StopRequested FROM Crawls WHERE CrawlerName = @CrawlerName AND Status = '{Running}' LIMIT 1
+            """, crawler, cancellationToken: cancellationToken)) switch
         {
             null => CrawlerState.Ready,
-            0L => CrawlerState.Running,
+            0 => CrawlerState.Running,
             _ => CrawlerState.Stopping,
         };
-        command.CommandText = $"""
-            SELECT status, started_at, error_message, tables_created, tables_updated, partitions_added, interrupted FROM crawls
-            WHERE crawler_name = $crawler AND status <> '{Running}' ORDER BY id DESC LIMIT 1
-            """;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var lastCrawl = await reader.ReadAsync(cancellationToken)
-            ? new LastCrawl(CrawlStatus.Create(reader.GetString(0)), CatalogTime.Parse(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : reader.GetString(2), ReadCount(reader, 3), ReadCount(reader, 4),
-                ReadCount(reader, 5), reader.GetInt64(6) != 0)
-            : null;
+        var last = await connection.QuerySingleOrDefaultAsync<LastCrawlRow>(new CommandDefinition($"""
+            SELECT Status, StartedTime, ErrorMessage, TablesCreated, TablesUpdated, PartitionsAdded, Interrupted
+            FROM Crawls WHERE CrawlerName = @CrawlerName AND Status <> '{Running}' ORDER BY Id DESC LIMIT 1
+            """, crawler, cancellationToken: cancellationToken));
+        var lastCrawl = last is null
+            ? null
+            : new LastCrawl(CrawlStatus.Create(last.Status), SqliteTime.ParseInstant(last.StartedTime),
+                last.ErrorMessage, last.TablesCreated, last.TablesUpdated, last.PartitionsAdded, last.Interrupted);
         return new GlueCrawler(crawlerName, state, lastCrawl);
     }
 
     /// <summary>Asks the crawl in progress to stop; returns its id and owner, or null when none is running.</summary>
     public Task<(long CrawlId, string Owner)?> RequestStopAsync(string crawlerName, CancellationToken cancellationToken) =>
-        database.WriteAsync<(long, string)?>(async (connection, transaction) =>
+        database.WriteAsync(async (connection, transaction) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$crawler", crawlerName);
-            command.CommandText = $"""
-                UPDATE crawls SET stop_requested = 1 WHERE crawler_name = $crawler AND status = '{Running}'
-                RETURNING id, owner
-                """;
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+            var stopped = await connection.QueryAsync<(long, string)>(new CommandDefinition($"""
+                UPDATE Crawls SET StopRequested = 1 WHERE CrawlerName = @CrawlerName AND Status = '{Running}'
+                RETURNING Id, Owner
+                """, new { CrawlerName = crawlerName }, transaction, cancellationToken: cancellationToken));
+            return stopped.Select(crawl => ((long, string)?)crawl).FirstOrDefault();
         }, cancellationToken);
 
     /// <summary>Extends the lease of the owner's crawls; returns the ids of those asked to stop.</summary>
     public Task<List<long>> RenewLeasesAsync(DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-            command.CommandText = $"""
-                UPDATE crawls SET lease_until = $lease WHERE owner = $owner AND status = '{Running}';
-                SELECT id FROM crawls WHERE owner = $owner AND status = '{Running}' AND stop_requested = 1;
-                """;
-            var stopRequested = new List<long>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stopRequested.Add(reader.GetInt64(0));
-            }
-
-            return stopRequested;
-        }, cancellationToken);
+        database.WriteAsync(async (connection, transaction) => (await connection.QueryAsync<long>(new CommandDefinition($"""
+            UPDATE Crawls SET LeaseExpiration = @Lease WHERE Owner = @Owner AND Status = '{Running}';
+            SELECT Id FROM Crawls WHERE Owner = @Owner AND Status = '{Running}' AND StopRequested = 1;
+            """, new { Owner = owner, Lease = SqliteTime.ToText(leaseUntil) }, transaction,
+            cancellationToken: cancellationToken))).AsList(), cancellationToken);
 
     /// <summary>
     /// Takes over the crawls whose process is gone and returns those to crawl again; crawls asked to stop end
@@ -152,42 +114,43 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
     /// </summary>
     public Task<IReadOnlyList<ResumedCrawl>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
         Func<string, bool> resumable, CancellationToken cancellationToken) =>
-        AbandonedRuns.TakeOverAsync(database, now, SelectRunningOfOthers, async (command, crawl) =>
+        AbandonedRuns.TakeOverAsync(database, now, $"""
+            SELECT Id, Owner, LeaseExpiration, CrawlerName AS Name, StopRequested, Restarts FROM Crawls
+            WHERE Status = '{Running}' AND Owner <> @Owner
+            """, new { Owner = owner }, async (connection, transaction, crawl) =>
         {
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-            command.Parameters.AddWithValue("$message", crawl.FailureMessage("Crawl", "crawler", resumable));
-            const string Fence = $"WHERE id = $id AND owner = $previous AND status = '{Running}'";
+            const string Fence = $"WHERE Id = @Id AND Owner = @Previous AND Status = '{Running}'";
             var verdict = crawl.Verdict(resumable);
-            command.CommandText = verdict switch
+            var sql = verdict switch
             {
-                AbandonedVerdict.Resume => $"UPDATE crawls SET owner = $owner, lease_until = $lease, restarts = restarts + 1 {Fence}",
+                AbandonedVerdict.Resume => $"UPDATE Crawls SET Owner = @Owner, LeaseExpiration = @Lease, Restarts = Restarts + 1 {Fence}",
                 AbandonedVerdict.Stop => $"""
-                    UPDATE crawls SET status = 'CANCELLED', error_message = 'Crawl stopped on request.', completed_at = $now
+                    UPDATE Crawls SET Status = 'CANCELLED', ErrorMessage = 'Crawl stopped on request.', CompletedTime = @Now
                     {Fence}
                     """,
                 _ => $"""
-                    UPDATE crawls SET status = 'FAILED', error_message = $message, interrupted = 1, completed_at = $now
+                    UPDATE Crawls SET Status = 'FAILED', ErrorMessage = @Message, Interrupted = 1, CompletedTime = @Now
                     {Fence}
                     """,
             };
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1 && verdict == AbandonedVerdict.Resume
+            var updated = await connection.ExecuteAsync(new CommandDefinition(sql, new
+            {
+                Id = (long)crawl.Id, Previous = crawl.Owner, Now = SqliteTime.ToText(now), Owner = owner,
+                Lease = SqliteTime.ToText(leaseUntil), Message = crawl.FailureMessage("Crawl", "crawler", resumable),
+            }, transaction, cancellationToken: cancellationToken));
+            return updated == 1 && verdict == AbandonedVerdict.Resume
                 ? new ResumedCrawl((long)crawl.Id, crawl.Name, crawl.Restarts + 1)
                 : null;
         }, cancellationToken);
 
-    private SqliteCommand SelectRunningOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
+    private sealed class LastCrawlRow
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            SELECT id, owner, lease_until, crawler_name, stop_requested, restarts FROM crawls
-            WHERE status = '{Running}' AND owner <> $owner
-            """;
-        command.Parameters.AddWithValue("$owner", owner);
-        return command;
+        public string Status { get; init; } = "";
+        public string StartedTime { get; init; } = "";
+        public string? ErrorMessage { get; init; }
+        public int? TablesCreated { get; init; }
+        public int? TablesUpdated { get; init; }
+        public int? PartitionsAdded { get; init; }
+        public bool Interrupted { get; init; }
     }
-
-    private static int? ReadCount(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 }

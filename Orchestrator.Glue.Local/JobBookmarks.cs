@@ -1,4 +1,6 @@
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Glue.Local;
 
@@ -14,45 +16,27 @@ internal sealed class JobBookmarks(CatalogDatabase database)
     public async Task<HashSet<Bookmark>> GetAsync(string jobName, string target, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT path, size, modified_at FROM bookmarks WHERE job_name = $job AND target = $target";
-        command.Parameters.AddWithValue("$job", jobName);
-        command.Parameters.AddWithValue("$target", target);
-        var bookmarks = new HashSet<Bookmark>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            bookmarks.Add(new Bookmark(reader.GetString(0), reader.GetInt64(1),
-                CatalogTime.Parse(reader.GetString(2)).UtcDateTime));
-        }
-
-        return bookmarks;
+        var rows = await connection.QueryAsync<(string Path, long Size, string ModifiedTime)>(new CommandDefinition(
+            "SELECT Path, Size, ModifiedTime FROM Bookmarks WHERE JobName = @JobName AND Target = @Target",
+            new { JobName = jobName, Target = target }, cancellationToken: cancellationToken));
+        return rows.Select(row => new Bookmark(row.Path, row.Size, SqliteTime.Parse(row.ModifiedTime))).ToHashSet();
     }
 
-    public static async Task SaveAsync(SqliteConnection connection, SqliteTransaction transaction, string jobName,
+    public static Task SaveAsync(SqliteConnection connection, SqliteTransaction transaction, string jobName,
         string target, IEnumerable<Bookmark> bookmarks, string runId, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            INSERT INTO bookmarks (job_name, target, path, size, modified_at, run_id, processed_at)
-            VALUES ($job, $target, $path, $size, $modified, $run, $now)
-            ON CONFLICT (job_name, target, path) DO UPDATE SET size = excluded.size,
-                modified_at = excluded.modified_at, run_id = excluded.run_id, processed_at = excluded.processed_at
-            """;
-        command.Parameters.AddWithValue("$job", jobName);
-        command.Parameters.AddWithValue("$target", target);
-        command.Parameters.AddWithValue("$run", runId);
-        command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-        var path = command.Parameters.Add("$path", SqliteType.Text);
-        var size = command.Parameters.Add("$size", SqliteType.Integer);
-        var modified = command.Parameters.Add("$modified", SqliteType.Text);
-        foreach (var bookmark in bookmarks)
+        var processed = SqliteTime.ToText(now);
+        // One statement, executed once per bookmark.
+        return connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO Bookmarks (JobName, Target, Path, Size, ModifiedTime, RunId, ProcessedTime)
+            VALUES (@JobName, @Target, @Path, @Size, @ModifiedTime, @RunId, @ProcessedTime)
+            ON CONFLICT (JobName, Target, Path) DO UPDATE SET Size = excluded.Size,
+                ModifiedTime = excluded.ModifiedTime, RunId = excluded.RunId, ProcessedTime = excluded.ProcessedTime
+            """, bookmarks.Select(bookmark => new
         {
-            (path.Value, size.Value) = (bookmark.Path, bookmark.Size);
-            modified.Value = CatalogTime.Format(new DateTimeOffset(bookmark.ModifiedUtc, TimeSpan.Zero));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            JobName = jobName, Target = target, bookmark.Path, bookmark.Size,
+            ModifiedTime = SqliteTime.ToText(bookmark.ModifiedUtc), RunId = runId, ProcessedTime = processed,
+        }), transaction, cancellationToken: cancellationToken));
     }
 }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using Dapper;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Glue.Local;
 
@@ -36,42 +36,37 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
 {
     private const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
     private const string Columns =
-        "id, job_name, state, error_message, arguments, started_on, completed_on, details, interrupted";
+        "Id, JobName, State, ErrorMessage, Arguments, StartedTime, CompletedTime, Details, Interrupted";
 
     public Task<(JobRunStartOutcome Outcome, string RunId)> StartAsync(
         NewJobRun run, int maxConcurrentRuns, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$job", run.JobName);
-            command.Parameters.AddWithValue("$marker", run.Marker);
-            command.CommandText = """
-                SELECT id FROM job_runs WHERE job_name = $job AND marker = $marker ORDER BY started_on DESC LIMIT 1
-                """;
-            if (await command.ExecuteScalarAsync(cancellationToken) is string existing)
+            var existing = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+                SELECT Id FROM JobRuns WHERE JobName = @JobName AND Marker = @Marker ORDER BY StartedTime DESC LIMIT 1
+                """, new { run.JobName, run.Marker }, transaction, cancellationToken: cancellationToken));
+            if (existing is not null)
             {
                 return (JobRunStartOutcome.Adopted, existing);
             }
 
-            command.CommandText = $"SELECT count(*) FROM job_runs WHERE job_name = $job AND state IN {ActiveStates}";
-            var active = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            var active = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT count(*) FROM JobRuns WHERE JobName = @JobName AND State IN {ActiveStates}",
+                new { run.JobName }, transaction, cancellationToken: cancellationToken));
             if (active >= maxConcurrentRuns)
             {
                 return (JobRunStartOutcome.LimitReached, string.Empty);
             }
 
-            command.CommandText = """
-                INSERT INTO job_runs (id, job_name, marker, state, arguments, started_on, last_modified_on, owner,
-                                      lease_until)
-                VALUES ($id, $job, $marker, 'STARTING', $arguments, $started, $started, $owner, $lease)
-                """;
-            command.Parameters.AddWithValue("$id", run.Id);
-            command.Parameters.AddWithValue("$arguments", JsonSerializer.Serialize(run.Arguments));
-            command.Parameters.AddWithValue("$started", CatalogTime.Format(run.StartedOn));
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$lease", CatalogTime.Format(run.LeaseUntil));
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO JobRuns (Id, JobName, Marker, State, Arguments, StartedTime, LastModifiedTime, Owner,
+                                     LeaseExpiration)
+                VALUES (@Id, @JobName, @Marker, 'STARTING', @Arguments, @Started, @Started, @Owner, @Lease)
+                """, new
+            {
+                run.Id, run.JobName, run.Marker, Arguments = JsonSerializer.Serialize(run.Arguments),
+                Started = SqliteTime.ToText(run.StartedOn), Owner = owner, Lease = SqliteTime.ToText(run.LeaseUntil),
+            }, transaction, cancellationToken: cancellationToken));
             return (JobRunStartOutcome.Started, run.Id);
         }, cancellationToken);
 
@@ -79,110 +74,67 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
     /// Moves an active run of this owner to <paramref name="state"/>; false if it was not active (or, for RUNNING,
     /// not STARTING: a stop request must not be overwritten).
     /// </summary>
-    public Task<bool> UpdateAsync(string runId, JobRunState state, DateTimeOffset now,
+    public async Task<bool> UpdateAsync(string runId, JobRunState state, DateTimeOffset now,
         string? errorMessage = null, JobRunDetails? details = null) =>
-        database.WriteAsync(async (connection, transaction) =>
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync($"""
+            UPDATE JobRuns SET State = @State, ErrorMessage = @ErrorMessage, Details = @Details,
+                LastModifiedTime = @Now, CompletedTime = CASE WHEN @Terminal THEN @Now END
+            WHERE Id = @Id AND Owner = @Owner AND State IN {ActiveStates}
+                AND (State = 'STARTING' OR @State <> 'RUNNING')
+            """, new
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"""
-                UPDATE job_runs SET state = $state, error_message = $error, details = $details,
-                    last_modified_on = $now, completed_on = CASE WHEN $terminal THEN $now END
-                WHERE id = $id AND owner = $owner AND state IN {ActiveStates}
-                    AND (state = 'STARTING' OR $state <> 'RUNNING')
-                """;
-            command.Parameters.AddWithValue("$id", runId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$state", state.Value);
-            command.Parameters.AddWithValue("$error", (object?)errorMessage ?? DBNull.Value);
-            command.Parameters.AddWithValue("$details", details is null ? DBNull.Value : JsonSerializer.Serialize(details));
-            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-            command.Parameters.AddWithValue("$terminal", state.IsTerminal);
-            return await command.ExecuteNonQueryAsync(CancellationToken.None) == 1;
-        }, CancellationToken.None);
+            Id = runId, Owner = owner, State = state.Value, ErrorMessage = errorMessage,
+            Details = details is null ? null : JsonSerializer.Serialize(details), Now = SqliteTime.ToText(now),
+            Terminal = state.IsTerminal,
+        }, transaction), CancellationToken.None) == 1;
 
     /// <summary>
     /// Leaves an active run of this owner to the next process (its host is shutting down): the lease is over, so
     /// whoever looks next takes it over and starts it again.
     /// </summary>
-    public Task<bool> ReleaseAsync(string runId, DateTimeOffset now) =>
-        database.WriteAsync(async (connection, transaction) =>
+    public async Task<bool> ReleaseAsync(string runId, DateTimeOffset now) =>
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync($"""
+            UPDATE JobRuns SET LeaseExpiration = @Over, LastModifiedTime = @Now
+            WHERE Id = @Id AND Owner = @Owner AND State IN {ActiveStates}
+            """, new
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"""
-                UPDATE job_runs SET lease_until = $over, last_modified_on = $now
-                WHERE id = $id AND owner = $owner AND state IN {ActiveStates}
-                """;
-            command.Parameters.AddWithValue("$id", runId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-            command.Parameters.AddWithValue("$over", CatalogTime.Format(DateTimeOffset.UnixEpoch));
-            return await command.ExecuteNonQueryAsync(CancellationToken.None) == 1;
-        }, CancellationToken.None);
+            Id = runId, Owner = owner, Now = SqliteTime.ToText(now), Over = SqliteTime.ToText(DateTimeOffset.UnixEpoch),
+        }, transaction), CancellationToken.None) == 1;
 
     public Task<GlueJobRun?> GetAsync(
         string jobName, string runId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        QueryOneAsync(
-            $"SELECT {Columns} FROM job_runs WHERE job_name = $job AND id = $id",
-            command => command.Parameters.AddWithValue("$id", runId), jobName, now, cancellationToken);
+        QueryOneAsync($"SELECT {Columns} FROM JobRuns WHERE JobName = @JobName AND Id = @Id",
+            new { JobName = jobName, Id = runId }, now, cancellationToken);
 
     public Task<GlueJobRun?> FindByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore,
         DateTimeOffset now, CancellationToken cancellationToken) =>
-        QueryOneAsync(
-            $"""
-            SELECT {Columns} FROM job_runs WHERE job_name = $job AND marker = $marker AND started_on >= $notBefore
-            ORDER BY started_on DESC LIMIT 1
-            """,
-            command =>
-            {
-                command.Parameters.AddWithValue("$marker", marker);
-                command.Parameters.AddWithValue("$notBefore", CatalogTime.Format(notBefore));
-            },
-            jobName, now, cancellationToken);
+        QueryOneAsync($"""
+            SELECT {Columns} FROM JobRuns WHERE JobName = @JobName AND Marker = @Marker AND StartedTime >= @NotBefore
+            ORDER BY StartedTime DESC LIMIT 1
+            """, new { JobName = jobName, Marker = marker, NotBefore = SqliteTime.ToText(notBefore) }, now,
+            cancellationToken);
 
     /// <summary>Asks an active run to stop (STOPPING); returns its state, or null if the job has no such run.</summary>
     public Task<(JobRunState State, string Owner)?> RequestStopAsync(
         string jobName, string runId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.WriteAsync<(JobRunState, string)?>(async (connection, transaction) =>
+        database.WriteAsync(async (connection, transaction) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$job", jobName);
-            command.Parameters.AddWithValue("$id", runId);
-            command.Parameters.AddWithValue("$now", CatalogTime.Format(now));
-            command.CommandText = $"""
-                UPDATE job_runs SET state = 'STOPPING', stop_requested = 1, last_modified_on = $now
-                WHERE job_name = $job AND id = $id AND state IN {ActiveStates};
-                SELECT state, owner FROM job_runs WHERE job_name = $job AND id = $id;
-                """;
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken)
-                ? (JobRunState.Create(reader.GetString(0)), reader.GetString(1))
-                : null;
+            var runs = await connection.QueryAsync<(string State, string Owner)>(new CommandDefinition($"""
+                UPDATE JobRuns SET State = 'STOPPING', StopRequested = 1, LastModifiedTime = @Now
+                WHERE JobName = @JobName AND Id = @Id AND State IN {ActiveStates};
+                SELECT State, Owner FROM JobRuns WHERE JobName = @JobName AND Id = @Id;
+                """, new { JobName = jobName, Id = runId, Now = SqliteTime.ToText(now) }, transaction,
+                cancellationToken: cancellationToken));
+            return runs.Select(run => ((JobRunState, string)?)(JobRunState.Create(run.State), run.Owner)).FirstOrDefault();
         }, cancellationToken);
 
     /// <summary>Extends the lease of the owner's active runs; returns those asked to stop (by any process).</summary>
     public Task<List<string>> RenewLeasesAsync(DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-            command.CommandText = $"""
-                UPDATE job_runs SET lease_until = $lease WHERE owner = $owner AND state IN {ActiveStates};
-                SELECT id FROM job_runs WHERE owner = $owner AND stop_requested = 1 AND state IN {ActiveStates};
-                """;
-            var stopRequested = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stopRequested.Add(reader.GetString(0));
-            }
-
-            return stopRequested;
-        }, cancellationToken);
+        database.WriteAsync(async (connection, transaction) => (await connection.QueryAsync<string>(new CommandDefinition($"""
+            UPDATE JobRuns SET LeaseExpiration = @Lease WHERE Owner = @Owner AND State IN {ActiveStates};
+            SELECT Id FROM JobRuns WHERE Owner = @Owner AND StopRequested = 1 AND State IN {ActiveStates};
+            """, new { Owner = owner, Lease = SqliteTime.ToText(leaseUntil) }, transaction,
+            cancellationToken: cancellationToken))).AsList(), cancellationToken);
 
     /// <summary>
     /// Takes over the active runs whose process is gone and returns those to start again; runs asked to stop end
@@ -191,91 +143,89 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
     /// </summary>
     public Task<IReadOnlyList<ResumedJobRun>> TakeOverAbandonedAsync(DateTimeOffset now, DateTimeOffset leaseUntil,
         Func<string, bool> resumable, CancellationToken cancellationToken) =>
-        AbandonedRuns.TakeOverAsync(database, now, SelectActiveOfOthers, async (command, run) =>
+        AbandonedRuns.TakeOverAsync(database, now, $"""
+            SELECT Id, Owner, LeaseExpiration, JobName AS Name, StopRequested, Restarts FROM JobRuns
+            WHERE State IN {ActiveStates} AND Owner <> @Owner
+            """, new { Owner = owner }, async (connection, transaction, run) =>
         {
-            const string Fence = $"WHERE id = $id AND owner = $previous AND state IN {ActiveStates}";
+            const string Fence = $"WHERE Id = @Id AND Owner = @Previous AND State IN {ActiveStates}";
+            var parameters = new
+            {
+                Id = (string)run.Id, Previous = run.Owner, Now = SqliteTime.ToText(now), Owner = owner,
+                Lease = SqliteTime.ToText(leaseUntil), Message = run.FailureMessage("Job run", "job", resumable),
+            };
             switch (run.Verdict(resumable))
             {
                 case AbandonedVerdict.Resume:
-                    command.CommandText = $"""
-                        UPDATE job_runs SET owner = $owner, lease_until = $lease, restarts = restarts + 1,
-                            state = 'RUNNING', last_modified_on = $now
+                    var resumed = await connection.QueryAsync<(string Arguments, string StartedTime, long Restarts)>(
+                        new CommandDefinition($"""
+                        UPDATE JobRuns SET Owner = @Owner, LeaseExpiration = @Lease, Restarts = Restarts + 1,
+                            State = 'RUNNING', LastModifiedTime = @Now
                         {Fence}
-                        RETURNING arguments, started_on, restarts
-                        """;
-                    command.Parameters.AddWithValue("$owner", owner);
-                    command.Parameters.AddWithValue("$lease", CatalogTime.Format(leaseUntil));
-                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-                    {
-                        return await reader.ReadAsync(cancellationToken)
-                            ? new ResumedJobRun((string)run.Id, run.Name,
-                                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(0)) ?? [],
-                                CatalogTime.Parse(reader.GetString(1)), reader.GetInt32(2))
-                            : null;
-                    }
-
+                        RETURNING Arguments, StartedTime, Restarts
+                        """, parameters, transaction, cancellationToken: cancellationToken));
+                    return resumed.Select(row => new ResumedJobRun((string)run.Id, run.Name,
+                        JsonSerializer.Deserialize<Dictionary<string, string>>(row.Arguments) ?? [],
+                        SqliteTime.ParseInstant(row.StartedTime), (int)row.Restarts)).FirstOrDefault();
                 case AbandonedVerdict.Stop:
-                    command.CommandText = $"""
-                        UPDATE job_runs SET state = 'STOPPED', error_message = 'Job run stopped on request.',
-                            last_modified_on = $now, completed_on = $now
+                    await Execute($"""
+                        UPDATE JobRuns SET State = 'STOPPED', ErrorMessage = 'Job run stopped on request.',
+                            LastModifiedTime = @Now, CompletedTime = @Now
                         {Fence}
-                        """;
-                    break;
+                        """);
+                    return null;
                 default:
-                    command.CommandText = $"""
-                        UPDATE job_runs SET state = 'FAILED', error_message = $message, interrupted = 1,
-                            last_modified_on = $now, completed_on = $now
+                    await Execute($"""
+                        UPDATE JobRuns SET State = 'FAILED', ErrorMessage = @Message, Interrupted = 1,
+                            LastModifiedTime = @Now, CompletedTime = @Now
                         {Fence}
-                        """;
-                    command.Parameters.AddWithValue("$message", run.FailureMessage("Job run", "job", resumable));
-                    break;
+                        """);
+                    return null;
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return null;
+            Task Execute(string sql) =>
+                connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
 
-    private SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            SELECT id, owner, lease_until, job_name, stop_requested, restarts FROM job_runs
-            WHERE state IN {ActiveStates} AND owner <> $owner
-            """;
-        command.Parameters.AddWithValue("$owner", owner);
-        return command;
-    }
-
-    private async Task<GlueJobRun?> QueryOneAsync(string sql, Action<SqliteCommand> bind, string jobName,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<GlueJobRun?> QueryOneAsync(string sql, object parameters, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$job", jobName);
-        bind(command);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader, now) : null;
-    }
+        var row = await connection.QuerySingleOrDefaultAsync<JobRunRow>(
+            new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
 
-    private static GlueJobRun Read(SqliteDataReader reader, DateTimeOffset now)
-    {
-        var startedOn = CatalogTime.Parse(reader.GetString(5));
-        DateTimeOffset? completedOn = reader.IsDBNull(6) ? null : CatalogTime.Parse(reader.GetString(6));
+        var startedOn = SqliteTime.ParseInstant(row.StartedTime);
+        var completedOn = SqliteTime.ParseInstantOrNull(row.CompletedTime);
         var elapsed = (completedOn ?? now) - startedOn;
         return new GlueJobRun(
-            Id: reader.GetString(0),
-            JobName: reader.GetString(1),
-            State: JobRunState.Create(reader.GetString(2)),
-            ErrorMessage: reader.IsDBNull(3) ? null : reader.GetString(3),
+            Id: row.Id,
+            JobName: row.JobName,
+            State: JobRunState.Create(row.State),
+            ErrorMessage: row.ErrorMessage,
             Attempt: 0,
             StartedOn: startedOn,
             CompletedOn: completedOn,
             ExecutionTimeSeconds: (int)Math.Max(0, Math.Round(elapsed.TotalSeconds)),
             DpuSeconds: null,
-            Arguments: JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4)) ?? [],
-            Details: reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<JobRunDetails>(reader.GetString(7)),
-            Interrupted: reader.GetInt64(8) != 0);
+            Arguments: JsonSerializer.Deserialize<Dictionary<string, string>>(row.Arguments) ?? [],
+            Details: row.Details is null ? null : JsonSerializer.Deserialize<JobRunDetails>(row.Details),
+            Interrupted: row.Interrupted);
+    }
+
+    private sealed class JobRunRow
+    {
+        public string Id { get; init; } = "";
+        public string JobName { get; init; } = "";
+        public string State { get; init; } = "";
+        public string? ErrorMessage { get; init; }
+        public string Arguments { get; init; } = "";
+        public string StartedTime { get; init; } = "";
+        public string? CompletedTime { get; init; }
+        public string? Details { get; init; }
+        public bool Interrupted { get; init; }
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Glue.Local;
 
@@ -349,7 +350,12 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
                 return;
             }
 
-            await catalog.InitializeAsync(cancellationToken);
+            var before = catalog.Migrate(timeProvider);
+            if (before > 0 && before < CatalogDatabase.SchemaVersion)
+            {
+                CatalogLog.Upgraded(logger, catalog.Path, before, CatalogDatabase.SchemaVersion);
+            }
+
             leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
             Volatile.Write(ref started, true);
             await ResumeAbandonedAsync(cancellationToken);

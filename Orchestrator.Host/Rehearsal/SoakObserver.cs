@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Host.Rehearsal;
 
@@ -23,8 +23,6 @@ public enum SoakPhase
 /// </summary>
 public sealed class SoakObserver(string dataDirectory, string rawCrawler, string cleanCrawler)
 {
-    const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
     string Store => Path.Combine(dataDirectory, "orchestrator.db");
 
     string Catalog => Path.Combine(dataDirectory, "catalog.db");
@@ -44,7 +42,7 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
             return SoakPhase.CommitWindow;
         }
 
-        var running = CatalogQuery("SELECT crawler_name FROM crawls WHERE status = 'RUNNING'", r => r.GetString(0));
+        var running = CatalogQuery("SELECT CrawlerName FROM Crawls WHERE Status = 'RUNNING'", r => r.GetString(0));
         if (running.Contains(rawCrawler))
         {
             return SoakPhase.RawCrawl;
@@ -66,8 +64,8 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
             return SoakPhase.Finished;
         }
 
-        var crawls = CatalogQuery("SELECT crawler_name, started_at FROM crawls", r => (Name: r.GetString(0), Started: r.GetString(1)));
-        var since = runCreated.ToString(TimeFormat, CultureInfo.InvariantCulture);
+        var crawls = CatalogQuery("SELECT CrawlerName, StartedTime FROM Crawls", r => (Name: r.GetString(0), Started: r.GetString(1)));
+        var since = SqliteTime.ToText(runCreated);
         if (crawls.Any(c => c.Name == cleanCrawler && string.CompareOrdinal(c.Started, since) >= 0))
         {
             return SoakPhase.CleanCrawl;
@@ -79,17 +77,17 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
     /// <summary>Every job run of <paramref name="runId"/> the local engine recorded.</summary>
     public IReadOnlyList<(string Id, string Marker, string State, int Restarts)> JobRuns(string runId) =>
         CatalogQuery(
-            "SELECT id, marker, state, restarts FROM job_runs WHERE substr(marker, 1, length($prefix)) = $prefix",
-            r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3)), ("$prefix", runId + "/"));
+            "SELECT Id, Marker, State, Restarts FROM JobRuns WHERE substr(Marker, 1, length(@prefix)) = @prefix",
+            r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3)), ("@prefix", runId + "/"));
 
     /// <summary>How often the local engine resumed a job run or crawl after its host went away.</summary>
     public int Restarts() =>
-        CatalogQuery("SELECT (SELECT COALESCE(SUM(restarts), 0) FROM job_runs) + (SELECT COALESCE(SUM(restarts), 0) FROM crawls)",
+        CatalogQuery("SELECT (SELECT COALESCE(SUM(Restarts), 0) FROM JobRuns) + (SELECT COALESCE(SUM(Restarts), 0) FROM Crawls)",
             r => r.GetInt32(0)).Single();
 
     /// <summary>When the worker of process <paramref name="processId"/> registered in the store, if it has.</summary>
     public DateTime? WorkerStarted(int processId) =>
-        StoreQuery("SELECT StartedTime FROM Workers WHERE ProcessId = $pid", r => Parse(r.GetString(0)), ("$pid", processId))
+        StoreQuery("SELECT StartedTime FROM Workers WHERE ProcessId = @pid", r => SqliteTime.Parse(r.GetString(0)), ("@pid", processId))
             .Cast<DateTime?>().FirstOrDefault();
 
     /// <summary>The first history event of the run or its steps after <paramref name="after"/>: the run moving on.</summary>
@@ -97,13 +95,13 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
         StoreQuery(
             """
             SELECT MIN(Timestamp) FROM History
-            WHERE (InstanceId = $run OR substr(InstanceId, 1, length($steps)) = $steps) AND Timestamp > $after
+            WHERE (InstanceId = @run OR substr(InstanceId, 1, length(@steps)) = @steps) AND Timestamp > @after
             """,
-            r => r.IsDBNull(0) ? (DateTime?)null : Parse(r.GetString(0)),
-            ("$run", runId), ("$steps", runId + "/"), ("$after", after.ToString(TimeFormat, CultureInfo.InvariantCulture))).SingleOrDefault();
+            r => r.IsDBNull(0) ? (DateTime?)null : SqliteTime.Parse(r.GetString(0)),
+            ("@run", runId), ("@steps", runId + "/"), ("@after", SqliteTime.ToText(after))).SingleOrDefault();
 
     bool IsFinished(string runId) =>
-        StoreQuery("SELECT RuntimeStatus FROM Instances WHERE InstanceId = $run", r => r.GetString(0), ("$run", runId))
+        StoreQuery("SELECT RuntimeStatus FROM Instances WHERE InstanceId = @run", r => r.GetString(0), ("@run", runId))
             .Any(RunStatuses.IsFinished);
 
     List<T> StoreQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
@@ -151,7 +149,4 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
             return [];
         }
     }
-
-    static DateTime Parse(string text) =>
-        DateTime.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 }

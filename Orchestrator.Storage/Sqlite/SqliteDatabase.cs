@@ -11,34 +11,16 @@ namespace Orchestrator.Storage.Sqlite;
 internal sealed class SqliteDatabase
 {
     readonly SemaphoreSlim writeGate = new(1, 1);
-    readonly string connectionString;
-    readonly int busyTimeoutMs;
 
-    public SqliteDatabase(string path, TimeSpan busyTimeout)
-    {
-        Path = System.IO.Path.GetFullPath(path);
-        busyTimeoutMs = (int)busyTimeout.TotalMilliseconds;
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
-        }.ToString();
-    }
+    public SqliteDatabase(string path, TimeSpan busyTimeout) =>
+        File = new SqliteFile(path, busyTimeout, SqliteDurability.SurvivesProcessCrash);
 
-    public string Path { get; }
+    /// <summary>The file and its per-connection settings, the same convention as the local catalog's.</summary>
+    public SqliteFile File { get; }
 
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        // Per-connection settings: WAL (persistent in the file) lets readers run beside the writer;
-        // NORMAL sync in WAL mode loses no committed transaction on a process crash.
-        connection.Execute($"PRAGMA busy_timeout = {busyTimeoutMs}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;");
-        return connection;
-    }
+    public string Path => File.Path;
+
+    public SqliteConnection Open() => File.Open();
 
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
     {

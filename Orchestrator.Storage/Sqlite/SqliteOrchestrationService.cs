@@ -30,7 +30,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     }
 
     /// <summary>The schema version this build writes.</summary>
-    public static int SchemaVersion => SchemaMigrator.LatestVersion;
+    public static int SchemaVersion => StoreSchema.LatestVersion;
 
     public SqliteOrchestrationServiceSettings Settings => settings;
 
@@ -48,7 +48,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
             DeleteFiles();
         }
 
-        SchemaMigrator.Migrate(database, settings.TimeProvider);
+        StoreSchema.Migrate(database, settings.TimeProvider);
         return Task.CompletedTask;
     }
 

@@ -12,11 +12,11 @@ public sealed class LakeInspection(string dataDirectory)
     public long CleanRows(string entity) => new Orchestrator.Host.Rehearsal.LakeReader(Path.Combine(dataDirectory, "lake")).CleanRows(entity);
 
     public IReadOnlyList<string> CatalogTables(string database) =>
-        Query("SELECT name FROM tables WHERE database_name = @d ORDER BY name", r => r.GetString(0), ("@d", database));
+        Query("SELECT Name FROM Tables WHERE DatabaseName = @d ORDER BY Name", r => r.GetString(0), ("@d", database));
 
     /// <summary>Every job run the local engine recorded, oldest first.</summary>
     public IReadOnlyList<JobRunRecord> JobRuns() =>
-        Query("SELECT id, marker, state, started_on, completed_on FROM job_runs ORDER BY started_on",
+        Query("SELECT Id, Marker, State, StartedTime, CompletedTime FROM JobRuns ORDER BY StartedTime",
             r => new JobRunRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2),
                 DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
                 r.IsDBNull(4) ? null : DateTime.Parse(r.GetString(4), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));

@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
+using Dapper;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Glue;
 using Orchestrator.Glue.Local;
+using Orchestrator.Sqlite;
 using static Orchestrator.Tests.Glue.Local.DataPreparationJobTests;
 
 namespace Orchestrator.Tests.Glue.Local;
@@ -264,28 +266,18 @@ public sealed class JobRunLifecycleTests
     private static async Task InsertRunAsync(TempLake lake, string id, string marker, string owner, int restarts, bool stopRequested = false)
     {
         var database = new CatalogDatabase(lake.Options.CatalogPath);
-        await database.InitializeAsync(lake.Token);
+        database.Migrate(TimeProvider.System);
         var arguments = new Dictionary<string, string>(CustomerArguments) { [GlueArguments.RunMarker] = marker };
-        await database.WriteAsync(async (connection, transaction) =>
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync("""
+            INSERT INTO JobRuns (Id, JobName, Marker, State, Arguments, StartedTime, LastModifiedTime, Owner,
+                                 LeaseExpiration, Restarts, StopRequested)
+            VALUES (@Id, @JobName, @Marker, 'RUNNING', @Arguments, @Now, @Now, @Owner, @Lease, @Restarts, @StopRequested)
+            """, new
         {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO job_runs (id, job_name, marker, state, arguments, started_on, last_modified_on, owner,
-                                      lease_until, restarts, stop_requested)
-                VALUES ($id, $job, $marker, 'RUNNING', $arguments, $now, $now, $owner, $lease, $restarts, $stop)
-                """;
-            insert.Parameters.AddWithValue("$id", id);
-            insert.Parameters.AddWithValue("$job", TempLake.Job);
-            insert.Parameters.AddWithValue("$marker", marker);
-            insert.Parameters.AddWithValue("$arguments", System.Text.Json.JsonSerializer.Serialize(arguments));
-            insert.Parameters.AddWithValue("$now", CatalogTime.Format(TempLake.Start));
-            insert.Parameters.AddWithValue("$owner", owner);
-            insert.Parameters.AddWithValue("$lease", CatalogTime.Format(TempLake.Start.AddMinutes(1)));
-            insert.Parameters.AddWithValue("$restarts", restarts);
-            insert.Parameters.AddWithValue("$stop", stopRequested ? 1 : 0);
-            return await insert.ExecuteNonQueryAsync(lake.Token);
-        }, lake.Token);
+            Id = id, JobName = TempLake.Job, Marker = marker, Arguments = System.Text.Json.JsonSerializer.Serialize(arguments),
+            Now = SqliteTime.ToText(TempLake.Start), Owner = owner, Lease = SqliteTime.ToText(TempLake.Start.AddMinutes(1)),
+            Restarts = restarts, StopRequested = stopRequested,
+        }, transaction), lake.Token);
     }
 
     /// <summary>Holds every run at <paramref name="step"/> until released (or, if honoured, cancelled).</summary>

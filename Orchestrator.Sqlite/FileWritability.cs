@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Orchestrator.Storage.Sqlite;
+namespace Orchestrator.Sqlite;
 
 /// <summary>
 /// Whether this process may write a file, asked of the kernel (access(2)) without opening it: opening and closing a
@@ -8,15 +8,15 @@ namespace Orchestrator.Storage.Sqlite;
 /// a descriptor it already holds, opened when the file was still writable. access(2) sees what a new open would:
 /// permissions, the immutable attribute, a read-only mount.
 /// </summary>
-internal static partial class FileWritability
+public static partial class FileWritability
 {
     const int WriteAccess = 2;
 
     /// <summary>
-    /// Why the store file or its -wal and -shm files cannot be written, naming the file; null when they can (files that
-    /// do not exist yet count as writable: the directory is checked on its own). Not checked on Windows.
+    /// Why a database file or its -wal and -shm files cannot be written, naming the file; null when they can (files
+    /// that do not exist yet count as writable: the directory is checked on its own). Not checked on Windows.
     /// </summary>
-    public static string? StoreProblem(string path)
+    public static string? WriteProblem(string path)
     {
         if (OperatingSystem.IsWindows())
         {

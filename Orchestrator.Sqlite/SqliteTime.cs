@@ -1,9 +1,12 @@
 using System.Globalization;
 
-namespace Orchestrator.Storage.Sqlite;
+namespace Orchestrator.Sqlite;
 
-/// <summary>UTC times stored as fixed-width ISO-8601 text, so comparing the text compares the times.</summary>
-internal static class SqliteTime
+/// <summary>
+/// UTC times stored as fixed-width ISO-8601 text with 7 fractional digits, so comparing the text compares the
+/// times (in SQL too: <c>LeaseExpiration &lt; @now</c>).
+/// </summary>
+public static class SqliteTime
 {
     const string Format = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
@@ -15,6 +18,12 @@ internal static class SqliteTime
 
     public static DateTime? ParseOrNull(object? value) =>
         value is string text ? Parse(text) : null;
+
+    public static string ToText(DateTimeOffset instant) => ToText(instant.UtcDateTime);
+
+    public static DateTimeOffset ParseInstant(string text) => new(Parse(text), TimeSpan.Zero);
+
+    public static DateTimeOffset? ParseInstantOrNull(string? text) => text is null ? null : ParseInstant(text);
 
     static DateTime ToUtc(DateTime time) => time.Kind switch
     {

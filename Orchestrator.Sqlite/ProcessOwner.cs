@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Orchestrator;
+namespace Orchestrator.Sqlite;
 
 /// <summary>
 /// Who holds a lease or a lock: <c>machine/pid/process-start-ticks/instance</c>. Another process on the same machine
 /// can tell at once that the owner died (no such process, or the pid now belongs to a newer process, as when a
-/// container restarts as pid 1); elsewhere only the lease running out tells. One file compiled into both
-/// Orchestrator.Storage (store locks) and Orchestrator.Activities (local job runs and crawls), which may not
-/// reference each other.
+/// container restarts as pid 1); elsewhere only the lease running out tells. Written into the store's locks and
+/// workers and into the catalog's job runs and crawls.
 /// </summary>
-internal static class ProcessOwner
+public static class ProcessOwner
 {
     private static readonly long CurrentProcessStart = StartTicks(Process.GetCurrentProcess()) ?? 0;
 
