@@ -5,8 +5,9 @@ using Cronos;
 namespace Orchestrator.Activities.Pipelines;
 
 /// <summary>
-/// Turns the pipelines written in configuration into <see cref="PipelineDefinition"/>s, collecting every problem
-/// (which key, what was wrong, what is allowed) rather than stopping at the first.
+/// Turns the pipelines bound from configuration (<see cref="PipelineOptions"/>, typed) into
+/// <see cref="PipelineDefinition"/>s: defaults and overrides applied, ranges and the rules across settings checked,
+/// every problem collected (which key, what was wrong, what is allowed) rather than stopping at the first.
 /// </summary>
 public static partial class PipelineDefinitionReader
 {
