@@ -55,6 +55,7 @@ public sealed record PollPolicy(TimeSpan FirstDelay, TimeSpan MaxDelay, double B
 }
 
 /// <summary>What a due schedule slot does while a run of the pipeline is still active.</summary>
+[System.ComponentModel.TypeConverter(typeof(NamedEnumConverter<OverlapPolicy>))]
 public enum OverlapPolicy
 {
     /// <summary>The slot is skipped (logged and counted).</summary>
@@ -68,6 +69,7 @@ public enum OverlapPolicy
 }
 
 /// <summary>When the clean crawler runs after the entity jobs.</summary>
+[System.ComponentModel.TypeConverter(typeof(NamedEnumConverter<CleanCrawlerCondition>))]
 public enum CleanCrawlerCondition
 {
     AllSucceeded,

@@ -5,8 +5,9 @@ using Cronos;
 namespace Orchestrator.Activities.Pipelines;
 
 /// <summary>
-/// Turns the pipelines written in configuration into <see cref="PipelineDefinition"/>s, collecting every problem
-/// (which key, what was wrong, what is allowed) rather than stopping at the first.
+/// Turns the pipelines bound from configuration (<see cref="PipelineOptions"/>, typed) into
+/// <see cref="PipelineDefinition"/>s: defaults and overrides applied, ranges and the rules across settings checked,
+/// every problem collected (which key, what was wrong, what is allowed) rather than stopping at the first.
 /// </summary>
 public static partial class PipelineDefinitionReader
 {
@@ -42,16 +43,16 @@ public static partial class PipelineDefinitionReader
         }
 
         var schedule = ReadSchedule(key, options, problems);
-        var overlap = ReadEnum(key, "Overlap", options.Overlap, OverlapPolicy.Skip, problems);
-        var runOnStartup = ReadBool(key, "RunOnStartup", options.RunOnStartup, false, problems);
-        var cleanWhen = ReadEnum(key, "CleanCrawlerWhen", options.CleanCrawlerWhen, CleanCrawlerCondition.AllSucceeded, problems);
-        var maxParallel = ReadInt(key, "MaxParallelJobs", options.MaxParallelJobs, 8, 1, 10_000, problems);
+        var overlap = Named(key, nameof(options.Overlap), options.Overlap, OverlapPolicy.Skip, problems);
+        var runOnStartup = options.RunOnStartup ?? false;
+        var cleanWhen = Named(key, nameof(options.CleanCrawlerWhen), options.CleanCrawlerWhen, CleanCrawlerCondition.AllSucceeded, problems);
+        var maxParallel = Whole<PipelineOptions>(key, nameof(options.MaxParallelJobs), options.MaxParallelJobs, 8, problems);
         var retry = ReadRetry($"{key}:Retry", options.Retry, RetryPolicy.Default, problems);
         var crawlerRetry = options.CrawlerRetry is null ? retry : ReadRetry($"{key}:CrawlerRetry", options.CrawlerRetry, retry, problems);
         var poll = ReadPoll($"{key}:Poll", options.Poll, problems);
-        var jobTimeout = ReadDuration(key, "JobTimeout", options.JobTimeout, TimeSpan.FromHours(2), problems);
-        var crawlerTimeout = ReadDuration(key, "CrawlerTimeout", options.CrawlerTimeout, TimeSpan.FromMinutes(30), problems);
-        var deadline = ReadDuration(key, "RunDeadline", options.RunDeadline, DefaultDeadline(schedule), problems);
+        var jobTimeout = Time(key, nameof(options.JobTimeout), options.JobTimeout, TimeSpan.FromHours(2), problems);
+        var crawlerTimeout = Time(key, nameof(options.CrawlerTimeout), options.CrawlerTimeout, TimeSpan.FromMinutes(30), problems);
+        var deadline = Time(key, nameof(options.RunDeadline), options.RunDeadline, DefaultDeadline(schedule), problems);
 
         if (options.Entities.Count == 0)
         {
@@ -82,7 +83,7 @@ public static partial class PipelineDefinitionReader
                 entity.Job ?? string.Empty,
                 new SortedDictionary<string, string>(entity.Arguments, StringComparer.Ordinal),
                 entity.Retry is null ? retry : ReadRetry($"{entityKey}:Retry", entity.Retry, retry, problems),
-                ReadDuration(entityKey, "JobTimeout", entity.JobTimeout, jobTimeout, problems)));
+                Time(entityKey, nameof(entity.JobTimeout), entity.JobTimeout, jobTimeout, problems)));
         }
 
         foreach (var target in entities.GroupBy(e => e.Arguments.GetValueOrDefault("--target_entity_name"), StringComparer.OrdinalIgnoreCase)
@@ -165,16 +166,16 @@ public static partial class PipelineDefinitionReader
     static RetryPolicy ReadRetry(string key, RetryOptions options, RetryPolicy defaults, List<string> problems)
     {
         var policy = new RetryPolicy(
-            ReadInt(key, "MaxAttempts", options.MaxAttempts, defaults.MaxAttempts, 1, 100, problems),
-            ReadDuration(key, "FirstDelay", options.FirstDelay, defaults.FirstDelay, problems),
-            ReadDouble(key, "BackoffCoefficient", options.BackoffCoefficient, defaults.BackoffCoefficient, problems),
-            ReadDuration(key, "MaxDelay", options.MaxDelay, defaults.MaxDelay, problems),
-            ReadBool(key, "Jitter", options.Jitter, defaults.FullJitter, problems),
+            Whole<RetryOptions>(key, nameof(options.MaxAttempts), options.MaxAttempts, defaults.MaxAttempts, problems),
+            Time(key, nameof(options.FirstDelay), options.FirstDelay, defaults.FirstDelay, problems),
+            Number<RetryOptions>(key, nameof(options.BackoffCoefficient), options.BackoffCoefficient, defaults.BackoffCoefficient, problems),
+            Time(key, nameof(options.MaxDelay), options.MaxDelay, defaults.MaxDelay, problems),
+            options.Jitter ?? defaults.FullJitter,
             options.RetryOn.Count > 0 ? options.RetryOn : defaults.RetryOn,
             options.NeverRetryOn.Count > 0 ? options.NeverRetryOn : defaults.NeverRetryOn,
             options.RetryOnMessages.Count > 0 ? options.RetryOnMessages : defaults.RetryOnMessages,
             options.NeverRetryOnMessages.Count > 0 ? options.NeverRetryOnMessages : defaults.NeverRetryOnMessages,
-            ReadInt(key, "MaxInterruptedAttempts", options.MaxInterruptedAttempts, defaults.MaxInterruptedAttempts, 0, 1000, problems));
+            Whole<RetryOptions>(key, nameof(options.MaxInterruptedAttempts), options.MaxInterruptedAttempts, defaults.MaxInterruptedAttempts, problems));
         foreach (var pattern in policy.RetryOnMessages.Concat(policy.NeverRetryOnMessages))
         {
             try
@@ -196,100 +197,69 @@ public static partial class PipelineDefinitionReader
     }
 
     static PollPolicy ReadPoll(string key, PollOptions options, List<string> problems) => new(
-        ReadDuration(key, "FirstDelay", options.FirstDelay, TimeSpan.FromSeconds(5), problems),
-        ReadDuration(key, "MaxDelay", options.MaxDelay, TimeSpan.FromMinutes(1), problems),
-        ReadDouble(key, "BackoffCoefficient", options.BackoffCoefficient, 1.5, problems));
+        Time(key, nameof(options.FirstDelay), options.FirstDelay, TimeSpan.FromSeconds(5), problems),
+        Time(key, nameof(options.MaxDelay), options.MaxDelay, TimeSpan.FromMinutes(1), problems),
+        Number<PollOptions>(key, nameof(options.BackoffCoefficient), options.BackoffCoefficient, 1.5, problems));
 
-    static TimeSpan ReadDuration(string key, string name, string? text, TimeSpan fallback, List<string> problems)
+    /// <summary>A duration longer than zero and at most <see cref="Duration.Maximum"/>, quoted as written when it is not.</summary>
+    static TimeSpan Time(string key, string name, Duration? duration, TimeSpan fallback, List<string> problems)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (duration is not { } value)
         {
             return fallback;
         }
 
-        if (!DurationText.TryParse(text, out var value))
+        if (value.Value <= TimeSpan.Zero)
         {
-            problems.Add($"{key}:{name}: '{text}' is not a duration; use {DurationText.Allowed}.");
+            problems.Add($"{key}:{name}: {value.Text} must be longer than zero.");
+        }
+        else if (value.Value > Duration.Maximum)
+        {
+            problems.Add($"{key}:{name}: '{value.Text}' is too long; use at most {Duration.Maximum.TotalDays:0} days.");
             return fallback;
         }
 
-        if (value <= TimeSpan.Zero)
-        {
-            problems.Add($"{key}:{name}: {text} must be longer than zero.");
-        }
-        else if (value > DurationText.Maximum)
-        {
-            problems.Add($"{key}:{name}: '{text}' is too long; use at most {DurationText.Maximum.TotalDays:0} days.");
-            return fallback;
-        }
-
-        return value;
+        return value.Value;
     }
 
-    static int ReadInt(string key, string name, string? text, int fallback, int min, int max, List<string> problems)
+    static int Whole<TOptions>(string key, string name, int? number, int fallback, List<string> problems) =>
+        number is { } value && Within<TOptions>(key, name, value, value.ToString(CultureInfo.InvariantCulture), problems) ? value : fallback;
+
+    static double Number<TOptions>(string key, string name, double? number, double fallback, List<string> problems) =>
+        number is { } value && Within<TOptions>(key, name, value, value.ToString(CultureInfo.InvariantCulture), problems) ? value : fallback;
+
+    /// <summary>Whether a number is inside the property's <see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>.</summary>
+    static bool Within<TOptions>(string key, string name, double value, string text, List<string> problems)
     {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            problems.Add($"{key}:{name}: '{text}' is not allowed; use a whole number from {min} to {max}.");
-            return fallback;
-        }
-
-        return value;
-    }
-
-    static double ReadDouble(string key, string name, string? text, double fallback, List<string> problems)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
+        var property = typeof(TOptions).GetProperty(name)!;
+        var (minimum, maximum) = AllowedValues.RangeOf(property);
 
         // NaN compares false with every bound, so it must be refused on its own (as must infinities).
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 1 || value > 100)
+        if (double.IsFinite(value) && value >= minimum && value <= maximum)
         {
-            problems.Add($"{key}:{name}: '{text}' is not allowed; use a number from 1 to 100 (1 keeps the delay constant).");
-            return fallback;
+            return true;
         }
 
-        return value;
+        problems.Add($"{key}:{name}: '{text}' is not allowed; use {AllowedValues.Describe(property)}.");
+        return false;
     }
 
-    static bool ReadBool(string key, string name, string? text, bool fallback, List<string> problems)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (!bool.TryParse(text, out var value))
-        {
-            problems.Add($"{key}:{name}: '{text}' is not allowed; use true or false.");
-            return fallback;
-        }
-
-        return value;
-    }
-
-    static T ReadEnum<T>(string key, string name, string? text, T fallback, List<string> problems)
+    /// <summary>The binder takes only names (<see cref="NamedEnumConverter{T}"/>); options built in code are checked too.</summary>
+    static T Named<T>(string key, string name, T? value, T fallback, List<string> problems)
         where T : struct, Enum
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (value is not { } named)
         {
             return fallback;
         }
 
-        if (!Enum.TryParse<T>(text, ignoreCase: true, out var value) || !Enum.IsDefined(value) || int.TryParse(text, out _))
+        if (!Enum.IsDefined(named))
         {
-            problems.Add($"{key}:{name}: '{text}' is not allowed; use {string.Join(", ", Enum.GetNames<T>())}.");
+            problems.Add($"{key}:{name}: '{named}' is not allowed; use {AllowedValues.Describe(typeof(T))}.");
             return fallback;
         }
 
-        return value;
+        return named;
     }
 
     static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

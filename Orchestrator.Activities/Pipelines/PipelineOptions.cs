@@ -1,9 +1,13 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
 namespace Orchestrator.Activities.Pipelines;
 
 /// <summary>
-/// One pipeline as written under <c>Orchestrator:Pipelines:&lt;name&gt;</c>. Values stay text here so that every
-/// mistake in the file can be reported at once; <see cref="PipelineDefinitionReader"/> turns them into a
-/// <see cref="PipelineDefinition"/>.
+/// One pipeline as written under <c>Orchestrator:Pipelines:&lt;name&gt;</c>, bound by the configuration binder. A
+/// setting left out is null, so it takes the default or the setting it overrides; <see cref="PipelineDefinitionReader"/>
+/// checks the values (ranges in <see cref="RangeAttribute"/>s, read by <see cref="AllowedValues"/>) and turns them
+/// into a <see cref="PipelineDefinition"/>.
 /// </summary>
 public sealed class PipelineOptions
 {
@@ -11,17 +15,18 @@ public sealed class PipelineOptions
 
     public string? TimeZone { get; set; }
 
-    public string? Overlap { get; set; }
+    public OverlapPolicy? Overlap { get; set; }
 
-    public string? RunOnStartup { get; set; }
+    public bool? RunOnStartup { get; set; }
 
     public string? RawCrawler { get; set; }
 
     public string? CleanCrawler { get; set; }
 
-    public string? CleanCrawlerWhen { get; set; }
+    public CleanCrawlerCondition? CleanCrawlerWhen { get; set; }
 
-    public string? MaxParallelJobs { get; set; }
+    [Range(1, 10_000)]
+    public int? MaxParallelJobs { get; set; }
 
     public RetryOptions Retry { get; set; } = new();
 
@@ -30,11 +35,11 @@ public sealed class PipelineOptions
 
     public PollOptions Poll { get; set; } = new();
 
-    public string? JobTimeout { get; set; }
+    public Duration? JobTimeout { get; set; }
 
-    public string? CrawlerTimeout { get; set; }
+    public Duration? CrawlerTimeout { get; set; }
 
-    public string? RunDeadline { get; set; }
+    public Duration? RunDeadline { get; set; }
 
     public Dictionary<string, EntityOptions> Entities { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
@@ -48,21 +53,24 @@ public sealed class EntityOptions
 
     public RetryOptions? Retry { get; set; }
 
-    public string? JobTimeout { get; set; }
+    public Duration? JobTimeout { get; set; }
 }
 
 /// <summary>Step Functions-style retry of failed job runs and crawls.</summary>
 public sealed class RetryOptions
 {
-    public string? MaxAttempts { get; set; }
+    [Range(1, 100)]
+    public int? MaxAttempts { get; set; }
 
-    public string? FirstDelay { get; set; }
+    public Duration? FirstDelay { get; set; }
 
-    public string? BackoffCoefficient { get; set; }
+    [Range(1d, 100d)]
+    [Description("1 keeps the delay constant")]
+    public double? BackoffCoefficient { get; set; }
 
-    public string? MaxDelay { get; set; }
+    public Duration? MaxDelay { get; set; }
 
-    public string? Jitter { get; set; }
+    public bool? Jitter { get; set; }
 
     /// <summary>Error classes retried (Glue job states such as FAILED, or Glue error codes); empty means the defaults.</summary>
     public List<string> RetryOn { get; set; } = [];
@@ -75,15 +83,18 @@ public sealed class RetryOptions
     public List<string> NeverRetryOnMessages { get; set; } = [];
 
     /// <summary>Attempts interrupted by the host going away that are tried again, outside MaxAttempts (default 10).</summary>
-    public string? MaxInterruptedAttempts { get; set; }
+    [Range(0, 1000)]
+    public int? MaxInterruptedAttempts { get; set; }
 }
 
 /// <summary>How often a running crawler or job is asked for its state: growing delays between bounds.</summary>
 public sealed class PollOptions
 {
-    public string? FirstDelay { get; set; }
+    public Duration? FirstDelay { get; set; }
 
-    public string? MaxDelay { get; set; }
+    public Duration? MaxDelay { get; set; }
 
-    public string? BackoffCoefficient { get; set; }
+    [Range(1d, 100d)]
+    [Description("1 keeps the delay constant")]
+    public double? BackoffCoefficient { get; set; }
 }

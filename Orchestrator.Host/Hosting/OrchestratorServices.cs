@@ -22,8 +22,11 @@ public static class OrchestratorServices
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddOptions<GlueSelection>().Bind(configuration.GetSection(GlueSelection.Section)).ValidateOnStart();
         services.AddOptions<PipelinesOptions>()
-            .Configure(options => configuration.GetSection(PipelineDefinitionReader.Section).Bind(options.Pipelines))
+            // Inside a dictionary the binder drops an entry whose value does not convert, in silence, unless it is
+            // told to refuse unknown keys too: the configuration check reports both (OptionsShape) before this runs.
+            .Configure(options => configuration.GetSection(PipelineDefinitionReader.Section).Bind(options.Pipelines, binder => binder.ErrorOnUnknownConfiguration = true))
             .ValidateOnStart();
+        services.AddSingleton(new OptionsShape(PipelineDefinitionReader.Section, typeof(Dictionary<string, PipelineOptions>), UnknownKeysAreProblems: true));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, HostOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, HostOptionsValidator>());

@@ -130,7 +130,7 @@ public static class OptionsBinding
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         return underlying.IsPrimitive || underlying.IsEnum || underlying == typeof(string) || underlying == typeof(decimal)
             || underlying == typeof(TimeSpan) || underlying == typeof(DateTime) || underlying == typeof(DateTimeOffset)
-            || underlying == typeof(Guid) || underlying == typeof(Uri);
+            || underlying == typeof(Guid) || underlying == typeof(Uri) || underlying == typeof(Duration);
     }
 
     private static bool Converts(Type target, string value)

@@ -14,6 +14,8 @@ public sealed class OptionsBindingTests
     [InlineData("Orchestrator__Glue__Local__Jobs__my-job__DefaultArguments__--raw_db_name", "raw", "String")]
     [InlineData("Orchestrator__Pipelines__data-preparation__Entities__customer__Arguments__--partition_key", "created_date", "String")]
     [InlineData("Orchestrator__Pipelines__data-preparation__Retry__RetryOn__1", "FAILED", "String")]
+    [InlineData("Orchestrator__Pipelines__data-preparation__JobTimeout", "30s", "Duration")]
+    [InlineData("Orchestrator__Pipelines__data-preparation__MaxParallelJobs", "4", "Int32")]
     public void Names_the_host_reads_bind_to_a_property_of_their_type(string name, string value, string type)
     {
         var binding = OptionsBinding.Resolve(OptionsBinding.KeyOf(name), value);
@@ -31,6 +33,7 @@ public sealed class OptionsBindingTests
     [InlineData("Orchestrator__Logging__Json", "yes", "'yes' is not a Boolean")]
     [InlineData("Orchestrator__Worker__ShutdownGracePeriod", "30s", "'30s' is not a TimeSpan")]
     [InlineData("Orchestrator__Stor__Provider", "Sqlite", "has no property 'Stor'")]
+    [InlineData("Orchestrator__Pipelines__data-preparation__Poll__FirstDelay", "fast", "'fast' is not a Duration")]
     public void Names_the_host_ignores_or_cannot_convert_are_refused_with_the_reason(string name, string value, string reason)
     {
         var binding = OptionsBinding.Resolve(OptionsBinding.KeyOf(name), value);

@@ -104,7 +104,9 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("run-on-startup", $"{Pipeline}:RunOnStartup", "perhaps", $"{Pipeline}:RunOnStartup: 'perhaps' is not allowed; use true or false."),
         Set("clean-crawler-when", $"{Pipeline}:CleanCrawlerWhen", "Never", $"{Pipeline}:CleanCrawlerWhen: 'Never' is not allowed; use AllSucceeded, AnySucceeded."),
         Set("parallel-zero", $"{Pipeline}:MaxParallelJobs", 0, $"{Pipeline}:MaxParallelJobs: '0' is not allowed; use a whole number from 1 to 10000."),
-        Set("parallel-words", $"{Pipeline}:MaxParallelJobs", "lots", $"{Pipeline}:MaxParallelJobs: 'lots' is not allowed"),
+        Set("parallel-words", $"{Pipeline}:MaxParallelJobs", "lots", $"{Pipeline}:MaxParallelJobs: 'lots' is not allowed; use a whole number from 1 to 10000."),
+        Set("parallel-fraction", $"{Pipeline}:MaxParallelJobs", 2.5, $"{Pipeline}:MaxParallelJobs: '2.5' is not allowed; use a whole number from 1 to 10000."),
+        Set("overlap-number", $"{Pipeline}:Overlap", 1, $"{Pipeline}:Overlap: '1' is not allowed; use Skip, Queue, Allow."),
         Set("retry-attempts", $"{Pipeline}:Retry:MaxAttempts", 0, $"{Pipeline}:Retry:MaxAttempts: '0' is not allowed; use a whole number from 1 to 100."),
         Set("retry-first-negative", $"{Pipeline}:Retry:FirstDelay", "-00:00:30", $"{Pipeline}:Retry:FirstDelay: -00:00:30 must be longer than zero."),
         Set("retry-max-overflow", $"{Pipeline}:Retry:MaxDelay", "9999999999d", $"{Pipeline}:Retry:MaxDelay: '9999999999d' is too long; use at most 365 days."),
@@ -119,6 +121,7 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("poll-words", $"{Pipeline}:Poll:FirstDelay", "fast", $"{Pipeline}:Poll:FirstDelay: 'fast' is not a duration"),
         Set("poll-order", $"{Pipeline}:Poll:FirstDelay", "00:05:00", $"{Pipeline}:Poll: FirstDelay (00:05:00) is longer than MaxDelay (00:01:00)."),
         Set("poll-nan", $"{Pipeline}:Poll:BackoffCoefficient", "NaN", $"{Pipeline}:Poll:BackoffCoefficient: 'NaN' is not allowed"),
+        Set("poll-coefficient-words", $"{Pipeline}:Poll:BackoffCoefficient", "double", $"{Pipeline}:Poll:BackoffCoefficient: 'double' is not allowed; use a number from 1 to 100 (1 keeps the delay constant)."),
         Set("job-timeout-max", $"{Pipeline}:JobTimeout", "10675199.02:48:05", $"{Pipeline}:JobTimeout: '10675199.02:48:05' is too long; use at most 365 days."),
         Set("job-timeout-zero", $"{Pipeline}:JobTimeout", "0s", $"{Pipeline}:JobTimeout: 0s must be longer than zero."),
         Set("crawler-timeout-overflow", $"{Pipeline}:CrawlerTimeout", "99999999.00:00:00", $"{Pipeline}:CrawlerTimeout: '99999999.00:00:00' is too long"),
@@ -130,6 +133,10 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("entity-same-target", $"{Pipeline}:Entities:customer:Arguments:--target_entity_name", "sales", $"{Pipeline}:Entities: customer and sales both write the clean table 'sales'"),
         Set("entity-retry", $"{Pipeline}:Entities:sales:Retry", new JsonObject { ["MaxAttempts"] = 1000 }, $"{Pipeline}:Entities:sales:Retry:MaxAttempts: '1000' is not allowed"),
         Set("entity-timeout", $"{Pipeline}:Entities:sales:JobTimeout", "400d", $"{Pipeline}:Entities:sales:JobTimeout: '400d' is too long"),
+        Set("pipeline-typo", $"{Pipeline}:MaxParalelJobs", 4, $"{Pipeline}:MaxParalelJobs: 'MaxParalelJobs' is not a setting; did you mean MaxParallelJobs?"),
+        Set("retry-unknown-key", $"{Pipeline}:Retry:Attempts", 3, $"{Pipeline}:Retry:Attempts: 'Attempts' is not a setting; use one of MaxAttempts, FirstDelay, BackoffCoefficient, MaxDelay, Jitter, RetryOn,"),
+        Set("entity-typo", $"{Pipeline}:Entities:sales:JobTimout", "1h", $"{Pipeline}:Entities:sales:JobTimout: 'JobTimout' is not a setting; did you mean JobTimeout?"),
+        Set("schedule-object", $"{Pipeline}:Schedule", new JsonObject { ["Cron"] = "*/5 * * * *" }, $"{Pipeline}:Schedule:Cron: 'Cron' is not a setting; {Pipeline}:Schedule is a single value."),
         Set("unknown-raw-crawler", $"{Pipeline}:RawCrawler", "raw-crawler", $"{Pipeline}:RawCrawler: 'raw-crawler' is not a crawler of the local engine; declare it under Orchestrator:Glue:Local:Crawlers (declared: mystore-clean-crawler, mystore-raw-crawler)."),
         Set("unknown-clean-crawler", $"{Pipeline}:CleanCrawler", "clean", $"{Pipeline}:CleanCrawler: 'clean' is not a crawler of the local engine"),
         Set("unknown-job", $"{Pipeline}:Entities:sales:Job", "sales-job", $"{Pipeline}:Entities:sales:Job: 'sales-job' is not a job of the local engine; declare it under Orchestrator:Glue:Local:Jobs (declared: mystore-data-preparation-parquet)."),
@@ -216,6 +223,30 @@ public sealed class BrokenConfigurationTests : IDisposable
         Assert.Equal(7, lists[0].Count);
         Assert.Equal(lists[0], lists[1]);
         Assert.Equal(lists[0], lists[2]);
+    }
+
+    /// <summary>Typed pipeline options: values the binder cannot convert and unknown keys stop serve with the same lines.</summary>
+    [Fact]
+    public async Task Serve_reports_pipeline_values_the_binder_cannot_convert_and_unknown_keys_without_a_stack_trace()
+    {
+        var names = new[] { "parallel-words", "overlap-number", "poll-coefficient-words", "retry-max-words", "pipeline-typo", "entity-typo" };
+        var path = await WriteAsync(root =>
+        {
+            foreach (var broken in Cases.Where(c => names.Contains(c.Name)))
+            {
+                broken.Edit!(root);
+            }
+        });
+
+        var (exitCode, output) = await HostProcess.RunAsync(["serve", "--config", path, "--urls", $"http://127.0.0.1:{TestHost.FreePort()}"]);
+
+        Assert.True(exitCode == 2, $"exit {exitCode}:\n{output}");
+        AssertNoStackTrace(output);
+        Assert.Contains($"The configuration has {names.Length} problems:", output, StringComparison.Ordinal);
+        foreach (var broken in Cases.Where(c => names.Contains(c.Name)))
+        {
+            Assert.Contains(broken.Expected, output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class PipelineDefinitionReaderTests
         Entities =
         {
             ["customer"] = new EntityOptions { Job = "prep", Arguments = { ["--target_entity_name"] = "customer" } },
-            ["sales"] = new EntityOptions { Job = "prep", Arguments = { ["--target_entity_name"] = "sales" }, JobTimeout = "45m", Retry = new RetryOptions { MaxAttempts = "5" } },
+            ["sales"] = new EntityOptions { Job = "prep", Arguments = { ["--target_entity_name"] = "sales" }, JobTimeout = Duration.Parse("45m"), Retry = new RetryOptions { MaxAttempts = 5 } },
         },
     };
 
@@ -54,8 +54,8 @@ public sealed class PipelineDefinitionReaderTests
     public void Crawlers_retry_per_their_own_override_which_starts_from_the_pipelines_Retry()
     {
         var options = Valid();
-        options.Retry = new RetryOptions { MaxAttempts = "4", FirstDelay = "10s", MaxInterruptedAttempts = "20" };
-        options.CrawlerRetry = new RetryOptions { MaxAttempts = "2" };
+        options.Retry = new RetryOptions { MaxAttempts = 4, FirstDelay = Duration.Parse("10s"), MaxInterruptedAttempts = 20 };
+        options.CrawlerRetry = new RetryOptions { MaxAttempts = 2 };
 
         var pipeline = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = options }).Definitions.Single();
 
@@ -70,13 +70,13 @@ public sealed class PipelineDefinitionReaderTests
         var broken = Valid();
         broken.Schedule = "61 * * * *";
         broken.TimeZone = "Mars/Olympus";
-        broken.Overlap = "Sometimes";
-        broken.CleanCrawlerWhen = "Never";
-        broken.MaxParallelJobs = "0";
-        broken.JobTimeout = "-5m";
-        broken.Poll = new PollOptions { FirstDelay = "2m", MaxDelay = "1m" };
-        broken.Retry = new RetryOptions { FirstDelay = "soon", BackoffCoefficient = "0.5", RetryOnMessages = ["(unclosed"] };
-        broken.CrawlerRetry = new RetryOptions { MaxAttempts = "none", MaxInterruptedAttempts = "-1" };
+        broken.Overlap = (OverlapPolicy)7;
+        broken.CleanCrawlerWhen = (CleanCrawlerCondition)9;
+        broken.MaxParallelJobs = 0;
+        broken.JobTimeout = Duration.Parse("-5m");
+        broken.Poll = new PollOptions { FirstDelay = Duration.Parse("2m"), MaxDelay = Duration.Parse("1m") };
+        broken.Retry = new RetryOptions { FirstDelay = Duration.Parse("400d"), BackoffCoefficient = 0.5, RetryOnMessages = ["(unclosed"] };
+        broken.CrawlerRetry = new RetryOptions { MaxAttempts = 0, MaxInterruptedAttempts = -1 };
         broken.Entities["sales"].Job = null;
         broken.Entities["returns"] = new EntityOptions { Job = "prep", Arguments = { ["target_entity_name"] = "sales", ["--target_entity_name"] = "customer" } };
 
@@ -89,15 +89,15 @@ public sealed class PipelineDefinitionReaderTests
         [
             "Orchestrator:Pipelines:p:Schedule: '61 * * * *' is not a cron expression",
             "Orchestrator:Pipelines:p:TimeZone: 'Mars/Olympus' is not a known time zone",
-            "Orchestrator:Pipelines:p:Overlap: 'Sometimes' is not allowed; use Skip, Queue, Allow.",
-            "Orchestrator:Pipelines:p:CleanCrawlerWhen: 'Never' is not allowed; use AllSucceeded, AnySucceeded.",
+            "Orchestrator:Pipelines:p:Overlap: '7' is not allowed; use Skip, Queue, Allow.",
+            "Orchestrator:Pipelines:p:CleanCrawlerWhen: '9' is not allowed; use AllSucceeded, AnySucceeded.",
             "Orchestrator:Pipelines:p:MaxParallelJobs: '0' is not allowed; use a whole number from 1 to 10000.",
             "Orchestrator:Pipelines:p:JobTimeout: -5m must be longer than zero.",
             "Orchestrator:Pipelines:p:Poll: FirstDelay (00:02:00) is longer than MaxDelay (00:01:00).",
-            "Orchestrator:Pipelines:p:Retry:FirstDelay: 'soon' is not a duration",
+            "Orchestrator:Pipelines:p:Retry:FirstDelay: '400d' is too long; use at most 365 days.",
             "Orchestrator:Pipelines:p:Retry:BackoffCoefficient: '0.5' is not allowed",
             "Orchestrator:Pipelines:p:Retry: '(unclosed' is not a regular expression",
-            "Orchestrator:Pipelines:p:CrawlerRetry:MaxAttempts: 'none' is not allowed; use a whole number from 1 to 100.",
+            "Orchestrator:Pipelines:p:CrawlerRetry:MaxAttempts: '0' is not allowed; use a whole number from 1 to 100.",
             "Orchestrator:Pipelines:p:CrawlerRetry:MaxInterruptedAttempts: '-1' is not allowed; use a whole number from 0 to 1000.",
             "Orchestrator:Pipelines:p:Entities:sales:Job: every entity needs the name of the Glue job",
             "Orchestrator:Pipelines:p:Entities:returns:Arguments:target_entity_name: Glue job arguments must start with '--'.",
@@ -126,7 +126,7 @@ public sealed class PipelineDefinitionReaderTests
         var first = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = Valid() }).Definitions.Single();
         var same = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = Valid() }).Definitions.Single();
         var changed = Valid();
-        changed.MaxParallelJobs = "4";
+        changed.MaxParallelJobs = 4;
         var other = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = changed }).Definitions.Single();
 
         Assert.Equal(first.Hash, same.Hash);
