@@ -76,9 +76,13 @@ internal sealed class CatalogTables(CatalogDatabase database)
             DELETE FROM Columns WHERE DatabaseName = @Database AND TableName = @Table;
             """, new
         {
-            key.Database, key.Table, table.Location, table.Classification,
+            key.Database,
+            key.Table,
+            table.Location,
+            table.Classification,
             PartitionKeys = JsonSerializer.Serialize(table.PartitionKeys),
-            CreatedTime = SqliteTime.ToText(table.CreatedAt), UpdatedTime = SqliteTime.ToText(table.UpdatedAt),
+            CreatedTime = SqliteTime.ToText(table.CreatedAt),
+            UpdatedTime = SqliteTime.ToText(table.UpdatedAt),
             table.UpdatedBy,
         });
         if (currentLocations is not null)
@@ -95,7 +99,12 @@ internal sealed class CatalogTables(CatalogDatabase database)
             VALUES (@Database, @Table, @Position, @Name, @Type, @SourceType)
             """, table.Columns.Select((column, position) => new
         {
-            key.Database, key.Table, Position = position, column.Name, column.Type, column.SourceType,
+            key.Database,
+            key.Table,
+            Position = position,
+            column.Name,
+            column.Type,
+            column.SourceType,
         }));
         var now = SqliteTime.ToText(table.UpdatedAt);
         await Execute("""
@@ -109,9 +118,16 @@ internal sealed class CatalogTables(CatalogDatabase database)
                 Fingerprint = excluded.Fingerprint, Columns = excluded.Columns, UpdatedTime = excluded.UpdatedTime
             """, table.Partitions.Select(partition => new
         {
-            key.Database, key.Table, partition.Location,
-            PartitionValues = JsonSerializer.Serialize(partition.Values), partition.FileCount, partition.RowCount,
-            partition.SizeBytes, partition.Fingerprint, Columns = JsonSerializer.Serialize(partition.Columns), Now = now,
+            key.Database,
+            key.Table,
+            partition.Location,
+            PartitionValues = JsonSerializer.Serialize(partition.Values),
+            partition.FileCount,
+            partition.RowCount,
+            partition.SizeBytes,
+            partition.Fingerprint,
+            Columns = JsonSerializer.Serialize(partition.Columns),
+            Now = now,
         }));
         await Execute("""
             INSERT INTO SchemaChanges (DatabaseName, TableName, ColumnName, Change, OldType, NewType, Location,
@@ -119,8 +135,15 @@ internal sealed class CatalogTables(CatalogDatabase database)
             VALUES (@Database, @Table, @Column, @Change, @OldType, @NewType, @Location, @DetectedTime, @DetectedBy)
             """, changes.Select(change => new
         {
-            key.Database, key.Table, change.Column, change.Change, change.OldType, change.NewType, change.Location,
-            DetectedTime = SqliteTime.ToText(change.DetectedAt), change.DetectedBy,
+            key.Database,
+            key.Table,
+            change.Column,
+            change.Change,
+            change.OldType,
+            change.NewType,
+            change.Location,
+            DetectedTime = SqliteTime.ToText(change.DetectedAt),
+            change.DetectedBy,
         }));
 
         Task Execute(string sql, object parameters) =>

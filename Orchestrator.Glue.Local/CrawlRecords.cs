@@ -43,7 +43,9 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
                 RETURNING Id
                 """, new
             {
-                CrawlerName = crawlerName, Now = SqliteTime.ToText(now), Owner = owner,
+                CrawlerName = crawlerName,
+                Now = SqliteTime.ToText(now),
+                Owner = owner,
                 Lease = SqliteTime.ToText(leaseUntil),
             }, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
@@ -55,8 +57,14 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
             WHERE Id = @Id AND Owner = @Owner AND Status = '{Running}'
             """, new
         {
-            Id = crawlId, Owner = owner, Status = outcome.Status.Value, outcome.ErrorMessage,
-            Now = SqliteTime.ToText(now), outcome.TablesCreated, outcome.TablesUpdated, outcome.PartitionsAdded,
+            Id = crawlId,
+            Owner = owner,
+            Status = outcome.Status.Value,
+            outcome.ErrorMessage,
+            Now = SqliteTime.ToText(now),
+            outcome.TablesCreated,
+            outcome.TablesUpdated,
+            outcome.PartitionsAdded,
         }, transaction), CancellationToken.None);
 
     /// <summary>Leaves a crawl of this owner to the next process (its host is shutting down): the lease is over.</summary>
@@ -135,8 +143,12 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
             };
             var updated = await connection.ExecuteAsync(new CommandDefinition(sql, new
             {
-                Id = (long)crawl.Id, Previous = crawl.Owner, Now = SqliteTime.ToText(now), Owner = owner,
-                Lease = SqliteTime.ToText(leaseUntil), Message = crawl.FailureMessage("Crawl", "crawler", resumable),
+                Id = (long)crawl.Id,
+                Previous = crawl.Owner,
+                Now = SqliteTime.ToText(now),
+                Owner = owner,
+                Lease = SqliteTime.ToText(leaseUntil),
+                Message = crawl.FailureMessage("Crawl", "crawler", resumable),
             }, transaction, cancellationToken: cancellationToken));
             return updated == 1 && verdict == AbandonedVerdict.Resume
                 ? new ResumedCrawl((long)crawl.Id, crawl.Name, crawl.Restarts + 1)

@@ -35,8 +35,13 @@ internal sealed class JobBookmarks(CatalogDatabase database)
                 ModifiedTime = excluded.ModifiedTime, RunId = excluded.RunId, ProcessedTime = excluded.ProcessedTime
             """, bookmarks.Select(bookmark => new
         {
-            JobName = jobName, Target = target, bookmark.Path, bookmark.Size,
-            ModifiedTime = SqliteTime.ToText(bookmark.ModifiedUtc), RunId = runId, ProcessedTime = processed,
+            JobName = jobName,
+            Target = target,
+            bookmark.Path,
+            bookmark.Size,
+            ModifiedTime = SqliteTime.ToText(bookmark.ModifiedUtc),
+            RunId = runId,
+            ProcessedTime = processed,
         }), transaction, cancellationToken: cancellationToken));
     }
 }

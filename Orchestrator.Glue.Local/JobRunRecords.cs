@@ -64,8 +64,13 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
                 VALUES (@Id, @JobName, @Marker, 'STARTING', @Arguments, @Started, @Started, @Owner, @Lease)
                 """, new
             {
-                run.Id, run.JobName, run.Marker, Arguments = JsonSerializer.Serialize(run.Arguments),
-                Started = SqliteTime.ToText(run.StartedOn), Owner = owner, Lease = SqliteTime.ToText(run.LeaseUntil),
+                run.Id,
+                run.JobName,
+                run.Marker,
+                Arguments = JsonSerializer.Serialize(run.Arguments),
+                Started = SqliteTime.ToText(run.StartedOn),
+                Owner = owner,
+                Lease = SqliteTime.ToText(run.LeaseUntil),
             }, transaction, cancellationToken: cancellationToken));
             return (JobRunStartOutcome.Started, run.Id);
         }, cancellationToken);
@@ -83,8 +88,12 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
                 AND (State = 'STARTING' OR @State <> 'RUNNING')
             """, new
         {
-            Id = runId, Owner = owner, State = state.Value, ErrorMessage = errorMessage,
-            Details = details is null ? null : JsonSerializer.Serialize(details), Now = SqliteTime.ToText(now),
+            Id = runId,
+            Owner = owner,
+            State = state.Value,
+            ErrorMessage = errorMessage,
+            Details = details is null ? null : JsonSerializer.Serialize(details),
+            Now = SqliteTime.ToText(now),
             Terminal = state.IsTerminal,
         }, transaction), CancellationToken.None) == 1;
 
@@ -98,7 +107,10 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             WHERE Id = @Id AND Owner = @Owner AND State IN {ActiveStates}
             """, new
         {
-            Id = runId, Owner = owner, Now = SqliteTime.ToText(now), Over = SqliteTime.ToText(DateTimeOffset.UnixEpoch),
+            Id = runId,
+            Owner = owner,
+            Now = SqliteTime.ToText(now),
+            Over = SqliteTime.ToText(DateTimeOffset.UnixEpoch),
         }, transaction), CancellationToken.None) == 1;
 
     public Task<GlueJobRun?> GetAsync(
@@ -151,8 +163,12 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             const string Fence = $"WHERE Id = @Id AND Owner = @Previous AND State IN {ActiveStates}";
             var parameters = new
             {
-                Id = (string)run.Id, Previous = run.Owner, Now = SqliteTime.ToText(now), Owner = owner,
-                Lease = SqliteTime.ToText(leaseUntil), Message = run.FailureMessage("Job run", "job", resumable),
+                Id = (string)run.Id,
+                Previous = run.Owner,
+                Now = SqliteTime.ToText(now),
+                Owner = owner,
+                Lease = SqliteTime.ToText(leaseUntil),
+                Message = run.FailureMessage("Job run", "job", resumable),
             };
             switch (run.Verdict(resumable))
             {

@@ -274,9 +274,15 @@ public sealed class JobRunLifecycleTests
             VALUES (@Id, @JobName, @Marker, 'RUNNING', @Arguments, @Now, @Now, @Owner, @Lease, @Restarts, @StopRequested)
             """, new
         {
-            Id = id, JobName = TempLake.Job, Marker = marker, Arguments = System.Text.Json.JsonSerializer.Serialize(arguments),
-            Now = SqliteTime.ToText(TempLake.Start), Owner = owner, Lease = SqliteTime.ToText(TempLake.Start.AddMinutes(1)),
-            Restarts = restarts, StopRequested = stopRequested,
+            Id = id,
+            JobName = TempLake.Job,
+            Marker = marker,
+            Arguments = System.Text.Json.JsonSerializer.Serialize(arguments),
+            Now = SqliteTime.ToText(TempLake.Start),
+            Owner = owner,
+            Lease = SqliteTime.ToText(TempLake.Start.AddMinutes(1)),
+            Restarts = restarts,
+            StopRequested = stopRequested,
         }, transaction), lake.Token);
     }
 
