@@ -14,17 +14,23 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 
-# Restore in its own layer: it changes only when a project file or a package version does.
+# Restore in its own layer: it changes only when a project file or a package version does. Every project the host
+# references, and every file its project files link, is copied here, and each project's folder below
+# (Orchestrator.Tests: Deployment/ContainerImageTests and Architecture/ProjectReferenceTests check it).
 COPY Directory.Build.props Directory.Packages.props .editorconfig appsettings.json ./
 COPY Orchestrator.Sqlite/Orchestrator.Sqlite.csproj Orchestrator.Sqlite/
-COPY Orchestrator.Storage/Orchestrator.Storage.csproj Orchestrator.Storage/
+COPY Orchestrator.Glue/Orchestrator.Glue.csproj Orchestrator.Glue/
+COPY Orchestrator.Glue.Local/Orchestrator.Glue.Local.csproj Orchestrator.Glue.Local/
 COPY Orchestrator.Activities/Orchestrator.Activities.csproj Orchestrator.Activities/
+COPY Orchestrator.Storage/Orchestrator.Storage.csproj Orchestrator.Storage/
 COPY Orchestrator.Host/Orchestrator.Host.csproj Orchestrator.Host/
 RUN dotnet restore Orchestrator.Host -r linux-x64
 
 COPY Orchestrator.Sqlite/ Orchestrator.Sqlite/
-COPY Orchestrator.Storage/ Orchestrator.Storage/
+COPY Orchestrator.Glue/ Orchestrator.Glue/
+COPY Orchestrator.Glue.Local/ Orchestrator.Glue.Local/
 COPY Orchestrator.Activities/ Orchestrator.Activities/
+COPY Orchestrator.Storage/ Orchestrator.Storage/
 COPY Orchestrator.Host/ Orchestrator.Host/
 RUN dotnet publish Orchestrator.Host -c Release -r linux-x64 --self-contained false --no-restore -o /app
 

@@ -1,7 +1,7 @@
 using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities.Activities;
+using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Runs;
 

@@ -1,6 +1,6 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities.Activities;
+using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;

@@ -2,7 +2,6 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Activities.Activities;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 

@@ -34,7 +34,7 @@ public sealed record RetryPolicy(
     [
         JobRunState.Failed.Value, JobRunState.Timeout.Value, JobRunState.Error.Value, JobRunState.Expired.Value,
         GlueErrorCodes.ConcurrentRunsExceeded, GlueErrorCodes.Throttling, GlueErrorCodes.InternalService,
-        GlueErrorCodes.OperationTimeout, GlueErrorCodes.ResourceNumberLimitExceeded, Activities.GlueCallError.UnexpectedError,
+        GlueErrorCodes.OperationTimeout, GlueErrorCodes.ResourceNumberLimitExceeded, GlueCalls.GlueCallError.UnexpectedError,
     ];
 
     /// <summary>Configuration errors: retrying cannot help, whatever the policy says.</summary>

@@ -98,7 +98,9 @@ public sealed partial class AwsGlueBackend
         return found;
     }
 
-    /// <summary>Outcomes after which the run may or may not exist (research note §1.3/§1.4).</summary>
+    /// <summary>
+    /// Outcomes after which the run may or may not exist (docs/glue-api-notes.md, "Ambiguous starts and reconciliation").
+    /// </summary>
     private static bool IsAmbiguousStartOutcome(GlueException ex) =>
         ex.ErrorCode is GlueErrorCodes.ConcurrentRunsExceeded or GlueErrorCodes.InternalService
             or GlueErrorCodes.OperationTimeout or AwsGlueErrorCodes.RequestTimeout or AwsGlueErrorCodes.ConnectionFailure

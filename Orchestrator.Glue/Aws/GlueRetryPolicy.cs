@@ -15,7 +15,7 @@ internal static class GlueRetryPolicy
 {
     public static readonly HttpRequestOptionsKey<GlueRetryScope> ScopeKey = new("Orchestrator.Glue.RetryScope");
 
-    // botocore's standard retry mode tables (research note §1.3).
+    // botocore's standard retry mode tables (docs/glue-api-notes.md, "Error codes and retries").
     private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.Serializing;
-using Microsoft.Data.Sqlite;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -14,32 +12,23 @@ namespace Orchestrator.Host.Rehearsal;
 /// <summary>
 /// Fills a SQLite store with finished runs of a pipeline that read exactly like real ones: the same instance ids,
 /// orchestration name, tags, custom status (<see cref="RunProgress"/> with its final status), input and output
-/// (<see cref="RunResult"/> with every attempt), written with DurableTask's own converter. Finished runs keep no
-/// step instances (the run purges them), so one <c>Instances</c> row per run is the whole of it; their history
-/// is not written. Runs go back in time from <see cref="RunHistorySeed.Newest"/>, one per schedule slot, with a
+/// (<see cref="RunResult"/> with every attempt), written with DurableTask's own converter and loaded through the store's
+/// <see cref="SqliteOrchestrationService.ImportFinishedAsync"/>. Finished runs keep no step instances (the run purges
+/// them), so one instance per run is the whole of it; their history is not written. Runs go back in time from <see cref="RunHistorySeed.Newest"/>, one per schedule slot, with a
 /// manual run now and then, a retried attempt now and then, and a few failed runs.
 /// </summary>
 public static class RunHistorySeeder
 {
-    // The store's time format (Orchestrator.Storage SqliteTime): fixed-width UTC text, so text order is time order.
-    const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
     // Runs built in parallel before each sequential insert.
     const int Batch = 512;
 
     static readonly string RunOrchestration = NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration));
     static readonly DataConverter Json = JsonDataConverter.Default;
 
-    /// <summary>Seeds the store the service uses (its file is created or upgraded first).</summary>
-    public static Task<SeededRunHistory> SeedAsync(SqliteOrchestrationService store, PipelineDefinition pipeline, RunHistorySeed seed)
+    /// <summary>Seeds the store the service uses (its file is created or upgraded first), in one transaction.</summary>
+    public static async Task<SeededRunHistory> SeedAsync(SqliteOrchestrationService store, PipelineDefinition pipeline, RunHistorySeed seed)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return SeedAsync(store.Settings.DatabasePath, pipeline, seed);
-    }
-
-    /// <summary>Seeds the store file at <paramref name="databasePath"/>, creating or upgrading its schema first.</summary>
-    public static async Task<SeededRunHistory> SeedAsync(string databasePath, PipelineDefinition pipeline, RunHistorySeed seed)
-    {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(seed);
         if (seed.Count < 1)
@@ -52,32 +41,21 @@ public static class RunHistorySeeder
             throw new ArgumentOutOfRangeException(nameof(seed), seed.Interval, "RunHistorySeed.Interval must be positive.");
         }
 
-        await new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(databasePath)).CreateAsync(recreateInstanceStore: false);
+        await store.CreateAsync(recreateInstanceStore: false);
+        var tally = new Tally();
+        await store.ImportFinishedAsync(Rows(pipeline, seed, tally));
+        return new SeededRunHistory(seed.Count, tally.Failed, tally.Manual, tally.Oldest, tally.Newest);
+    }
 
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        await connection.OpenAsync();
-        await using (var busy = connection.CreateCommand())
-        {
-            // A running host may hold the write lock for a moment.
-            busy.CommandText = "PRAGMA busy_timeout = 30000;";
-            await busy.ExecuteNonQueryAsync();
-        }
+    /// <summary>Seeds the store file at <paramref name="databasePath"/>, creating or upgrading its schema first.</summary>
+    public static Task<SeededRunHistory> SeedAsync(string databasePath, PipelineDefinition pipeline, RunHistorySeed seed)
+    {
+        // The settings' busy timeout lets a running host hold the write lock for a moment.
+        return SeedAsync(new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(databasePath)), pipeline, seed);
+    }
 
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO Instances (InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, Input, Output, CustomStatus, Tags)
-            VALUES (@id, @execution, @name, '', 'Completed', @created, @completed, @completed, @input, @output, @status, @tags);
-            """;
-        var parameters = new[] { "@id", "@execution", "@name", "@created", "@completed", "@input", "@output", "@status", "@tags" }
-            .ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
-        parameters["@name"].Value = RunOrchestration;
-        insert.Prepare();
-
-        var failed = 0;
-        var manual = 0;
-        DateTime oldest = DateTime.MaxValue, newest = DateTime.MinValue;
+    static IEnumerable<FinishedInstance> Rows(PipelineDefinition pipeline, RunHistorySeed seed, Tally tally)
+    {
         var newestSlot = Floor(seed.Newest, seed.Interval);
         var rows = new Row[Math.Min(seed.Count, Batch)];
         for (var first = 0; first < seed.Count; first += Batch)
@@ -85,29 +63,15 @@ public static class RunHistorySeeder
             // Serializing is most of the work: rows are built on every core, then written in order. Each run draws
             // from its own seeded Random, so the result does not depend on how the work was spread.
             var count = Math.Min(Batch, seed.Count - first);
-            Parallel.For(0, count, j => rows[j] = BuildRow(pipeline, seed, newestSlot, first + j));
+            var offset = first;
+            Parallel.For(0, count, j => rows[j] = BuildRow(pipeline, seed, newestSlot, offset + j));
             for (var j = 0; j < count; j++)
             {
                 var row = rows[j];
-                parameters["@id"].Value = row.RunId;
-                parameters["@execution"].Value = row.ExecutionId;
-                parameters["@created"].Value = Text(row.CreatedAt);
-                parameters["@completed"].Value = Text(row.CompletedAt);
-                parameters["@input"].Value = row.Input;
-                parameters["@output"].Value = row.Output;
-                parameters["@status"].Value = row.Status;
-                parameters["@tags"].Value = row.Tags;
-                await insert.ExecuteNonQueryAsync();
-
-                failed += row.Failed ? 1 : 0;
-                manual += row.Manual ? 1 : 0;
-                oldest = row.CreatedAt < oldest ? row.CreatedAt : oldest;
-                newest = row.CreatedAt > newest ? row.CreatedAt : newest;
+                tally.Add(row);
+                yield return row.Instance;
             }
         }
-
-        await transaction.CommitAsync();
-        return new SeededRunHistory(seed.Count, failed, manual, oldest, newest);
     }
 
     static Row BuildRow(PipelineDefinition pipeline, RunHistorySeed seed, DateTime newestSlot, int i)
@@ -121,11 +85,12 @@ public static class RunHistorySeeder
         var run = SeededRun(pipeline, slot, isManual, fails, seed.Interval, random);
         var execution = new byte[16];
         random.NextBytes(execution);
-        return new Row(
-            run.RunId, Convert.ToHexStringLower(execution), run.CreatedAt, run.CompletedAt,
+        var instance = new FinishedInstance(
+            run.RunId, Convert.ToHexStringLower(execution), RunOrchestration, OrchestrationStatus.Completed, run.CreatedAt, run.CompletedAt,
             Json.Serialize(run.Input), Json.Serialize(run.Result),
             Json.Serialize(new RunProgress(run.Result.Steps.Select(StepSummary.Of).ToList(), false, run.Result.Status, run.Result.Message)),
-            JsonSerializer.Serialize(run.Tags), fails, isManual);
+            run.Tags);
+        return new Row(instance, fails, isManual);
     }
 
     static Run SeededRun(PipelineDefinition pipeline, DateTime slot, bool isManual, bool fails, TimeSpan interval, Random random)
@@ -224,9 +189,27 @@ public static class RunHistorySeeder
         return new DateTime(utc.Ticks - (utc.Ticks % interval.Ticks), DateTimeKind.Utc);
     }
 
-    static string Text(DateTime utc) => utc.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    sealed record Row(FinishedInstance Instance, bool Failed, bool Manual);
 
-    sealed record Row(string RunId, string ExecutionId, DateTime CreatedAt, DateTime CompletedAt, string Input, string Output, string Status, string Tags, bool Failed, bool Manual);
+    sealed class Tally
+    {
+        public int Failed { get; private set; }
+
+        public int Manual { get; private set; }
+
+        public DateTime Oldest { get; private set; } = DateTime.MaxValue;
+
+        public DateTime Newest { get; private set; } = DateTime.MinValue;
+
+        public void Add(Row row)
+        {
+            var created = row.Instance.CreatedTime;
+            Failed += row.Failed ? 1 : 0;
+            Manual += row.Manual ? 1 : 0;
+            Oldest = created < Oldest ? created : Oldest;
+            Newest = created > Newest ? created : Newest;
+        }
+    }
 
     sealed record Run(string RunId, DateTime CreatedAt, DateTime CompletedAt, PipelineRunInput Input, RunResult Result, Dictionary<string, string> Tags);
 }

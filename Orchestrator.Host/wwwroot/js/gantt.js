@@ -4,6 +4,7 @@
 import { svg } from './dom.js';
 import { tone, label } from './states.js';
 import { parseTime, localTime, utcText, duration } from './format.js';
+import { stepName } from './steps.js';
 
 const LABEL_WIDTH = 170;
 const ROW = 30;
@@ -58,7 +59,7 @@ export function renderGantt(run, width, now = Date.now()) {
     const y = AXIS + (i * ROW);
     const from = parseTime(step.startedAt);
     const to = parseTime(step.endedAt);
-    const name = step.kind === 'EntityJob' ? step.name : step.kind === 'RawCrawler' ? 'Raw crawler' : 'Clean crawler';
+    const name = stepName(step);
     const parts = [
       svg('text', { class: 'step-label', x: 8, y: y + (ROW / 2) + 4 }, svg('title', {}, step.name), name),
     ];

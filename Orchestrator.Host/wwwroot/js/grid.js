@@ -4,9 +4,7 @@ import { h } from './dom.js';
 import { runPagePath } from './api.js';
 import { tone, icon, label } from './states.js';
 import { duration, span, localTime, parseTime, utcText } from './format.js';
-
-const RAW = 'raw-crawler';
-const CLEAN = 'clean-crawler';
+import { RAW_CRAWLER, CLEAN_CRAWLER, entityStepId, isCrawlerStep, stepIdName, stepName } from './steps.js';
 
 /** Step rows in pipeline order: raw crawler, the configured entities, entities only old runs had, clean crawler. */
 function stepRows(runs, pipeline) {
@@ -18,21 +16,17 @@ function stepRows(runs, pipeline) {
       }
     }
   }
-  const configured = (pipeline?.entities ?? []).map(e => `job/${e}`);
-  const others = [...seen.keys()].filter(id => id !== RAW && id !== CLEAN && !configured.includes(id)).sort();
-  const order = [RAW, ...configured, ...others, CLEAN];
-  return order.filter(id => seen.has(id) || (id !== RAW && id !== CLEAN && configured.includes(id)))
+  const configured = (pipeline?.entities ?? []).map(entityStepId);
+  const others = [...seen.keys()].filter(id => !isCrawlerStep(id) && !configured.includes(id)).sort();
+  const order = [RAW_CRAWLER, ...configured, ...others, CLEAN_CRAWLER];
+  return order.filter(id => seen.has(id) || (!isCrawlerStep(id) && configured.includes(id)))
     .map(id => ({ id, step: seen.get(id) }));
 }
 
 function rowLabel(id, step) {
-  if (id === RAW) {
-    return h('th', { scope: 'row', title: step?.name ?? '' }, 'Raw crawler');
-  }
-  if (id === CLEAN) {
-    return h('th', { scope: 'row', title: step?.name ?? '' }, 'Clean crawler');
-  }
-  return h('th', { scope: 'row' }, id.replace(/^job\//, ''));
+  return isCrawlerStep(id)
+    ? h('th', { scope: 'row', title: step?.name ?? '' }, stepIdName(id))
+    : h('th', { scope: 'row' }, stepIdName(id));
 }
 
 function runTip(run, now) {
@@ -49,7 +43,7 @@ function runTip(run, now) {
 function stepTip(run, step, now) {
   const took = span(step.startedAt, step.endedAt, now);
   return [
-    `${step.kind === 'EntityJob' ? step.name : step.id.replace('-', ' ')} · ${label(step.state)}`,
+    `${stepName(step)} · ${label(step.state)}`,
     `Duration ${duration(took)}`,
     `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`,
     step.errorMessage ? `Error: ${step.errorMessage}` : '',

@@ -9,12 +9,9 @@ import { badge, isActive, label } from './states.js';
 import { timeElement, duration, span, count } from './format.js';
 import { notify, notifyError } from './notices.js';
 import { renderGantt } from './gantt.js';
+import { stepName } from './steps.js';
 
 const LIVE_MS = 1500;
-
-function stepName(step) {
-  return step.kind === 'EntityJob' ? step.name : step.kind === 'RawCrawler' ? 'Raw crawler' : 'Clean crawler';
-}
 
 /** The AWS console page of a job run or a crawler, when the run is on the Aws backend and its region is known. */
 function consoleUrl(run, step, attempt) {

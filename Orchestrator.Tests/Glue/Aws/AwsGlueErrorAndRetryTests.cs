@@ -7,8 +7,8 @@ using WireMock.Server;
 namespace Orchestrator.Tests.Glue.Aws;
 
 /// <summary>
-/// The error rows of the research note §1.3 on an idempotent call (GetJobRun): error parsing, what is retried with
-/// back-off (each attempt signed afresh), and what fails at once.
+/// The error rows of docs/glue-api-notes.md ("Error codes and retries") on an idempotent call (GetJobRun): error
+/// parsing, what is retried with back-off (each attempt signed afresh), and what fails at once.
 /// </summary>
 public sealed class AwsGlueErrorAndRetryTests : IDisposable
 {

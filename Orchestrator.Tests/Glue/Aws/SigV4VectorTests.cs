@@ -5,7 +5,7 @@ using Amazon.Runtime.Signing;
 
 namespace Orchestrator.Tests.Glue.Aws;
 
-/// <summary>The research note's §2.3 vector, cross-checked there against botocore.</summary>
+/// <summary>The vector of docs/glue-api-notes.md ("A SigV4 test vector"), cross-checked there against botocore.</summary>
 public sealed class SigV4VectorTests
 {
     private static AWSSigningResult Sign(AWSCredentials credentials)

@@ -2,7 +2,7 @@ using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Glue;
 
-namespace Orchestrator.Activities.Activities;
+namespace Orchestrator.Activities.GlueCalls;
 
 /// <summary>
 /// A DurableTask activity that makes one Glue call. Errors Glue reports come back as a <see cref="GlueCallError"/>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
 using Orchestrator.Glue;
 
-namespace Orchestrator.Activities.Activities;
+namespace Orchestrator.Activities.GlueCalls;
 
 public sealed record CrawlerRequest(string RunId, string Step, string Crawler) : IStepRequest;
 

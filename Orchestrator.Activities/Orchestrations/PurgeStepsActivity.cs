@@ -1,7 +1,7 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Activities;
+namespace Orchestrator.Activities.Orchestrations;
 
 public sealed record PurgeStepsRequest(string RunId, IReadOnlyList<string> StepInstanceIds);
 

@@ -1,6 +1,6 @@
 using Orchestrator.Glue;
 
-namespace Orchestrator.Activities.Activities;
+namespace Orchestrator.Activities.GlueCalls;
 
 /// <summary>A Glue call that failed, as an activity reports it: the orchestration decides what happens next.</summary>
 public sealed record GlueCallError(string Code, string Message, bool Permanent)
