@@ -8,10 +8,10 @@ namespace Orchestrator.Glue.Local;
 /// service): WAL lets readers run beside one writer, the busy timeout makes writers queue, and every write is a
 /// short transaction.
 /// </summary>
-internal sealed class CatalogDatabase
+sealed class CatalogDatabase
 {
-    private readonly string connectionString;
-    private readonly string path;
+    readonly string connectionString;
+    readonly string path;
 
     public CatalogDatabase(string path)
     {

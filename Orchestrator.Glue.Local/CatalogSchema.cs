@@ -4,7 +4,7 @@ namespace Orchestrator.Glue.Local;
 /// The local catalog's schema as numbered scripts, applied in order and recorded in <c>schema_versions</c>; a change
 /// is a new script, never an edit of an applied one.
 /// </summary>
-internal static class CatalogSchema
+static class CatalogSchema
 {
     public static readonly IReadOnlyList<string> Scripts =
     [

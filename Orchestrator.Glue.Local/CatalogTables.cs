@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Databases, tables, columns, partitions and schema changes of the local catalog.</summary>
-internal sealed class CatalogTables(CatalogDatabase database)
+sealed class CatalogTables(CatalogDatabase database)
 {
     public async Task<CatalogTable?> GetTableAsync(string databaseName, string tableName, CancellationToken cancellationToken)
     {
@@ -161,7 +161,7 @@ internal sealed class CatalogTables(CatalogDatabase database)
         await SaveChangesAsync(connection, transaction, table, changes, cancellationToken);
     }
 
-    private static async Task SavePartitionsAsync(SqliteConnection connection, SqliteTransaction transaction,
+    static async Task SavePartitionsAsync(SqliteConnection connection, SqliteTransaction transaction,
         CatalogTable table, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
@@ -193,7 +193,7 @@ internal sealed class CatalogTables(CatalogDatabase database)
         }
     }
 
-    private static async Task SaveChangesAsync(SqliteConnection connection, SqliteTransaction transaction,
+    static async Task SaveChangesAsync(SqliteConnection connection, SqliteTransaction transaction,
         CatalogTable table, IEnumerable<SchemaChange> changes, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
@@ -220,12 +220,12 @@ internal sealed class CatalogTables(CatalogDatabase database)
         }
     }
 
-    private static void AddKey(SqliteCommand command, string databaseName, string tableName)
+    static void AddKey(SqliteCommand command, string databaseName, string tableName)
     {
         command.Parameters.AddWithValue("$db", databaseName);
         command.Parameters.AddWithValue("$table", tableName);
     }
 
-    private static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json)
+    static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json)
         ?? throw new InvalidDataException($"The catalog holds '{json}' where a {typeof(T).Name} was expected.");
 }

@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Instants in the catalog: UTC text of one fixed width, so text order is time order in SQL.</summary>
-internal static class CatalogTime
+static class CatalogTime
 {
-    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+    const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     public static string Format(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);

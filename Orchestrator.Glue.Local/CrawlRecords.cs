@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>How a crawl ended, with Glue's counters.</summary>
-internal sealed record CrawlOutcome(
+sealed record CrawlOutcome(
     CrawlStatus Status,
     string? ErrorMessage,
     int TablesCreated,
@@ -11,7 +11,7 @@ internal sealed record CrawlOutcome(
     int PartitionsAdded);
 
 /// <summary>An abandoned crawl this process took over, to crawl again.</summary>
-internal sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
+sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
 
 /// <summary>
 /// Crawl history in the catalog. A crawl in progress is a row with status RUNNING and a lease its owner renews; a
@@ -19,9 +19,9 @@ internal sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
 /// is gone is taken over by the next process that looks and crawled again, keeping its id and start time. Crawls
 /// of <paramref name="owner"/> (this backend instance) are never declared abandoned here.
 /// </summary>
-internal sealed class CrawlRecords(CatalogDatabase database, string owner)
+sealed class CrawlRecords(CatalogDatabase database, string owner)
 {
-    private const string Running = "RUNNING";
+    const string Running = "RUNNING";
 
     /// <summary>Records a new crawl and returns its id, or null when one is already in progress.</summary>
     public Task<long?> BeginAsync(string crawlerName, DateTimeOffset now, DateTimeOffset leaseUntil,
@@ -176,7 +176,7 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
                 : null;
         }, cancellationToken);
 
-    private SqliteCommand SelectRunningOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
+    SqliteCommand SelectRunningOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -188,6 +188,6 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
         return command;
     }
 
-    private static int? ReadCount(SqliteDataReader reader, int ordinal) =>
+    static int? ReadCount(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 }

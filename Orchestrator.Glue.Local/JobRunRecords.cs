@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A job run about to be recorded as STARTING.</summary>
-internal sealed record NewJobRun(
+sealed record NewJobRun(
     string Id,
     string JobName,
     string Marker,
@@ -14,7 +14,7 @@ internal sealed record NewJobRun(
     DateTimeOffset LeaseUntil);
 
 /// <summary>What recording a start did: started it, found the same marker's run, or hit the concurrency limit.</summary>
-internal enum JobRunStartOutcome
+enum JobRunStartOutcome
 {
     Started,
     Adopted,
@@ -22,7 +22,7 @@ internal enum JobRunStartOutcome
 }
 
 /// <summary>An abandoned job run this process took over, to start again.</summary>
-internal sealed record ResumedJobRun(
+sealed record ResumedJobRun(
     string Id, string JobName, IReadOnlyDictionary<string, string> Arguments, DateTimeOffset StartedOn, int Restarts);
 
 /// <summary>
@@ -32,10 +32,10 @@ internal sealed record ResumedJobRun(
 /// overwrites a newer verdict. <paramref name="owner"/> is this backend instance: its own runs are alive by
 /// definition and never declared abandoned here.
 /// </summary>
-internal sealed class JobRunRecords(CatalogDatabase database, string owner)
+sealed class JobRunRecords(CatalogDatabase database, string owner)
 {
-    private const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
-    private const string Columns =
+    const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
+    const string Columns =
         "id, job_name, state, error_message, arguments, started_on, completed_on, details, interrupted";
 
     public Task<(JobRunStartOutcome Outcome, string RunId)> StartAsync(
@@ -235,7 +235,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             return null;
         }, cancellationToken);
 
-    private SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
+    SqliteCommand SelectActiveOfOthers(SqliteConnection connection, SqliteTransaction? transaction)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -247,7 +247,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
         return command;
     }
 
-    private async Task<GlueJobRun?> QueryOneAsync(string sql, Action<SqliteCommand> bind, string jobName,
+    async Task<GlueJobRun?> QueryOneAsync(string sql, Action<SqliteCommand> bind, string jobName,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -259,7 +259,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
         return await reader.ReadAsync(cancellationToken) ? Read(reader, now) : null;
     }
 
-    private static GlueJobRun Read(SqliteDataReader reader, DateTimeOffset now)
+    static GlueJobRun Read(SqliteDataReader reader, DateTimeOffset now)
     {
         var startedOn = CatalogTime.Parse(reader.GetString(5));
         DateTimeOffset? completedOn = reader.IsDBNull(6) ? null : CatalogTime.Parse(reader.GetString(6));

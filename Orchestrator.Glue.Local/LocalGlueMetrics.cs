@@ -3,20 +3,20 @@ using System.Diagnostics.Metrics;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>What the embedded engine measures, for any metrics exporter (meter <c>Orchestrator.Glue.Local</c>).</summary>
-internal static class LocalGlueMetrics
+static class LocalGlueMetrics
 {
     public const string MeterName = "Orchestrator.Glue.Local";
     public const string DuckDbPeakMemory = "orchestrator.glue.local.duckdb.peak_memory";
 
-    private static readonly Meter Meter = new(MeterName);
+    static readonly Meter Meter = new(MeterName);
 
-    private static readonly Counter<long> RowsWritten = Meter.CreateCounter<long>(
+    static readonly Counter<long> RowsWritten = Meter.CreateCounter<long>(
         "orchestrator.glue.local.rows_written", "{row}", "Rows data-preparation runs wrote to the clean zone.");
 
-    private static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>(
+    static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>(
         "orchestrator.glue.local.job_run.duration", "s", "Duration of finished local job runs.");
 
-    private static readonly Histogram<long> PeakMemory = Meter.CreateHistogram<long>(
+    static readonly Histogram<long> PeakMemory = Meter.CreateHistogram<long>(
         DuckDbPeakMemory, "By", "Most buffer memory DuckDB used during a job run (sampled).");
 
     public static void RecordJobRun(string jobName, string state, TimeSpan duration, DataPreparationResult? result)

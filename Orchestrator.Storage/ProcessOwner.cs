@@ -10,9 +10,9 @@ namespace Orchestrator;
 /// Orchestrator.Storage (store locks) and Orchestrator.Activities (local job runs and crawls), which may not
 /// reference each other.
 /// </summary>
-internal static class ProcessOwner
+static class ProcessOwner
 {
-    private static readonly long CurrentProcessStart = StartTicks(Process.GetCurrentProcess()) ?? 0;
+    static readonly long CurrentProcessStart = StartTicks(Process.GetCurrentProcess()) ?? 0;
 
     /// <summary>When this process started (UTC).</summary>
     public static DateTime ProcessStartTime => new(CurrentProcessStart, DateTimeKind.Utc);
@@ -58,7 +58,7 @@ internal static class ProcessOwner
         }
     }
 
-    private static long? StartTicks(Process process)
+    static long? StartTicks(Process process)
     {
         try
         {

@@ -8,7 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// a descriptor it already holds, opened when the file was still writable. access(2) sees what a new open would:
 /// permissions, the immutable attribute, a read-only mount.
 /// </summary>
-internal static partial class FileWritability
+static partial class FileWritability
 {
     const int WriteAccess = 2;
 

@@ -9,7 +9,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// A file it cannot vouch for (not SQLite, damaged, another program's database, a newer schema, or one it cannot
 /// write) is refused before anything is written.
 /// </summary>
-internal static class SchemaMigrator
+static class SchemaMigrator
 {
     static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
 

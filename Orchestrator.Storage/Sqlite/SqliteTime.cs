@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>UTC times stored as fixed-width ISO-8601 text, so comparing the text compares the times.</summary>
-internal static class SqliteTime
+static class SqliteTime
 {
     const string Format = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
