@@ -10,7 +10,7 @@ namespace Orchestrator.Benchmarks;
 /// The REST API under load: the real host binary in its own process over a store of 10,000 seeded runs, and 200
 /// concurrent clients listing runs from this process. Also the host's resident memory when idle.
 /// </summary>
-internal static class ApiBenchmark
+static class ApiBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -12,7 +12,7 @@ namespace Orchestrator.Benchmarks;
 /// The durable engine on the SQLite store: (a) many short sequences, (b) one wide fan-out, (c) how long an
 /// activity waits between being scheduled and starting.
 /// </summary>
-internal static class EngineBenchmark
+static class EngineBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -8,7 +8,7 @@ namespace Orchestrator.Benchmarks;
 /// Prints what each kill cost: the time the new process took to attach its worker (boot), the time from then to the
 /// run's next event (recovery), and the run's extra wall time per kill; then the invariants.
 /// </summary>
-internal static class HostSoakBenchmark
+static class HostSoakBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -7,7 +7,7 @@ namespace Orchestrator.Benchmarks;
 /// A Glue whose crawls and job runs finish the moment they start, so a pipeline run's duration is the
 /// orchestrator's own overhead. Counts the calls it receives.
 /// </summary>
-internal sealed class InstantGlueBackend(TimeProvider time) : IGlueBackend
+sealed class InstantGlueBackend(TimeProvider time) : IGlueBackend
 {
     readonly ConcurrentDictionary<string, DateTimeOffset> lastCrawl = new();
     readonly ConcurrentDictionary<string, GlueJobRun> runs = new();

@@ -14,10 +14,10 @@ namespace Orchestrator.Benchmarks;
 /// COPY of the same files with the same casts). Each measurement runs in a child process of its own, so each
 /// peak RSS (VmHWM) is that step's alone.
 /// </summary>
-internal static class LocalEtlBenchmark
+static class LocalEtlBenchmark
 {
-    private const string Job = "data-preparation";
-    private static readonly Dictionary<string, string> SalesArguments = new()
+    const string Job = "data-preparation";
+    static readonly Dictionary<string, string> SalesArguments = new()
     {
         ["--source_entity_name"] = "sales",
         ["--target_entity_name"] = "sales",
@@ -46,7 +46,7 @@ internal static class LocalEtlBenchmark
         };
     }
 
-    private static async Task<int> CompareAsync(BenchmarkArguments options)
+    static async Task<int> CompareAsync(BenchmarkArguments options)
     {
         var lake = Path.Combine(Path.GetTempPath(), "orchestrator-local-etl-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -97,7 +97,7 @@ internal static class LocalEtlBenchmark
         }
     }
 
-    private static async Task<int> GenerateAsync(BenchmarkArguments options)
+    static async Task<int> GenerateAsync(BenchmarkArguments options)
     {
         var started = Stopwatch.GetTimestamp();
         var written = await new SampleDataGenerator(options.Lake!, TimeProvider.System).WriteAsync(
@@ -110,7 +110,7 @@ internal static class LocalEtlBenchmark
         return 0;
     }
 
-    private static async Task<int> MeasureJobAsync(BenchmarkArguments options)
+    static async Task<int> MeasureJobAsync(BenchmarkArguments options)
     {
         var work = Path.Combine(options.Lake!, "_bench-" + Guid.NewGuid().ToString("N")[..8]);
         long duckDbPeak = 0;
@@ -152,7 +152,7 @@ internal static class LocalEtlBenchmark
         return 0;
     }
 
-    private static async Task<GlueJobRun> RunJobAsync(LocalGlueOptions glue, LocalGlueMetrics metrics)
+    static async Task<GlueJobRun> RunJobAsync(LocalGlueOptions glue, LocalGlueMetrics metrics)
     {
         await using var backend = new LocalGlueBackend(glue, TimeProvider.System, NullLogger<LocalGlueBackend>.Instance, metrics);
         var start = await backend.StartJobRunAsync(Job, SalesArguments, "bench/" + Guid.NewGuid(), CancellationToken.None);
@@ -166,7 +166,7 @@ internal static class LocalEtlBenchmark
         return run;
     }
 
-    private static async Task<int> MeasureFloorAsync(BenchmarkArguments options, bool schemaGiven)
+    static async Task<int> MeasureFloorAsync(BenchmarkArguments options, bool schemaGiven)
     {
         var glue = LocalOptions(options, "unused");
         var files = Directory.EnumerateFiles(Path.Combine(options.Lake!, "raw", "sales"), "*.jsonl",
@@ -218,7 +218,7 @@ internal static class LocalEtlBenchmark
         return 0;
     }
 
-    private static LocalGlueOptions LocalOptions(BenchmarkArguments options, string catalogPath)
+    static LocalGlueOptions LocalOptions(BenchmarkArguments options, string catalogPath)
     {
         var glue = new LocalGlueOptions
         {
@@ -236,7 +236,7 @@ internal static class LocalEtlBenchmark
         return glue;
     }
 
-    private static async Task<Measurement> ChildAsync(BenchmarkArguments options, string phase, string lake)
+    static async Task<Measurement> ChildAsync(BenchmarkArguments options, string phase, string lake)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -265,26 +265,26 @@ internal static class LocalEtlBenchmark
             : throw new InvalidOperationException($"Phase '{phase}' failed (exit {child.ExitCode}): {output}");
     }
 
-    private static double CpuSeconds()
+    static double CpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;
     }
 
-    private static void Report(Measurement measurement) => Console.WriteLine(JsonSerializer.Serialize(measurement));
+    static void Report(Measurement measurement) => Console.WriteLine(JsonSerializer.Serialize(measurement));
 
     /// <summary>The process's peak resident set (VmHWM), in bytes.</summary>
-    private static long PeakRss()
+    static long PeakRss()
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>One step's figures; CPU seconds are the process's, less sensitive to other load than wall time.</summary>
-    private sealed record Measurement(
+    sealed record Measurement(
         double Seconds, double CpuSeconds, long Rows, long PeakRssBytes, long DuckDbPeakBytes, int Files, long Bytes);
 
-    private sealed record BenchmarkArguments(
+    sealed record BenchmarkArguments(
         int Rows, int Days, int Seed, int Repeat, int Threads, string MemoryLimit, string? Phase, string? Lake)
     {
         public static BenchmarkArguments? Parse(string[] args)

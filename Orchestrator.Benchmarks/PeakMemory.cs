@@ -1,7 +1,7 @@
 namespace Orchestrator.Benchmarks;
 
 /// <summary>Reads the process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
-internal static class PeakMemory
+static class PeakMemory
 {
     public static double? Megabytes()
     {

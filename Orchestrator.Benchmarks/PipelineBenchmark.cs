@@ -16,7 +16,7 @@ namespace Orchestrator.Benchmarks;
 /// whose crawls and jobs finish at once, polled after 1 ms. Also the Glue calls an hour of polling costs with the
 /// default poll policy.
 /// </summary>
-internal static class PipelineBenchmark
+static class PipelineBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -11,7 +11,7 @@ namespace Orchestrator.Benchmarks;
 /// schema checks): opening a store of seeded runs, against reading the same file's bytes (the floor: quick_check
 /// reads every page) and against quick_check alone. The file is in the page cache, as on a restart.
 /// </summary>
-internal static class StoreCheckBenchmark
+static class StoreCheckBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

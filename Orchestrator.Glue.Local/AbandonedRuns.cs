@@ -6,7 +6,7 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>What becomes of an active job run or crawl whose process is gone.</summary>
-internal enum AbandonedVerdict
+enum AbandonedVerdict
 {
     /// <summary>Taken over by this process and started again from its last safe point.</summary>
     Resume,
@@ -19,7 +19,7 @@ internal enum AbandonedVerdict
 }
 
 /// <summary>An active job run or crawl whose owner is gone.</summary>
-internal sealed record AbandonedRun(object Id, string Owner, string Name, bool StopRequested, int Restarts)
+sealed record AbandonedRun(object Id, string Owner, string Name, bool StopRequested, int Restarts)
 {
     /// <summary>
     /// How often a run or crawl is started again after its host went away: one that takes its host down each time
@@ -46,7 +46,7 @@ internal sealed record AbandonedRun(object Id, string Owner, string Name, bool S
 /// Finds active job runs or crawls whose process is gone: their lease ran out, or their owner is a process of this
 /// machine that no longer runs (so a restart finds them at once, not a lease later).
 /// </summary>
-internal static class AbandonedRuns
+static class AbandonedRuns
 {
     /// <summary>
     /// Hands each abandoned row to <paramref name="takeOver"/> inside one write transaction and returns what it made
@@ -105,7 +105,7 @@ internal static class AbandonedRuns
         }
     }
 
-    private sealed class ActiveRow
+    sealed class ActiveRow
     {
         public object Id { get; init; } = "";
         public string Owner { get; init; } = "";

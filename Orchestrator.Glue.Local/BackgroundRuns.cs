@@ -3,16 +3,16 @@ using System.Collections.Concurrent;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>The two ways in-process work is asked to end: a stop request for it, or the backend shutting down.</summary>
-internal readonly record struct RunSignals(CancellationToken Stop, CancellationToken Shutdown);
+readonly record struct RunSignals(CancellationToken Stop, CancellationToken Shutdown);
 
 /// <summary>
 /// Job runs and crawls executing in this process, each with its own stop switch, all ended together on shutdown.
 /// </summary>
-internal sealed class BackgroundRuns : IDisposable
+sealed class BackgroundRuns : IDisposable
 {
-    private readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, Task Work)> running =
+    readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, Task Work)> running =
         new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource shutdown = new();
+    readonly CancellationTokenSource shutdown = new();
 
     public bool IsShuttingDown => shutdown.IsCancellationRequested;
 

@@ -8,11 +8,11 @@ namespace Orchestrator.Glue.Local;
 /// versioned <c>Scripts/schema-N.sql</c>). Several processes may share it (the CLI beside the service): every write
 /// is a short BEGIN IMMEDIATE transaction, and writers of other processes queue on the busy timeout.
 /// </summary>
-internal sealed class CatalogDatabase(string path)
+sealed class CatalogDatabase(string path)
 {
-    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly SchemaMigrator Migrator = new(
+    static readonly SchemaMigrator Migrator = new(
         new SqliteSchema("catalog", typeof(CatalogDatabase).Assembly, "Orchestrator.Glue.Local.Scripts.schema-")
         {
             // Catalogs written before the shared convention (schemas 1 and 2) kept their versions here.
@@ -21,7 +21,7 @@ internal sealed class CatalogDatabase(string path)
         (message, cause) => new IOException(message, cause));
 
     // A committed bookmark must survive a power cut, or the next run would write its rows twice.
-    private readonly SqliteFile file = new(path, BusyTimeout, SqliteDurability.SurvivesPowerLoss);
+    readonly SqliteFile file = new(path, BusyTimeout, SqliteDurability.SurvivesPowerLoss);
 
     public string Path => file.Path;
 

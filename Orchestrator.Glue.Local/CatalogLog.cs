@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Log events of the local catalog file (event ids 4500–4599).</summary>
-internal static partial class CatalogLog
+static partial class CatalogLog
 {
     [LoggerMessage(EventId = 4500, Level = LogLevel.Information,
         Message = "Upgraded the local catalog {CatalogPath} from schema {FromVersion} to {ToVersion}")]

@@ -1,7 +1,7 @@
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A table of the local catalog, shaped like a Glue table: columns, partition keys and partitions.</summary>
-internal sealed record CatalogTable(
+sealed record CatalogTable(
     string Database,
     string Name,
     string Location,
@@ -14,13 +14,13 @@ internal sealed record CatalogTable(
     string UpdatedBy);
 
 /// <summary>A column with its Glue/Hive type and the DuckDB type it was read as.</summary>
-internal sealed record CatalogColumn(string Name, string Type, string SourceType);
+sealed record CatalogColumn(string Name, string Type, string SourceType);
 
 /// <summary>
 /// A partition: its values, folder, size and the columns found in it. The fingerprint (files, sizes, times) tells a
 /// later crawl whether the folder changed.
 /// </summary>
-internal sealed record CatalogPartition(
+sealed record CatalogPartition(
     IReadOnlyList<string> Values,
     string Location,
     int FileCount,
@@ -30,7 +30,7 @@ internal sealed record CatalogPartition(
     IReadOnlyList<CatalogColumn> Columns);
 
 /// <summary>A schema change a crawl found: a column added, or a column whose type changed (and where).</summary>
-internal sealed record SchemaChange(
+sealed record SchemaChange(
     string Column,
     string Change,
     string? OldType,

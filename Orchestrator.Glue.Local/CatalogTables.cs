@@ -6,7 +6,7 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Databases, tables, columns, partitions and schema changes of the local catalog.</summary>
-internal sealed class CatalogTables(CatalogDatabase database)
+sealed class CatalogTables(CatalogDatabase database)
 {
     public async Task<CatalogTable?> GetTableAsync(string databaseName, string tableName, CancellationToken cancellationToken)
     {
@@ -150,12 +150,12 @@ internal sealed class CatalogTables(CatalogDatabase database)
             connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
     }
 
-    private static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json)
+    static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json)
         ?? throw new InvalidDataException($"The catalog holds '{json}' where a {typeof(T).Name} was expected.");
 
-    private sealed record TableKey(string Database, string Table);
+    sealed record TableKey(string Database, string Table);
 
-    private sealed class TableRow
+    sealed class TableRow
     {
         public string Location { get; init; } = "";
         public string Classification { get; init; } = "";
@@ -165,7 +165,7 @@ internal sealed class CatalogTables(CatalogDatabase database)
         public string UpdatedBy { get; init; } = "";
     }
 
-    private sealed class PartitionRow
+    sealed class PartitionRow
     {
         public string PartitionValues { get; init; } = "";
         public string Location { get; init; } = "";
@@ -176,7 +176,7 @@ internal sealed class CatalogTables(CatalogDatabase database)
         public string Columns { get; init; } = "";
     }
 
-    private sealed class SchemaChangeRow
+    sealed class SchemaChangeRow
     {
         public string ColumnName { get; init; } = "";
         public string Change { get; init; } = "";

@@ -4,7 +4,7 @@ using System.Text;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>How the data-preparation transform converts one column.</summary>
-internal enum ColumnConversion
+enum ColumnConversion
 {
     /// <summary>Kept as read.</summary>
     None,
@@ -27,16 +27,16 @@ internal enum ColumnConversion
 /// column name. Every conversion is a TRY: a value that does not parse becomes NULL and is flagged, so the job
 /// can count it per column; rows are never dropped.
 /// </summary>
-internal sealed class CleanProjection
+sealed class CleanProjection
 {
     public const string EtlProcessingColumn = "etl_processing_datetime";
-    private const string ProcessingColumn = "processing_datetime";
+    const string ProcessingColumn = "processing_datetime";
 
-    private readonly List<(SourceColumn Column, ColumnConversion Conversion)> plan;
-    private readonly string partitionColumn;
-    private readonly IReadOnlyList<string> datetimeFormats;
+    readonly List<(SourceColumn Column, ColumnConversion Conversion)> plan;
+    readonly string partitionColumn;
+    readonly IReadOnlyList<string> datetimeFormats;
 
-    private CleanProjection(List<(SourceColumn, ColumnConversion)> plan, string partitionColumn, string partitionKey,
+    CleanProjection(List<(SourceColumn, ColumnConversion)> plan, string partitionColumn, string partitionKey,
         IReadOnlyList<string> datetimeFormats)
     {
         this.plan = plan;
@@ -136,7 +136,7 @@ internal sealed class CleanProjection
             .ToString();
     }
 
-    private string Convert(string value, ColumnConversion conversion) => conversion switch
+    string Convert(string value, ColumnConversion conversion) => conversion switch
     {
         // TRY: seconds outside the TIMESTAMP range become NULL instead of failing the run.
         ColumnConversion.EpochSeconds =>
@@ -154,11 +154,11 @@ internal sealed class CleanProjection
         _ => value,
     };
 
-    private static string Coalesce(string first, IEnumerable<string> others)
+    static string Coalesce(string first, IEnumerable<string> others)
     {
         var rest = others.ToList();
         return rest.Count == 0 ? first : $"COALESCE({first}, {string.Join(", ", rest)})";
     }
 
-    private static string Quote(SourceColumn column) => SqlText.Identifier(column.Name);
+    static string Quote(SourceColumn column) => SqlText.Identifier(column.Name);
 }

@@ -4,7 +4,7 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>How a crawl ended, with Glue's counters.</summary>
-internal sealed record CrawlOutcome(
+sealed record CrawlOutcome(
     CrawlStatus Status,
     string? ErrorMessage,
     int TablesCreated,
@@ -12,7 +12,7 @@ internal sealed record CrawlOutcome(
     int PartitionsAdded);
 
 /// <summary>An abandoned crawl this process took over, to crawl again.</summary>
-internal sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
+sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
 
 /// <summary>
 /// Crawl history in the catalog. A crawl in progress is a row with status RUNNING and a lease its owner renews; a
@@ -20,9 +20,9 @@ internal sealed record ResumedCrawl(long Id, string CrawlerName, int Restarts);
 /// is gone is taken over by the next process that looks and crawled again, keeping its id and start time. Crawls
 /// of <paramref name="owner"/> (this backend instance) are never declared abandoned here.
 /// </summary>
-internal sealed class CrawlRecords(CatalogDatabase database, string owner)
+sealed class CrawlRecords(CatalogDatabase database, string owner)
 {
-    private const string Running = "RUNNING";
+    const string Running = "RUNNING";
 
     /// <summary>Records a new crawl and returns its id, or null when one is already in progress.</summary>
     public Task<long?> BeginAsync(string crawlerName, DateTimeOffset now, DateTimeOffset leaseUntil,
@@ -155,7 +155,7 @@ internal sealed class CrawlRecords(CatalogDatabase database, string owner)
                 : null;
         }, cancellationToken);
 
-    private sealed class LastCrawlRow
+    sealed class LastCrawlRow
     {
         public string Status { get; init; } = "";
         public string StartedTime { get; init; } = "";

@@ -4,7 +4,7 @@ namespace Orchestrator.Glue.Local;
 /// The data-preparation job's arguments, the same ones the Glue script takes. Run arguments override the job's
 /// DefaultArguments, as in Glue.
 /// </summary>
-internal sealed record DataPreparationArguments(
+sealed record DataPreparationArguments(
     string SourceEntity,
     string TargetEntity,
     string DatetimePartitionColumn,

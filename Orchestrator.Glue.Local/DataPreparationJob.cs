@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>One run of a job: who it is, its arguments as given to StartJobRun, and when it started.</summary>
-internal sealed record JobRunContext(
+sealed record JobRunContext(
     string RunId,
     string JobName,
     LocalJobOptions Job,
@@ -12,14 +12,14 @@ internal sealed record JobRunContext(
     DateTimeOffset StartedOn);
 
 /// <summary>What a run did, plus how much memory DuckDB used for it.</summary>
-internal sealed record DataPreparationResult(JobRunDetails Details, long DuckDbPeakMemoryBytes);
+sealed record DataPreparationResult(JobRunDetails Details, long DuckDbPeakMemoryBytes);
 
 /// <summary>
 /// The reusable data-preparation transform on DuckDB: raw files of one entity that no earlier run processed
 /// (bookmarks) become ZSTD Parquet in the clean zone, partitioned by the date of the partition column, with the
 /// conversions of <see cref="CleanProjection"/>. Output is staged and committed by <see cref="PartitionCommit"/>.
 /// </summary>
-internal sealed class DataPreparationJob(
+sealed class DataPreparationJob(
     LocalGlueOptions options,
     LakeLayout layout,
     CatalogDatabase catalog,
@@ -27,7 +27,7 @@ internal sealed class DataPreparationJob(
     ILogger logger,
     JobStepHook? stepHook)
 {
-    private const string BatchTable = "clean_batch";
+    const string BatchTable = "clean_batch";
 
     public async Task<DataPreparationResult> RunAsync(JobRunContext run, CancellationToken cancellationToken)
     {
@@ -83,7 +83,7 @@ internal sealed class DataPreparationJob(
         }
     }
 
-    private async Task<DataPreparationResult> TransformAsync(DuckDbSession session, PartitionCommit commit,
+    async Task<DataPreparationResult> TransformAsync(DuckDbSession session, PartitionCommit commit,
         JobRunContext run, DataPreparationArguments arguments, string rawFolder, List<LakeFile> pending,
         string runFolder, CancellationToken cancellationToken)
     {
@@ -148,7 +148,7 @@ internal sealed class DataPreparationJob(
     /// Converts one batch into a temporary table (so the failed casts can be counted without reading the raw files
     /// twice), then writes it partitioned.
     /// </summary>
-    private static async Task ConvertBatchAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
+    static async Task ConvertBatchAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
         CleanProjection projection, DateTimeOffset startedOn, string copyFolder, BatchTotals totals,
         CancellationToken cancellationToken)
     {
@@ -180,7 +180,7 @@ internal sealed class DataPreparationJob(
         await session.ExecuteAsync($"DROP TABLE {BatchTable}", cancellationToken);
     }
 
-    private static async Task CreateBatchTableAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
+    static async Task CreateBatchTableAsync(DuckDbSession session, IReadOnlyList<LakeFile> batch,
         CleanProjection projection, DateTimeOffset startedOn, CancellationToken cancellationToken)
     {
         var readers = new List<string>();
@@ -200,7 +200,7 @@ internal sealed class DataPreparationJob(
             cancellationToken);
     }
 
-    private IEnumerable<List<LakeFile>> Batches(List<LakeFile> files)
+    IEnumerable<List<LakeFile>> Batches(List<LakeFile> files)
     {
         var batch = new List<LakeFile>();
         long bytes = 0;
@@ -223,7 +223,7 @@ internal sealed class DataPreparationJob(
     }
 
     /// <summary>One run's details from several commits (its own and those it finished for crashed runs).</summary>
-    private static JobRunDetails Sum(IReadOnlyList<JobRunDetails> parts) => new(
+    static JobRunDetails Sum(IReadOnlyList<JobRunDetails> parts) => new(
         parts.Sum(p => p.RowsRead),
         parts.Sum(p => p.RowsWritten),
         parts.SelectMany(p => p.PartitionsAdded).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
@@ -234,9 +234,9 @@ internal sealed class DataPreparationJob(
         parts.Sum(p => p.RowsInDefaultPartition),
         parts.Sum(p => p.FilesProcessed));
 
-    private Bookmark BookmarkOf(LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
+    Bookmark BookmarkOf(LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
 
-    private static void TryDelete(string folder)
+    static void TryDelete(string folder)
     {
         try
         {
@@ -249,9 +249,9 @@ internal sealed class DataPreparationJob(
     }
 
     /// <summary>Counters summed over a run's batches.</summary>
-    private sealed class BatchTotals
+    sealed class BatchTotals
     {
-        private readonly TableSchemaBuilder columns = new(null, string.Empty, DateTimeOffset.MinValue);
+        readonly TableSchemaBuilder columns = new(null, string.Empty, DateTimeOffset.MinValue);
 
         public long RowsRead { get; set; }
 

@@ -8,14 +8,14 @@ namespace Orchestrator.Glue.Local;
 /// One private in-memory DuckDB database for one job run or crawl, configured for offline, deterministic work:
 /// no extension downloads, UTC session time zone, bounded threads and memory. Statements are cancellable.
 /// </summary>
-internal sealed class DuckDbSession : IDisposable
+sealed class DuckDbSession : IDisposable
 {
-    private static readonly TimeSpan MemorySampleInterval = TimeSpan.FromMilliseconds(50);
+    static readonly TimeSpan MemorySampleInterval = TimeSpan.FromMilliseconds(50);
 
-    private readonly DuckDBConnection connection;
-    private long peakMemoryBytes;
+    readonly DuckDBConnection connection;
+    long peakMemoryBytes;
 
-    private DuckDbSession(DuckDBConnection connection) => this.connection = connection;
+    DuckDbSession(DuckDBConnection connection) => this.connection = connection;
 
     /// <summary>The most buffer memory DuckDB reported while this session's statements ran (sampled).</summary>
     public long PeakMemoryBytes => Interlocked.Read(ref peakMemoryBytes);
@@ -77,7 +77,7 @@ internal sealed class DuckDbSession : IDisposable
 
     public void Dispose() => connection.Dispose();
 
-    private async Task<T> RunAsync<T>(string sql, Func<DuckDBCommand, T> run, CancellationToken cancellationToken)
+    async Task<T> RunAsync<T>(string sql, Func<DuckDBCommand, T> run, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var command = connection.CreateCommand();
@@ -103,7 +103,7 @@ internal sealed class DuckDbSession : IDisposable
         }
     }
 
-    private async Task SampleMemoryAsync(CancellationToken stop)
+    async Task SampleMemoryAsync(CancellationToken stop)
     {
         try
         {

@@ -7,11 +7,11 @@ namespace Orchestrator.Glue.Local;
 /// A column type as DuckDB prints it (<c>DESCRIBE</c>), parsed so the engine can merge types across files, rewrite
 /// them for reading, and name them the way Glue and Hive do.
 /// </summary>
-internal abstract record DuckDbType
+abstract record DuckDbType
 {
     public static readonly DuckDbType Varchar = new DuckDbScalar("VARCHAR");
 
-    private static readonly string[] IntegerRanks = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"];
+    static readonly string[] IntegerRanks = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"];
 
     public static DuckDbType Parse(string text)
     {
@@ -55,7 +55,7 @@ internal abstract record DuckDbType
         };
     }
 
-    private static DuckDbType MergeScalars(DuckDbScalar a, DuckDbScalar b)
+    static DuckDbType MergeScalars(DuckDbScalar a, DuckDbScalar b)
     {
         var rankA = Array.IndexOf(IntegerRanks, a.Name);
         var rankB = Array.IndexOf(IntegerRanks, b.Name);
@@ -77,7 +77,7 @@ internal abstract record DuckDbType
         return Varchar;
     }
 
-    private static DuckDbStruct MergeStructs(DuckDbStruct a, DuckDbStruct b)
+    static DuckDbStruct MergeStructs(DuckDbStruct a, DuckDbStruct b)
     {
         var fields = a.Fields.ToList();
         foreach (var field in b.Fields)
@@ -101,9 +101,9 @@ internal abstract record DuckDbType
             ? name
             : "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private sealed class DuckDbTypeReader(string text)
+    sealed class DuckDbTypeReader(string text)
     {
-        private int position;
+        int position;
 
         public DuckDbType ReadType()
         {
@@ -147,7 +147,7 @@ internal abstract record DuckDbType
             }
         }
 
-        private DuckDbStruct ReadStruct()
+        DuckDbStruct ReadStruct()
         {
             var fields = new List<DuckDbField>();
             SkipSpaces();
@@ -167,7 +167,7 @@ internal abstract record DuckDbType
             return new DuckDbStruct(fields);
         }
 
-        private string ReadFieldName()
+        string ReadFieldName()
         {
             if (!TryConsume("\""))
             {
@@ -205,7 +205,7 @@ internal abstract record DuckDbType
             }
         }
 
-        private string ReadScalarName()
+        string ReadScalarName()
         {
             var start = position;
             var depth = 0;
@@ -237,7 +237,7 @@ internal abstract record DuckDbType
             return name.Length == 0 ? throw Error("a missing type name") : name;
         }
 
-        private void SkipSpaces()
+        void SkipSpaces()
         {
             while (position < text.Length && text[position] == ' ')
             {
@@ -245,7 +245,7 @@ internal abstract record DuckDbType
             }
         }
 
-        private bool TryConsume(string token)
+        bool TryConsume(string token)
         {
             if (string.CompareOrdinal(text, position, token, 0, token.Length) != 0)
             {
@@ -256,7 +256,7 @@ internal abstract record DuckDbType
             return true;
         }
 
-        private void Expect(char c)
+        void Expect(char c)
         {
             SkipSpaces();
             if (position >= text.Length || text[position] != c)
@@ -267,13 +267,13 @@ internal abstract record DuckDbType
             position++;
         }
 
-        private FormatException Error(string what) =>
+        FormatException Error(string what) =>
             new(string.Create(CultureInfo.InvariantCulture, $"DuckDB type '{text}' has {what} at {position}."));
     }
 }
 
 /// <summary>A type without nested parts: <c>BIGINT</c>, <c>DECIMAL(18,3)</c>, <c>TIMESTAMP WITH TIME ZONE</c>.</summary>
-internal sealed record DuckDbScalar(string Name) : DuckDbType
+sealed record DuckDbScalar(string Name) : DuckDbType
 {
     internal bool IsFractional => Name is "DOUBLE" or "FLOAT" or "REAL" || Name.StartsWith("DECIMAL", StringComparison.Ordinal);
 
@@ -305,7 +305,7 @@ internal sealed record DuckDbScalar(string Name) : DuckDbType
 }
 
 /// <summary>A list, <c>T[]</c> (fixed-size arrays read the same way).</summary>
-internal sealed record DuckDbList(DuckDbType Element) : DuckDbType
+sealed record DuckDbList(DuckDbType Element) : DuckDbType
 {
     public override string ToSql() => Element.ToSql() + "[]";
 
@@ -315,7 +315,7 @@ internal sealed record DuckDbList(DuckDbType Element) : DuckDbType
 }
 
 /// <summary>A struct, <c>STRUCT(a T, b U)</c>.</summary>
-internal sealed record DuckDbStruct(IReadOnlyList<DuckDbField> Fields) : DuckDbType
+sealed record DuckDbStruct(IReadOnlyList<DuckDbField> Fields) : DuckDbType
 {
     public override string ToSql() =>
         "STRUCT(" + string.Join(", ", Fields.Select(f => QuoteFieldName(f.Name) + " " + f.Type.ToSql())) + ")";
@@ -328,7 +328,7 @@ internal sealed record DuckDbStruct(IReadOnlyList<DuckDbField> Fields) : DuckDbT
 }
 
 /// <summary>A map, <c>MAP(K, V)</c>.</summary>
-internal sealed record DuckDbMap(DuckDbType Key, DuckDbType Value) : DuckDbType
+sealed record DuckDbMap(DuckDbType Key, DuckDbType Value) : DuckDbType
 {
     public override string ToSql() => $"MAP({Key.ToSql()}, {Value.ToSql()})";
 
@@ -338,4 +338,4 @@ internal sealed record DuckDbMap(DuckDbType Key, DuckDbType Value) : DuckDbType
 }
 
 /// <summary>A field of a <see cref="DuckDbStruct"/>.</summary>
-internal sealed record DuckDbField(string Name, DuckDbType Type);
+sealed record DuckDbField(string Name, DuckDbType Type);

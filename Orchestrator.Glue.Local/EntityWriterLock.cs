@@ -7,15 +7,15 @@ namespace Orchestrator.Glue.Local;
 /// (an exclusively opened lock file, released by the OS if the process dies). Without it two runs could pick
 /// up the same new raw files and write their rows twice.
 /// </summary>
-internal sealed class EntityWriterLock : IAsyncDisposable
+sealed class EntityWriterLock : IAsyncDisposable
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+    static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 
-    private readonly SemaphoreSlim gate;
-    private readonly FileStream lockFile;
+    readonly SemaphoreSlim gate;
+    readonly FileStream lockFile;
 
-    private EntityWriterLock(SemaphoreSlim gate, FileStream lockFile)
+    EntityWriterLock(SemaphoreSlim gate, FileStream lockFile)
     {
         this.gate = gate;
         this.lockFile = lockFile;

@@ -5,13 +5,13 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A raw file a job has processed, as it was then (a changed size or time makes it new again).</summary>
-internal sealed record Bookmark(string Path, long Size, DateTime ModifiedUtc);
+sealed record Bookmark(string Path, long Size, DateTime ModifiedUtc);
 
 /// <summary>
 /// Job bookmarks: which raw files each (job, target entity) has turned into clean data. Written in the same
 /// transaction as the clean catalog, after the data is in place, so a file is never marked done before it is.
 /// </summary>
-internal sealed class JobBookmarks(CatalogDatabase database)
+sealed class JobBookmarks(CatalogDatabase database)
 {
     public async Task<HashSet<Bookmark>> GetAsync(string jobName, string target, CancellationToken cancellationToken)
     {

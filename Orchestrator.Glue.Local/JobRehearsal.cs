@@ -10,7 +10,7 @@ namespace Orchestrator.Glue.Local;
 /// attempt is the last part of the orchestrator's run marker), and <c>--rehearse_commit_pause_seconds</c> pauses
 /// after each partition moved into the clean zone, widening the commit window a host restart can hit.
 /// </summary>
-internal static class JobRehearsal
+static class JobRehearsal
 {
     public const string DelayArgument = "--rehearse_delay_seconds";
     public const string FailuresArgument = "--rehearse_failures";

@@ -5,7 +5,7 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A job run about to be recorded as STARTING.</summary>
-internal sealed record NewJobRun(
+sealed record NewJobRun(
     string Id,
     string JobName,
     string Marker,
@@ -14,7 +14,7 @@ internal sealed record NewJobRun(
     DateTimeOffset LeaseUntil);
 
 /// <summary>What recording a start did: started it, found the same marker's run, or hit the concurrency limit.</summary>
-internal enum JobRunStartOutcome
+enum JobRunStartOutcome
 {
     Started,
     Adopted,
@@ -22,7 +22,7 @@ internal enum JobRunStartOutcome
 }
 
 /// <summary>An abandoned job run this process took over, to start again.</summary>
-internal sealed record ResumedJobRun(
+sealed record ResumedJobRun(
     string Id, string JobName, IReadOnlyDictionary<string, string> Arguments, DateTimeOffset StartedOn, int Restarts);
 
 /// <summary>
@@ -32,10 +32,10 @@ internal sealed record ResumedJobRun(
 /// overwrites a newer verdict. <paramref name="owner"/> is this backend instance: its own runs are alive by
 /// definition and never declared abandoned here.
 /// </summary>
-internal sealed class JobRunRecords(CatalogDatabase database, string owner)
+sealed class JobRunRecords(CatalogDatabase database, string owner)
 {
-    private const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
-    private const string Columns =
+    const string ActiveStates = "('STARTING', 'RUNNING', 'STOPPING')";
+    const string Columns =
         "Id, JobName, State, ErrorMessage, Arguments, StartedTime, CompletedTime, Details, Interrupted";
 
     public Task<(JobRunStartOutcome Outcome, string RunId)> StartAsync(
@@ -203,7 +203,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
                 connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
 
-    private async Task<GlueJobRun?> QueryOneAsync(string sql, object parameters, DateTimeOffset now,
+    async Task<GlueJobRun?> QueryOneAsync(string sql, object parameters, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -232,7 +232,7 @@ internal sealed class JobRunRecords(CatalogDatabase database, string owner)
             Interrupted: row.Interrupted);
     }
 
-    private sealed class JobRunRow
+    sealed class JobRunRow
     {
         public string Id { get; init; } = "";
         public string JobName { get; init; } = "";

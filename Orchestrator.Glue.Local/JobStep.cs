@@ -1,7 +1,7 @@
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Points in a job run where a fault can be injected (tests, rehearsals) to prove the run recovers.</summary>
-internal enum JobStep
+enum JobStep
 {
     /// <summary>All output is staged; nothing in the clean zone or the bookmarks has changed yet.</summary>
     Staged,
@@ -11,4 +11,4 @@ internal enum JobStep
 }
 
 /// <summary>Called at each <see cref="JobStep"/>; throwing or cancelling there simulates a crash at that point.</summary>
-internal delegate ValueTask JobStepHook(string runId, JobStep step, CancellationToken cancellationToken);
+delegate ValueTask JobStepHook(string runId, JobStep step, CancellationToken cancellationToken);

@@ -1,7 +1,7 @@
 namespace Orchestrator.Glue.Local;
 
 /// <summary>The data file formats the engine reads; JSON means JSON Lines (one object per line).</summary>
-internal enum LakeFileFormat
+enum LakeFileFormat
 {
     Json,
     Csv,
@@ -9,13 +9,13 @@ internal enum LakeFileFormat
 }
 
 /// <summary>One <c>key=value</c> folder above a data file (a Hive partition).</summary>
-internal readonly record struct PartitionValue(string Key, string Value)
+readonly record struct PartitionValue(string Key, string Value)
 {
     public override string ToString() => Key + "=" + Value;
 }
 
 /// <summary>A data file of an entity folder, with what bookmarks and partitions need to know about it.</summary>
-internal sealed record LakeFile(
+sealed record LakeFile(
     string Path,
     LakeFileFormat Format,
     long Size,

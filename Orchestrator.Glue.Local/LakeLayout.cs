@@ -5,7 +5,7 @@ namespace Orchestrator.Glue.Local;
 /// hold data; <c>_staging/&lt;entity&gt;/&lt;run&gt;/</c> holds a job's output until it is moved into place, on the same
 /// file system so each move is an atomic rename.
 /// </summary>
-internal sealed class LakeLayout(string lakeRoot)
+sealed class LakeLayout(string lakeRoot)
 {
     /// <summary>Hive's name for the partition of rows whose key is NULL.</summary>
     public const string DefaultPartitionValue = "__HIVE_DEFAULT_PARTITION__";

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Which names may become folders, databases and columns (no path tricks, no quoting surprises).</summary>
-internal static partial class LakeNames
+static partial class LakeNames
 {
     /// <summary>Entity, table and database names: letters, digits, '_' and '-', not starting with '-'.</summary>
     public static bool IsName(string? value) => value is not null && NamePattern().IsMatch(value);

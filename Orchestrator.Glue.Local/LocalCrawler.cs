@@ -10,7 +10,7 @@ namespace Orchestrator.Glue.Local;
 /// last crawl are not read again; new or changed ones are described with DuckDB one folder at a time and their
 /// columns merged into the table, recording schema drift.
 /// </summary>
-internal sealed class LocalCrawler(
+sealed class LocalCrawler(
     LocalGlueOptions options, LakeLayout layout, CatalogDatabase catalog, TimeProvider timeProvider, ILogger logger)
 {
     public async Task<CrawlOutcome> RunAsync(
@@ -66,7 +66,7 @@ internal sealed class LocalCrawler(
             errors.Count == 0 ? null : string.Join(" ", errors), created, updated, added);
     }
 
-    private async Task<(bool Created, bool Updated, int PartitionsAdded)> CrawlTableAsync(DuckDbSession session,
+    async Task<(bool Created, bool Updated, int PartitionsAdded)> CrawlTableAsync(DuckDbSession session,
         string crawlerName, LocalCrawlerOptions crawler, string folder, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
@@ -133,7 +133,7 @@ internal sealed class LocalCrawler(
         return (existing is null, existing is not null, partitionsAdded);
     }
 
-    private static async Task<long> CountRowsAsync(
+    static async Task<long> CountRowsAsync(
         DuckDbSession session, List<LakeFile> files, CancellationToken cancellationToken)
     {
         long rows = 0;

@@ -18,24 +18,24 @@ namespace Orchestrator.Glue.Local;
 /// </summary>
 public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDisposable, IDisposable
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
+    static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(15);
 
-    private readonly LocalGlueOptions options;
-    private readonly TimeProvider timeProvider;
-    private readonly ILogger<LocalGlueBackend> logger;
-    private readonly LocalGlueMetrics? metrics;
-    private readonly LakeLayout layout;
-    private readonly CatalogDatabase catalog;
-    private readonly JobRunRecords jobRuns;
-    private readonly CrawlRecords crawls;
-    private readonly BackgroundRuns background = new();
-    private readonly SemaphoreSlim startGate = new(1, 1);
-    private readonly string owner;
-    private ITimer? leaseTimer;
-    private int renewing;
-    private bool started;
-    private int disposed;
+    readonly LocalGlueOptions options;
+    readonly TimeProvider timeProvider;
+    readonly ILogger<LocalGlueBackend> logger;
+    readonly LocalGlueMetrics? metrics;
+    readonly LakeLayout layout;
+    readonly CatalogDatabase catalog;
+    readonly JobRunRecords jobRuns;
+    readonly CrawlRecords crawls;
+    readonly BackgroundRuns background = new();
+    readonly SemaphoreSlim startGate = new(1, 1);
+    readonly string owner;
+    ITimer? leaseTimer;
+    int renewing;
+    bool started;
+    int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
         : this(options, timeProvider, logger, null)
@@ -231,7 +231,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         startGate.Dispose();
     }
 
-    private async Task ExecuteJobRunAsync(JobRunContext run, RunSignals signals)
+    async Task ExecuteJobRunAsync(JobRunContext run, RunSignals signals)
     {
         // A resumed run keeps the time it started: the job's Timeout counts from then.
         var timeoutAfter = TimeSpan.FromMinutes(run.Job.Timeout) - (timeProvider.GetUtcNow() - run.StartedOn);
@@ -287,7 +287,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         logger.LogDebug("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
     }
 
-    private async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)
+    async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(signals.Stop, signals.Shutdown);
         CrawlOutcome outcome;
@@ -334,7 +334,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         logger.LogDebug("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
     }
 
-    private async Task EnsureStartedAsync(CancellationToken cancellationToken)
+    async Task EnsureStartedAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
         if (Volatile.Read(ref started))
@@ -366,7 +366,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         }
     }
 
-    private async Task RenewLeasesAsync()
+    async Task RenewLeasesAsync()
     {
         if (Interlocked.Exchange(ref renewing, 1) == 1 || background.IsShuttingDown)
         {
@@ -404,7 +404,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     /// Takes over the job runs and crawls whose process is gone and starts them again here. Cheap when there are none
     /// (one read), so every Glue call makes it: a restarted host resumes them at its first look.
     /// </summary>
-    private async Task ResumeAbandonedAsync(CancellationToken cancellationToken)
+    async Task ResumeAbandonedAsync(CancellationToken cancellationToken)
     {
         if (background.IsShuttingDown)
         {
@@ -430,7 +430,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     }
 
     /// <summary>Ends a run's lease now, so the next instance takes it over at once instead of a lease later.</summary>
-    private async Task LeaveToNextHostAsync(Func<Task> release, string what, object id)
+    async Task LeaveToNextHostAsync(Func<Task> release, string what, object id)
     {
         try
         {
@@ -444,25 +444,25 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         }
     }
 
-    private LocalCrawlerOptions Crawler(string crawlerName) =>
+    LocalCrawlerOptions Crawler(string crawlerName) =>
         options.Crawlers.GetValueOrDefault(crawlerName) ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
             $"Crawler '{crawlerName}' is not declared under {LocalGlueOptions.SectionPath}:Crawlers " +
             $"(declared: {Names(options.Crawlers.Keys)}).", 400);
 
-    private LocalJobOptions Job(string jobName) =>
+    LocalJobOptions Job(string jobName) =>
         options.Jobs.GetValueOrDefault(jobName) ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
             $"Job '{jobName}' is not declared under {LocalGlueOptions.SectionPath}:Jobs " +
             $"(declared: {Names(options.Jobs.Keys)}).", 400);
 
-    private static string Names(IEnumerable<string> names)
+    static string Names(IEnumerable<string> names)
     {
         var list = string.Join(", ", names.Order(StringComparer.Ordinal));
         return list.Length == 0 ? "none" : list;
     }
 
-    private static string CrawlKey(long crawlId) => "crawl:" + crawlId.ToString(CultureInfo.InvariantCulture);
+    static string CrawlKey(long crawlId) => "crawl:" + crawlId.ToString(CultureInfo.InvariantCulture);
 
     // Glue's run ids are "jr_" and 64 hex digits. They must be unique across processes and restarts, so they
     // come from the OS random source, not from a seed.
-    private static string NewRunId() => "jr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+    static string NewRunId() => "jr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 }

@@ -6,7 +6,7 @@ namespace Orchestrator.Glue.Local;
 /// <summary>Checks <see cref="LocalGlueOptions"/> at start-up and lists every problem at once.</summary>
 public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGlueOptions>
 {
-    private const string Section = LocalGlueOptions.SectionPath;
+    const string Section = LocalGlueOptions.SectionPath;
 
     public ValidateOptionsResult Validate(string? name, LocalGlueOptions options)
     {
@@ -54,7 +54,7 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static Dictionary<string, string> ValidateCrawlers(LocalGlueOptions options, List<string> problems)
+    static Dictionary<string, string> ValidateCrawlers(LocalGlueOptions options, List<string> problems)
     {
         var zoneOfDatabase = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (crawler, settings) in options.Crawlers)
@@ -89,7 +89,7 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
         return zoneOfDatabase;
     }
 
-    private static void ValidateJobs(
+    static void ValidateJobs(
         LocalGlueOptions options, Dictionary<string, string> zoneOfDatabase, List<string> problems)
     {
         foreach (var (job, settings) in options.Jobs)
@@ -135,7 +135,7 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
         }
     }
 
-    private static string Describe(IEnumerable<string> names)
+    static string Describe(IEnumerable<string> names)
     {
         var list = string.Join(", ", names.Order(StringComparer.Ordinal));
         return list.Length == 0 ? "none" : list;

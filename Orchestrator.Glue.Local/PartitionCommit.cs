@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A partition folder (<c>key=value</c>) a run staged, and whether the clean zone had it before.</summary>
-internal sealed record StagedPartition(string Folder, bool IsNew, IReadOnlyList<string> Files);
+sealed record StagedPartition(string Folder, bool IsNew, IReadOnlyList<string> Files);
 
 /// <summary>Everything needed to finish a run's commit, written before the first move so a crash can be redone.</summary>
-internal sealed record CommitJournal(
+sealed record CommitJournal(
     string RunId,
     string JobName,
     string Target,
@@ -28,11 +28,11 @@ internal sealed record CommitJournal(
 /// Every step is idempotent, so the next run of the entity finds a leftover journal and redoes (2)–(4); a staging
 /// folder without a journal is abandoned output and is deleted.
 /// </summary>
-internal sealed class PartitionCommit(
+sealed class PartitionCommit(
     LakeLayout layout, CatalogDatabase catalog, LocalGlueOptions options, TimeProvider timeProvider, ILogger logger)
 {
-    private const string JournalFile = "commit.json";
-    private const string ReadyFolder = "ready";
+    const string JournalFile = "commit.json";
+    const string ReadyFolder = "ready";
 
     /// <summary>
     /// Renames the output of every COPY into <c>ready/&lt;key=value&gt;/&lt;run&gt;-&lt;n&gt;.parquet</c>, names unique
@@ -125,7 +125,7 @@ internal sealed class PartitionCommit(
     }
 
     // Not cancellable: once the journal exists, stopping half-way would only leave more to recover.
-    private async Task ApplyAsync(
+    async Task ApplyAsync(
         string runFolder, CommitJournal journal, DuckDbSession session, Func<JobStep, ValueTask> onStep)
     {
         var cleanFolder = layout.EntityFolder(LakeZone.Clean, journal.Target);
@@ -171,7 +171,7 @@ internal sealed class PartitionCommit(
         }, CancellationToken.None);
     }
 
-    private static async Task<List<CatalogPartition>> DescribePartitionsAsync(DuckDbSession session,
+    static async Task<List<CatalogPartition>> DescribePartitionsAsync(DuckDbSession session,
         string cleanFolder, CommitJournal journal, CatalogTable? existing, DateTimeOffset now)
     {
         var folders = journal.Partitions.Select(p => Path.Combine(cleanFolder, p.Folder)).ToList();

@@ -5,7 +5,7 @@ using System.Text;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Names, sizes and times of a partition's files, hashed: equal fingerprints mean nothing changed.</summary>
-internal static class PartitionFingerprint
+static class PartitionFingerprint
 {
     public static string Of(IEnumerable<FileInfo> files)
     {

@@ -7,9 +7,9 @@ namespace Orchestrator.Glue.Local;
 /// Checks DuckDB does not make: a blank line inside a JSON Lines file (DuckDB skips it silently; here it means a
 /// broken writer) and CSV files of one entity whose headers differ.
 /// </summary>
-internal static class RawFileInspection
+static class RawFileInspection
 {
-    private const int BufferSize = 1 << 20;
+    const int BufferSize = 1 << 20;
 
     /// <summary>Counts the records of a JSON Lines file; fails naming the file and line if one is blank.</summary>
     public static long CountJsonLines(string path, CancellationToken cancellationToken)
@@ -92,7 +92,7 @@ internal static class RawFileInspection
         }
     }
 
-    private static string ReadFirstLine(string path)
+    static string ReadFirstLine(string path)
     {
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadLine()?.TrimEnd('\r') ?? string.Empty;

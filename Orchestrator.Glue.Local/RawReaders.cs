@@ -3,14 +3,14 @@ using System.Text;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A column as the engine reads it from files.</summary>
-internal sealed record SourceColumn(string Name, DuckDbType Type);
+sealed record SourceColumn(string Name, DuckDbType Type);
 
 /// <summary>
 /// The DuckDB table functions that read data files: one that infers the schema (for <c>DESCRIBE</c>) and one with
 /// every column's type given, so a job reads exactly the schema it planned for. Hive folders are never read as
 /// columns: raw <c>ingest_date</c>/<c>ingest_hour</c> describe the delivery, not the data.
 /// </summary>
-internal static class RawReaders
+static class RawReaders
 {
     /// <summary>A reader that infers the schema; <paramref name="fullScan"/> reads every row instead of a sample.</summary>
     public static string Inferring(LakeFileFormat format, IEnumerable<string> paths, bool fullScan)

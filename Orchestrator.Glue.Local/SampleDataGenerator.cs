@@ -14,26 +14,26 @@ namespace Orchestrator.Glue.Local;
 /// </summary>
 public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvider)
 {
-    private static readonly string[] Entities = ["customer", "customer_address", "sales"];
+    static readonly string[] Entities = ["customer", "customer_address", "sales"];
 
     public static IReadOnlyList<string> EntityNames => Entities;
 
-    private const double LateShare = 0.05;
-    private const double UnparseableShare = 0.002;
-    private const long IdsPerHour = 1_000_000;
+    const double LateShare = 0.05;
+    const double UnparseableShare = 0.002;
+    const long IdsPerHour = 1_000_000;
 
-    private static readonly string[] FirstNames =
+    static readonly string[] FirstNames =
         ["Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Chloe", "Lucas", "Emma", "Mateo", "Aria", "Owen"];
-    private static readonly string[] LastNames =
+    static readonly string[] LastNames =
         ["Smith", "Garcia", "Nguyen", "Johnson", "Brown", "Lopez", "Kim", "Patel", "Miller", "Davis", "Silva"];
-    private static readonly (string City, string State)[] Cities =
+    static readonly (string City, string State)[] Cities =
     [
         ("Boston", "MA"), ("Portland", "ME"), ("Hartford", "CT"), ("Newark", "NJ"), ("Austin", "TX"),
         ("Denver", "CO"), ("Seattle", "WA"), ("Chicago", "IL"), ("Miami", "FL"), ("Providence", "RI"),
     ];
-    private static readonly string[] Streets = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Park Rd", "Elm St"];
-    private static readonly string[] Offsets = ["+02:00", "-05:00", "+05:30", "+00:00", "-08:00", "+09:00"];
-    private static readonly string[] Unparseable = ["N/A", "2026-02-30T10:00:00", "yesterday", "31/13/2026 25:61"];
+    static readonly string[] Streets = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Park Rd", "Elm St"];
+    static readonly string[] Offsets = ["+02:00", "-05:00", "+05:30", "+00:00", "-08:00", "+09:00"];
+    static readonly string[] Unparseable = ["N/A", "2026-02-30T10:00:00", "yesterday", "31/13/2026 25:61"];
 
     public async Task<IReadOnlyList<SampleEntitySummary>> WriteAsync(
         SampleDataOptions options, CancellationToken cancellationToken)
@@ -63,7 +63,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         return summaries;
     }
 
-    private static void Validate(SampleDataOptions options)
+    static void Validate(SampleDataOptions options)
     {
         var problems = new List<string>();
         if (options.Rows < 1)
@@ -87,7 +87,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         }
     }
 
-    private async Task<SampleEntitySummary> WriteFileAsync(string entity, Window window, int hour, int rows,
+    async Task<SampleEntitySummary> WriteFileAsync(string entity, Window window, int hour, int rows,
         Random random, SampleEntitySummary summary, CancellationToken cancellationToken)
     {
         var hourStart = window.Start.AddHours(hour);
@@ -153,7 +153,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         };
     }
 
-    private static void WriteCustomer(SampleRow row, bool zipAsNumber)
+    static void WriteCustomer(SampleRow row, bool zipAsNumber)
     {
         var (json, random) = (row.Json, row.Random);
         var first = FirstNames[random.Next(FirstNames.Length)];
@@ -172,7 +172,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         }
     }
 
-    private static void WriteAddress(SampleRow row, Window window, bool zipAsNumber)
+    static void WriteAddress(SampleRow row, Window window, bool zipAsNumber)
     {
         var (json, random) = (row.Json, row.Random);
         var (city, state) = Cities[random.Next(Cities.Length)];
@@ -197,7 +197,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         }
     }
 
-    private static void WriteSale(SampleRow row, Window window)
+    static void WriteSale(SampleRow row, Window window)
     {
         var (json, random) = (row.Json, row.Random);
         var quantity = random.Next(1, 6);
@@ -219,7 +219,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
     }
 
     // A third of zip codes are New England's, which start with 0: as JSON numbers they lose that zero.
-    private static void WriteZip(Utf8JsonWriter json, Random random, bool asNumber)
+    static void WriteZip(Utf8JsonWriter json, Random random, bool asNumber)
     {
         var zip = random.Next(3) == 0 ? random.Next(1001, 9999) : random.Next(10000, 99951);
         if (asNumber)
@@ -232,7 +232,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         }
     }
 
-    private static string EventTimeText(Random random, DateTimeOffset instant, out bool parseable)
+    static string EventTimeText(Random random, DateTimeOffset instant, out bool parseable)
     {
         parseable = random.NextDouble() >= UnparseableShare;
         if (!parseable)
@@ -259,7 +259,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
     }
 
     /// <summary>One row being written, with what every entity's columns draw on.</summary>
-    private sealed record SampleRow(
+    sealed record SampleRow(
         Utf8JsonWriter Json,
         Random Random,
         long Id,
@@ -269,7 +269,7 @@ public sealed class SampleDataGenerator(string lakeRoot, TimeProvider timeProvid
         bool LaterFile);
 
     /// <summary>The hours sample data covers and how rows spread over them.</summary>
-    private sealed record Window(DateTimeOffset Start, int Hours, int Rows)
+    sealed record Window(DateTimeOffset Start, int Hours, int Rows)
     {
         public int RowsIn(int hour) => (Rows / Hours) + (hour < Rows % Hours ? 1 : 0);
 

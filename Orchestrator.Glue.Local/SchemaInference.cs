@@ -1,15 +1,15 @@
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Columns inferred from a set of files, with types merged across them.</summary>
-internal sealed record InferredSchema(IReadOnlyList<SourceColumn> Columns);
+sealed record InferredSchema(IReadOnlyList<SourceColumn> Columns);
 
 /// <summary>
 /// Schema inference with DuckDB. Inferring over many files at once is memory-hungry (the memory limit does not cap
 /// it), so files are described in small batches and the results merged here.
 /// </summary>
-internal static class SchemaInference
+static class SchemaInference
 {
-    private const int FilesPerDescribe = 64;
+    const int FilesPerDescribe = 64;
 
     public static async Task<InferredSchema> InferAsync(
         DuckDbSession session, IEnumerable<LakeFile> files, bool fullScan, CancellationToken cancellationToken)

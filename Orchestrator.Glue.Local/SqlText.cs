@@ -6,7 +6,7 @@ namespace Orchestrator.Glue.Local;
 /// Quoting for SQL built in C#. DuckDB takes file paths of table functions and <c>COPY … TO</c> only as literals,
 /// never as bound parameters, so every path and name goes through here.
 /// </summary>
-internal static class SqlText
+static class SqlText
 {
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 

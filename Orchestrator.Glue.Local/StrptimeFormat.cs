@@ -1,10 +1,10 @@
 namespace Orchestrator.Glue.Local;
 
 /// <summary>Checks a DuckDB strptime format before it reaches SQL, so a typo fails at start-up, not mid-job.</summary>
-internal static class StrptimeFormat
+static class StrptimeFormat
 {
-    private const string Specifiers = "aAbBcdfgGHIjmMnpSuUVwWxXyYzZ";
-    private const string NoPaddingSpecifiers = "dmyHIMSj";
+    const string Specifiers = "aAbBcdfgGHIjmMnpSuUVwWxXyYzZ";
+    const string NoPaddingSpecifiers = "dmyHIMSj";
 
     /// <summary>Null when <paramref name="format"/> is usable; otherwise what is wrong with it.</summary>
     public static string? Problem(string? format)

@@ -5,13 +5,13 @@ namespace Orchestrator.Glue.Local;
 /// never dropped, a new column is appended (ColumnAdded), and a column whose values need a wider type gets it and a
 /// TypeChanged record naming where the other type was seen.
 /// </summary>
-internal sealed class TableSchemaBuilder
+sealed class TableSchemaBuilder
 {
-    private readonly List<SourceColumn> columns;
-    private readonly List<SchemaChange> changes = [];
-    private readonly string detectedBy;
-    private readonly DateTimeOffset detectedAt;
-    private bool seeding;
+    readonly List<SourceColumn> columns;
+    readonly List<SchemaChange> changes = [];
+    readonly string detectedBy;
+    readonly DateTimeOffset detectedAt;
+    bool seeding;
 
     public TableSchemaBuilder(IReadOnlyList<CatalogColumn>? existing, string detectedBy, DateTimeOffset detectedAt)
     {

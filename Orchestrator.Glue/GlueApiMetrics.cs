@@ -11,17 +11,17 @@ public sealed class GlueApiMetrics
     public const string CallsInstrumentName = "orchestrator.glue.api.calls";
     public const string SuccessOutcome = "success";
 
-    private readonly Counter<long> _calls;
+    readonly Counter<long> calls;
 
     public GlueApiMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(OrchestratorMeter.Name);
-        _calls = meter.CreateCounter<long>(
+        calls = meter.CreateCounter<long>(
             CallsInstrumentName, unit: "{call}", description: "Glue API calls by operation and outcome.");
     }
 
     public void RecordCall(string operation, string outcome) =>
-        _calls.Add(1, new KeyValuePair<string, object?>("operation", operation),
+        calls.Add(1, new KeyValuePair<string, object?>("operation", operation),
             new KeyValuePair<string, object?>("outcome", outcome));
 }

@@ -11,7 +11,7 @@ namespace Orchestrator.Sqlite;
 /// </summary>
 public static class ProcessOwner
 {
-    private static readonly long CurrentProcessStart = StartTicks(Process.GetCurrentProcess()) ?? 0;
+    static readonly long CurrentProcessStart = StartTicks(Process.GetCurrentProcess()) ?? 0;
 
     /// <summary>When this process started (UTC).</summary>
     public static DateTime ProcessStartTime => new(CurrentProcessStart, DateTimeKind.Utc);
@@ -57,7 +57,7 @@ public static class ProcessOwner
         }
     }
 
-    private static long? StartTicks(Process process)
+    static long? StartTicks(Process process)
     {
         try
         {

@@ -5,7 +5,7 @@ namespace Orchestrator.Tests;
 /// <summary>A program found on PATH (python3, cfn-lint), run to completion with its output captured.</summary>
 public sealed record CommandLineTool(string Name, string ExecutablePath)
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
+    static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>The program, or null when no folder on PATH has it (the caller skips with a reason).</summary>
     public static CommandLineTool? Find(string name) =>

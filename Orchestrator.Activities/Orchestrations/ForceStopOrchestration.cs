@@ -1,7 +1,7 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Activities.Activities;
+using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Activities.Orchestrations;

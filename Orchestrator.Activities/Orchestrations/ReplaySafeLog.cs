@@ -8,7 +8,7 @@ namespace Orchestrator.Activities.Orchestrations;
 /// Logging from orchestration code: silent while the orchestration replays (each event is logged once), and every
 /// event carries the run, its pipeline and, for steps, the step.
 /// </summary>
-internal static class ReplaySafeLog
+static class ReplaySafeLog
 {
     public static void Write(ILogger logger, OrchestrationContext context, string runId, string? step, LogLevel level, string message, object?[] args)
     {

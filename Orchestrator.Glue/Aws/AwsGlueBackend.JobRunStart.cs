@@ -13,7 +13,7 @@ public sealed partial class AwsGlueBackend
         ArgumentException.ThrowIfNullOrWhiteSpace(jobName);
         ArgumentException.ThrowIfNullOrWhiteSpace(marker);
         var runArguments = WithMarker(arguments, marker);
-        var notBefore = _timeProvider.GetUtcNow() - _options.MarkerScanLookback;
+        var notBefore = timeProvider.GetUtcNow() - options.MarkerScanLookback;
 
         for (var attempt = 1; ; attempt++)
         {
@@ -37,7 +37,7 @@ public sealed partial class AwsGlueBackend
             if (existing is null)
             {
                 // A run started a moment ago may not be listed yet.
-                await Task.Delay(_options.ReconcileDelay, _timeProvider, cancellationToken);
+                await Task.Delay(options.ReconcileDelay, timeProvider, cancellationToken);
                 existing = await FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken);
             }
 
@@ -48,7 +48,7 @@ public sealed partial class AwsGlueBackend
             }
 
             // Too many runs of someone else's: the orchestration's retry policy decides when to try again.
-            if (ambiguous.ErrorCode == GlueErrorCodes.ConcurrentRunsExceeded || attempt >= _options.MaxStartAttempts)
+            if (ambiguous.ErrorCode == GlueErrorCodes.ConcurrentRunsExceeded || attempt >= options.MaxStartAttempts)
             {
                 throw ambiguous;
             }
@@ -64,10 +64,10 @@ public sealed partial class AwsGlueBackend
         GlueJobRun? found = null;
         var oldestFirst = false;
         string? nextToken = null;
-        for (var page = 0; page < _options.MarkerScanMaxPages; page++)
+        for (var page = 0; page < options.MarkerScanMaxPages; page++)
         {
             var response = await SendAsync("GetJobRuns",
-                new GetJobRunsRequest(jobName, _options.MarkerScanPageSize, nextToken),
+                new GetJobRunsRequest(jobName, options.MarkerScanPageSize, nextToken),
                 GlueJsonContext.Default.GetJobRunsRequest, GlueJsonContext.Default.GetJobRunsResponse, cancellationToken);
             var runs = (response.JobRuns ?? []).Select(r => ToJobRun(r, jobName, "GetJobRuns")).ToList();
 
@@ -101,12 +101,12 @@ public sealed partial class AwsGlueBackend
     /// <summary>
     /// Outcomes after which the run may or may not exist (docs/glue-api-notes.md, "Ambiguous starts and reconciliation").
     /// </summary>
-    private static bool IsAmbiguousStartOutcome(GlueException ex) =>
+    static bool IsAmbiguousStartOutcome(GlueException ex) =>
         ex.ErrorCode is GlueErrorCodes.ConcurrentRunsExceeded or GlueErrorCodes.InternalService
             or GlueErrorCodes.OperationTimeout or AwsGlueErrorCodes.RequestTimeout or AwsGlueErrorCodes.ConnectionFailure
         || ex.HttpStatus >= 500;
 
-    private static bool IsOldestFirst(List<GlueJobRun> runs)
+    static bool IsOldestFirst(List<GlueJobRun> runs)
     {
         for (var i = 1; i < runs.Count; i++)
         {
@@ -119,7 +119,7 @@ public sealed partial class AwsGlueBackend
         return false;
     }
 
-    private static Dictionary<string, string> WithMarker(IReadOnlyDictionary<string, string> arguments, string marker)
+    static Dictionary<string, string> WithMarker(IReadOnlyDictionary<string, string> arguments, string marker)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var invalid = arguments.Keys.Where(k => !k.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -11,20 +11,20 @@ namespace Orchestrator.Glue.Aws;
 /// </summary>
 public sealed partial class AwsGlueBackend : IGlueBackend
 {
-    private const int MaxRunIdsPerStopRequest = 25;
+    const int MaxRunIdsPerStopRequest = 25;
 
-    private readonly GlueApiClient _client;
-    private readonly AwsGlueOptions _options;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger<AwsGlueBackend> _logger;
+    readonly GlueApiClient client;
+    readonly AwsGlueOptions options;
+    readonly TimeProvider timeProvider;
+    readonly ILogger<AwsGlueBackend> logger;
 
     internal AwsGlueBackend(
         GlueApiClient client, IOptions<AwsGlueOptions> options, TimeProvider timeProvider, ILogger<AwsGlueBackend> logger)
     {
-        _client = client;
-        _options = options.Value;
-        _timeProvider = timeProvider;
-        _logger = logger;
+        this.client = client;
+        this.options = options.Value;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
     }
 
     public string Kind => "Aws";
@@ -130,7 +130,7 @@ public sealed partial class AwsGlueBackend : IGlueBackend
         return errors;
     }
 
-    private async Task<CrawlerMetricsDto?> TryGetCrawlerMetricsAsync(string crawlerName, CancellationToken cancellationToken)
+    async Task<CrawlerMetricsDto?> TryGetCrawlerMetricsAsync(string crawlerName, CancellationToken cancellationToken)
     {
         try
         {
@@ -146,16 +146,16 @@ public sealed partial class AwsGlueBackend : IGlueBackend
         }
     }
 
-    private Task<TResponse> SendAsync<TRequest, TResponse>(
+    Task<TResponse> SendAsync<TRequest, TResponse>(
         string operation,
         TRequest request,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
         CancellationToken cancellationToken,
         GlueRetryScope retryScope = GlueRetryScope.AllTransient) =>
-        _client.SendAsync(operation, request, requestType, responseType, retryScope, cancellationToken);
+        client.SendAsync(operation, request, requestType, responseType, retryScope, cancellationToken);
 
-    private static GlueJobRun ToJobRun(JobRunDto run, string jobName, string operation) =>
+    static GlueJobRun ToJobRun(JobRunDto run, string jobName, string operation) =>
         new(
             run.Id ?? throw MissingMember(operation, "JobRun.Id"),
             run.JobName ?? jobName,
@@ -169,10 +169,10 @@ public sealed partial class AwsGlueBackend : IGlueBackend
             run.Arguments ?? new Dictionary<string, string>());
 
     /// <summary>Glue writes epoch seconds with a fraction (sometimes in exponent form).</summary>
-    private static DateTimeOffset? ToTimestamp(double? epochSeconds) =>
+    static DateTimeOffset? ToTimestamp(double? epochSeconds) =>
         epochSeconds is { } seconds ? DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000)) : null;
 
-    private static GlueException MissingMember(string operation, string member) =>
+    static GlueException MissingMember(string operation, string member) =>
         new(AwsGlueErrorCodes.InvalidResponse, $"Glue {operation} returned a response without '{member}'.");
 
     [LoggerMessage(Level = LogLevel.Debug,

@@ -4,4 +4,4 @@ using Amazon.Runtime;
 namespace Orchestrator.Glue.Aws;
 
 /// <summary>Where Glue calls go and as whom they are signed, once resolved.</summary>
-internal sealed record AwsGlueEndpoint(Uri ServiceUrl, RegionEndpoint Region, AWSCredentials Credentials);
+sealed record AwsGlueEndpoint(Uri ServiceUrl, RegionEndpoint Region, AWSCredentials Credentials);

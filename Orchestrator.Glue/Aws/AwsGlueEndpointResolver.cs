@@ -11,66 +11,66 @@ namespace Orchestrator.Glue.Aws;
 /// Glue over the wire never touches the AWS credential chain or the network. A success is kept; a failure is
 /// reported as one <see cref="AwsGlueConfigurationException"/> and tried again on the next call.
 /// </summary>
-internal sealed class AwsGlueEndpointResolver : IDisposable
+sealed class AwsGlueEndpointResolver : IDisposable
 {
-    private readonly AwsGlueOptions _options;
-    private readonly AWSCredentials? _explicitCredentials;
-    private readonly DefaultAWSCredentialsIdentityResolver _credentialChain = new();
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private AwsGlueEndpoint? _endpoint;
+    readonly AwsGlueOptions options;
+    readonly AWSCredentials? explicitCredentials;
+    readonly DefaultAWSCredentialsIdentityResolver credentialChain = new();
+    readonly SemaphoreSlim gate = new(1, 1);
+    AwsGlueEndpoint? endpoint;
 
     /// <param name="explicitCredentials">Credentials registered in the container (tests, custom hosts); when absent the
     /// SDK's default chain is used: environment, web identity, profile, container, instance metadata.</param>
     public AwsGlueEndpointResolver(IOptions<AwsGlueOptions> options, AWSCredentials? explicitCredentials = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
-        _explicitCredentials = explicitCredentials;
+        this.options = options.Value;
+        this.explicitCredentials = explicitCredentials;
     }
 
     /// <summary>The endpoint resolved by an earlier <see cref="ResolveAsync"/>.</summary>
     public AwsGlueEndpoint Resolved =>
-        _endpoint ?? throw new InvalidOperationException("The Glue endpoint is used before it was resolved.");
+        endpoint ?? throw new InvalidOperationException("The Glue endpoint is used before it was resolved.");
 
     public async ValueTask<AwsGlueEndpoint> ResolveAsync(CancellationToken cancellationToken)
     {
-        if (_endpoint is { } endpoint)
+        if (endpoint is { } resolved)
         {
-            return endpoint;
+            return resolved;
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        await gate.WaitAsync(cancellationToken);
         try
         {
-            return _endpoint ??= await ResolveCoreAsync(cancellationToken);
+            return endpoint ??= await ResolveCoreAsync(cancellationToken);
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
 
     public void Dispose()
     {
-        _credentialChain.Dispose();
-        _gate.Dispose();
+        credentialChain.Dispose();
+        gate.Dispose();
     }
 
-    private async Task<AwsGlueEndpoint> ResolveCoreAsync(CancellationToken cancellationToken)
+    async Task<AwsGlueEndpoint> ResolveCoreAsync(CancellationToken cancellationToken)
     {
         var region = ResolveRegion();
-        var credentials = _explicitCredentials ?? await ResolveCredentialsAsync(cancellationToken);
-        var serviceUrl = string.IsNullOrWhiteSpace(_options.ServiceUrl)
+        var credentials = explicitCredentials ?? await ResolveCredentialsAsync(cancellationToken);
+        var serviceUrl = string.IsNullOrWhiteSpace(options.ServiceUrl)
             ? new Uri($"https://glue.{region.SystemName}.{region.PartitionDnsSuffix ?? "amazonaws.com"}/")
-            : new Uri(_options.ServiceUrl, UriKind.Absolute);
+            : new Uri(options.ServiceUrl, UriKind.Absolute);
         return new AwsGlueEndpoint(serviceUrl, region, credentials);
     }
 
-    private RegionEndpoint ResolveRegion()
+    RegionEndpoint ResolveRegion()
     {
-        if (!string.IsNullOrWhiteSpace(_options.Region))
+        if (!string.IsNullOrWhiteSpace(options.Region))
         {
-            return RegionEndpoint.GetBySystemName(_options.Region.Trim());
+            return RegionEndpoint.GetBySystemName(options.Region.Trim());
         }
 
         RegionEndpoint? region;
@@ -86,12 +86,12 @@ internal sealed class AwsGlueEndpointResolver : IDisposable
         return region ?? throw new AwsGlueConfigurationException(NoRegionMessage);
     }
 
-    private async Task<AWSCredentials> ResolveCredentialsAsync(CancellationToken cancellationToken)
+    async Task<AWSCredentials> ResolveCredentialsAsync(CancellationToken cancellationToken)
     {
         try
         {
             // No client config: the chain uses its own defaults (AWS_PROFILE or "default").
-            return await _credentialChain.ResolveIdentityAsync(null!, cancellationToken);
+            return await credentialChain.ResolveIdentityAsync(null!, cancellationToken);
         }
         catch (Exception ex) when (ex is AmazonClientException or ProfileNotFoundException)
         {
@@ -102,10 +102,10 @@ internal sealed class AwsGlueEndpointResolver : IDisposable
         }
     }
 
-    private const string NoRegionMessage =
+    const string NoRegionMessage =
         "no AWS region: set " + AwsGlueOptions.SectionPath + ":Region or AWS_REGION (or a region in the AWS profile).";
 
-    private static string FirstLine(string text)
+    static string FirstLine(string text)
     {
         var end = text.IndexOfAny(['\r', '\n']);
         return end < 0 ? text : text[..end];

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Orchestrator.Glue.Aws;
 
 /// <summary>Checks <see cref="AwsGlueOptions"/> at start-up and reports every problem at once.</summary>
-internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
+sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
 {
-    private const string Prefix = AwsGlueOptions.SectionPath + ":";
+    const string Prefix = AwsGlueOptions.SectionPath + ":";
 
     public ValidateOptionsResult Validate(string? name, AwsGlueOptions options)
     {
@@ -41,7 +41,7 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static string? ServiceUrlProblem(string serviceUrl)
+    static string? ServiceUrlProblem(string serviceUrl)
     {
         // On Unix a bare path parses as an absolute file URI; report it as what the user most likely meant.
         if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) ||
@@ -63,7 +63,7 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         return null;
     }
 
-    private static void RequireRange(List<string> problems, string key, int value, int min, int max)
+    static void RequireRange(List<string> problems, string key, int value, int min, int max)
     {
         if (value < min || value > max)
         {
@@ -71,7 +71,7 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         }
     }
 
-    private static void RequirePositive(List<string> problems, string key, TimeSpan value, TimeSpan max)
+    static void RequirePositive(List<string> problems, string key, TimeSpan value, TimeSpan max)
     {
         if (value <= TimeSpan.Zero)
         {
@@ -83,7 +83,7 @@ internal sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlue
         }
     }
 
-    private static void RequireNotNegative(List<string> problems, string key, TimeSpan value, TimeSpan max)
+    static void RequireNotNegative(List<string> problems, string key, TimeSpan value, TimeSpan max)
     {
         if (value < TimeSpan.Zero)
         {

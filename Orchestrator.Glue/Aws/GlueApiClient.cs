@@ -10,14 +10,14 @@ namespace Orchestrator.Glue.Aws;
 /// One Glue JSON 1.1 call: <c>POST /</c> with <c>X-Amz-Target: AWSGlue.&lt;Op&gt;</c>, signed and retried by the
 /// handlers of the named HTTP client. Every failure becomes a <see cref="GlueException"/>; every call is counted.
 /// </summary>
-internal sealed class GlueApiClient(
+sealed class GlueApiClient(
     IHttpClientFactory httpClientFactory,
     AwsGlueEndpointResolver endpointResolver,
     GlueApiMetrics metrics)
 {
     public const string HttpClientName = "Orchestrator.Glue.Aws";
 
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
+    static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
     public async Task<TResponse> SendAsync<TRequest, TResponse>(
         string operation,
@@ -45,7 +45,7 @@ internal sealed class GlueApiClient(
         }
     }
 
-    private async Task<TResponse> SendCoreAsync<TRequest, TResponse>(
+    async Task<TResponse> SendCoreAsync<TRequest, TResponse>(
         string operation,
         TRequest request,
         JsonTypeInfo<TRequest> requestType,
@@ -97,7 +97,7 @@ internal sealed class GlueApiClient(
         }
     }
 
-    private static TResponse ReadBody<TResponse>(string operation, int status, byte[] body, JsonTypeInfo<TResponse> type)
+    static TResponse ReadBody<TResponse>(string operation, int status, byte[] body, JsonTypeInfo<TResponse> type)
     {
         try
         {
@@ -109,7 +109,7 @@ internal sealed class GlueApiClient(
         }
     }
 
-    private static GlueException InvalidBody(string operation, int status, byte[] body, JsonException? cause) =>
+    static GlueException InvalidBody(string operation, int status, byte[] body, JsonException? cause) =>
         new(AwsGlueErrorCodes.InvalidResponse,
             $"Glue {operation} returned HTTP {status} with a body that is not the expected JSON " +
             $"({cause?.Message ?? "null"}): {(body.Length == 0 ? "(empty body)" : GlueErrorResponse.Snippet(body))}",

@@ -5,10 +5,10 @@ using Orchestrator.Glue.Aws.Wire;
 namespace Orchestrator.Glue.Aws;
 
 /// <summary>Reads a Glue JSON 1.1 error response (<c>__type</c> and message, or the X-Amzn-ErrorType header).</summary>
-internal static class GlueErrorResponse
+static class GlueErrorResponse
 {
-    private const string ErrorTypeHeader = "X-Amzn-ErrorType";
-    private const int SnippetLength = 200;
+    const string ErrorTypeHeader = "X-Amzn-ErrorType";
+    const int SnippetLength = 200;
 
     /// <summary>The normalised error code of a failed response, or null when it carries none. Buffers the body.</summary>
     public static async ValueTask<string?> ReadCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ internal static class GlueErrorResponse
         return oneLine.Length <= SnippetLength ? oneLine : oneLine[..SnippetLength] + "…";
     }
 
-    private static (string? Code, string? Message) Parse(HttpResponseMessage response, byte[] body)
+    static (string? Code, string? Message) Parse(HttpResponseMessage response, byte[] body)
     {
         var error = TryReadBody(body);
         var code = NormalizeCode(error?.Type);
@@ -73,7 +73,7 @@ internal static class GlueErrorResponse
         return (code, error?.LowerCaseMessage ?? error?.Message);
     }
 
-    private static ErrorBody? TryReadBody(byte[] body)
+    static ErrorBody? TryReadBody(byte[] body)
     {
         if (body.Length == 0)
         {

@@ -11,12 +11,12 @@ namespace Orchestrator.Glue.Aws;
 /// The HTTP retry of Glue calls: exponential back-off with jitter for throttling, 429/5xx, transient codes,
 /// connection errors and per-attempt timeouts. It sits outside the SigV4 handler, so every attempt is re-signed.
 /// </summary>
-internal static class GlueRetryPolicy
+static class GlueRetryPolicy
 {
     public static readonly HttpRequestOptionsKey<GlueRetryScope> ScopeKey = new("Orchestrator.Glue.RetryScope");
 
     // botocore's standard retry mode tables (docs/glue-api-notes.md, "Error codes and retries").
-    private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
+    static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
@@ -24,7 +24,7 @@ internal static class GlueRetryPolicy
         "PriorRequestNotComplete", "EC2ThrottledException",
     };
 
-    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
+    static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "RequestTimeout", "RequestTimeoutException", GlueErrorCodes.InternalService, GlueErrorCodes.OperationTimeout,
     };
@@ -60,7 +60,7 @@ internal static class GlueRetryPolicy
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
     }
 
-    private static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
+    static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
     {
         var scope = args.Context.GetRequestMessage() is { } request &&
             request.Options.TryGetValue(ScopeKey, out var requested)

@@ -1,7 +1,7 @@
 namespace Orchestrator.Glue.Aws;
 
 /// <summary>Which failures the HTTP layer may retry for one Glue call.</summary>
-internal enum GlueRetryScope
+enum GlueRetryScope
 {
     /// <summary>Throttling, 5xx, transient codes, connection errors and timeouts: safe for calls that can be repeated.</summary>
     AllTransient,

@@ -10,7 +10,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// so they round-trip with type names. The binder only admits DurableTask.Core's own types and plain
 /// collections of them: a tampered store file cannot make us instantiate anything else.
 /// </summary>
-internal static class DurableTaskJson
+static class DurableTaskJson
 {
     static readonly JsonSerializerSettings Settings = new()
     {

@@ -8,7 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// again (a fan-out of thousands of activities replays a long history on every turn). An entry is used only
 /// when the stored history still ends where the cached one does: any other writer invalidates it.
 /// </summary>
-internal sealed class HistoryCache(int capacity)
+sealed class HistoryCache(int capacity)
 {
     readonly ConcurrentDictionary<string, Entry> entries = new();
 

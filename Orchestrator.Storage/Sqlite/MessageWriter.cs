@@ -8,7 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// Inserts messages and history rows inside one transaction, reusing one prepared statement per table:
 /// a fan-out checkpoint writes thousands of rows.
 /// </summary>
-internal sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transaction, DateTime now) : IDisposable
+sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transaction, DateTime now) : IDisposable
 {
     readonly string nowText = SqliteTime.ToText(now);
     SqliteCommand? insertEvent;

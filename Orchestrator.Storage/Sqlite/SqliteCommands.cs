@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>Terse parameterised commands; every value goes through a parameter, never into the SQL text.</summary>
-internal static class SqliteCommands
+static class SqliteCommands
 {
     public static int Execute(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
     {

@@ -8,7 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// waited for by the busy timeout. Every write transaction starts with BEGIN IMMEDIATE so two processes never
 /// deadlock upgrading a read lock to a write lock.
 /// </summary>
-internal sealed class SqliteDatabase
+sealed class SqliteDatabase
 {
     readonly SemaphoreSlim writeGate = new(1, 1);
 

@@ -3,7 +3,7 @@ using DurableTask.Core;
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>An orchestration work item that remembers its lock and exactly which messages it delivered.</summary>
-internal sealed class SqliteOrchestrationWorkItem : TaskOrchestrationWorkItem
+sealed class SqliteOrchestrationWorkItem : TaskOrchestrationWorkItem
 {
     public required string LockToken { get; init; }
 
@@ -16,7 +16,7 @@ internal sealed class SqliteOrchestrationWorkItem : TaskOrchestrationWorkItem
 }
 
 /// <summary>An activity work item that remembers its lock; <see cref="TaskActivityWorkItem.Id"/> is the row's sequence number.</summary>
-internal sealed class SqliteActivityWorkItem : TaskActivityWorkItem
+sealed class SqliteActivityWorkItem : TaskActivityWorkItem
 {
     public required string LockToken { get; init; }
 

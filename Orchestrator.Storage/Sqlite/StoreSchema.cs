@@ -1,7 +1,7 @@
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>The store's schema (<c>Scripts/schema-N.sql</c>), migrated by the shared <see cref="SchemaMigrator"/>.</summary>
-internal static class StoreSchema
+static class StoreSchema
 {
     static readonly SchemaMigrator Migrator = new(
         new SqliteSchema("store", typeof(StoreSchema).Assembly, "Orchestrator.Storage.Sqlite.Scripts.schema-"),

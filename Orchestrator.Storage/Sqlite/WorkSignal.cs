@@ -4,7 +4,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// Wakes idle pollers at once when this process enqueues work; other processes' work is found by polling with
 /// a back-off between the store's minimum and maximum intervals.
 /// </summary>
-internal sealed class WorkSignal
+sealed class WorkSignal
 {
     TaskCompletionSource pulse = NewPulse();
 

@@ -13,16 +13,16 @@ namespace Orchestrator.Tests.Deployment;
 public sealed partial class AwsStackTests
 {
     /// <summary>Every Glue operation <c>AwsGlueBackend</c> sends, and nothing else.</summary>
-    private static readonly string[] OrchestratorActions =
+    static readonly string[] OrchestratorActions =
     [
         "glue:StartCrawler", "glue:GetCrawler", "glue:GetCrawlerMetrics", "glue:StopCrawler",
         "glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:GetJob",
     ];
 
-    private static readonly string AwsFolder = RepositoryRoot.File(System.IO.Path.Combine("deploy", "aws"));
-    private static readonly string TemplatePath = Path.Combine(AwsFolder, "glue-stack.yaml");
+    static readonly string AwsFolder = RepositoryRoot.File(System.IO.Path.Combine("deploy", "aws"));
+    static readonly string TemplatePath = Path.Combine(AwsFolder, "glue-stack.yaml");
 
-    private static CloudFormationTemplate Template => CloudFormationTemplate.Load(TemplatePath);
+    static CloudFormationTemplate Template => CloudFormationTemplate.Load(TemplatePath);
 
     [Fact]
     public async Task Cfn_lint_finds_nothing_in_the_template()
@@ -181,20 +181,20 @@ public sealed partial class AwsStackTests
         Assert.All(offered, codec => Assert.Contains(codec, codecs));
     }
 
-    private static List<JsonObject> OrchestratorStatements() =>
+    static List<JsonObject> OrchestratorStatements() =>
         Template.Properties("OrchestratorPolicy")["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject()).ToList();
 
-    private static List<string> ResourcesOf(List<JsonObject> statements, string action) =>
+    static List<string> ResourcesOf(List<JsonObject> statements, string action) =>
         statements.Where(s => CloudFormationTemplate.Texts(s["Action"]).Contains(action))
             .SelectMany(s => CloudFormationTemplate.Texts(s["Resource"]))
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private static CommandLineTool Python() =>
+    static CommandLineTool Python() =>
         CommandLineTool.Find("python3")
         ?? SkipBecause("python3 is not on PATH, so deploy/aws/data_preparation.py was not compiled or unit-tested.");
 
-    private static CommandLineTool SkipBecause(string reason)
+    static CommandLineTool SkipBecause(string reason)
     {
         Assert.Skip(reason);
         throw new InvalidOperationException("unreachable: Assert.Skip throws");

@@ -10,7 +10,7 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed class CloudFormationTemplate
 {
-    private CloudFormationTemplate(JsonObject root) => Root = root;
+    CloudFormationTemplate(JsonObject root) => Root = root;
 
     public JsonObject Root { get; }
 

@@ -9,11 +9,11 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed partial class ComposeFile
 {
-    private const string LiteralDollar = "\u0001";
+    const string LiteralDollar = "\u0001";
 
-    private readonly string text;
+    readonly string text;
 
-    private ComposeFile(string path, JsonObject root, string text)
+    ComposeFile(string path, JsonObject root, string text)
     {
         Path = path;
         Root = root;
@@ -84,7 +84,7 @@ public sealed partial class ComposeFile
         }));
     }
 
-    private string Interpolate(string value, IReadOnlyDictionary<string, string> variables) =>
+    string Interpolate(string value, IReadOnlyDictionary<string, string> variables) =>
         Reference().Replace(value.Replace("$$", LiteralDollar, StringComparison.Ordinal), match =>
         {
             var name = match.Groups["name"].Value;

@@ -16,9 +16,9 @@ namespace Orchestrator.Tests.Deployment;
 [Collection(LocalImage.Collection)]
 public sealed partial class ComposeStackTests(LocalImage image)
 {
-    private const string ComposeFileName = "docker-compose.yml";
+    const string ComposeFileName = "docker-compose.yml";
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Podman_compose_reads_the_whole_file_and_would_start_sql_server_and_then_the_orchestrator_as_written()
@@ -131,7 +131,7 @@ public sealed partial class ComposeStackTests(LocalImage image)
     }
 
     /// <summary>Skips where podman-compose is absent; the dry run asks podman about images, volumes and networks too.</summary>
-    private CommandLineTool Require()
+    CommandLineTool Require()
     {
         image.Require();
         var compose = CommandLineTool.Find("podman-compose");
@@ -147,7 +147,7 @@ public sealed partial class ComposeStackTests(LocalImage image)
     /// A service's <c>podman run</c> carries the file's variables (filled in), ports, named volumes (prefixed by the
     /// project), restart policy and image.
     /// </summary>
-    private static void AssertRunsAsWritten(ComposeFile file, string name, string run, string project, IReadOnlyDictionary<string, string> variables)
+    static void AssertRunsAsWritten(ComposeFile file, string name, string run, string project, IReadOnlyDictionary<string, string> variables)
     {
         var service = file.Service(name);
         Assert.All(file.Environment(name, variables), variable => Assert.Contains($" -e {variable.Key}={variable.Value} ", run, StringComparison.Ordinal));
@@ -158,18 +158,18 @@ public sealed partial class ComposeStackTests(LocalImage image)
     }
 
     /// <summary>What podman-compose makes for a project and may leave behind: containers, its volumes and its network.</summary>
-    private async Task RemoveProjectAsync(string project, IReadOnlyList<string> containers)
+    async Task RemoveProjectAsync(string project, IReadOnlyList<string> containers)
     {
         var volumes = await image.Podman.RunAsync(["volume", "list", "--quiet", "--filter", $"label=io.podman.compose.project={project}"], outlivesTest: true);
         await image.Podman.RemoveAsync(containers, volumes.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await image.Podman.RunAsync(["network", "rm", "--force", $"{project}_default"], outlivesTest: true);
     }
 
-    private static string ProjectName() => $"orchestrator-test-{Guid.NewGuid():N}"[..30];
+    static string ProjectName() => $"orchestrator-test-{Guid.NewGuid():N}"[..30];
 
     [GeneratedRegex(@"[^ ]*\$\{[^}]*\}")]
     private static partial Regex Unfilled();
 
-    private static Task WriteEnvFileAsync(string path, IEnumerable<KeyValuePair<string, string>> variables) =>
+    static Task WriteEnvFileAsync(string path, IEnumerable<KeyValuePair<string, string>> variables) =>
         File.WriteAllLinesAsync(path, variables.Select(v => $"{v.Key}={v.Value}"), Token);
 }

@@ -10,7 +10,7 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed class ContainerImageTests
 {
-    private static Dockerfile Dockerfile => PublishedHost.Dockerfile;
+    static Dockerfile Dockerfile => PublishedHost.Dockerfile;
 
     [Fact]
     public void It_builds_with_the_sdk_and_runs_on_the_aspnet_runtime_image()
@@ -113,10 +113,10 @@ public sealed class ContainerImageTests
         Assert.True(run.ExitCode == 0, $"hadolint exited {run.ExitCode}:\n{run.Output}");
     }
 
-    private static string After(IReadOnlyList<string> arguments, string option) => arguments[arguments.ToList().IndexOf(option) + 1];
+    static string After(IReadOnlyList<string> arguments, string option) => arguments[arguments.ToList().IndexOf(option) + 1];
 
     /// <summary>A project file, the project files it references (transitively) and the files outside its folder it includes.</summary>
-    private static IEnumerable<string> BuildInputs(string project)
+    static IEnumerable<string> BuildInputs(string project)
     {
         var folder = Path.GetDirectoryName(project)!;
         var includes = XDocument.Load(RepositoryRoot.File(project)).Descendants()
@@ -132,7 +132,7 @@ public sealed class ContainerImageTests
     }
 
     /// <summary>A .dockerignore line as a regular expression over a path and the folders above it.</summary>
-    private static Regex IgnorePattern(string pattern)
+    static Regex IgnorePattern(string pattern)
     {
         var expression = Regex.Escape(pattern.Trim('/'))
             .Replace(@"\*\*/", "(.*/)?", StringComparison.Ordinal)

@@ -14,18 +14,18 @@ namespace Orchestrator.Tests.Deployment;
 [Collection(LocalImage.Collection)]
 public sealed class ContainerTests(LocalImage image)
 {
-    private const string Pipeline = "data-preparation";
+    const string Pipeline = "data-preparation";
 
     /// <summary>The schedule's own run at start-up is left out where the test's run must be the API's.</summary>
-    private static readonly (string, string) NoRunOnStartup = ($"Orchestrator__Pipelines__{Pipeline}__RunOnStartup", "false");
+    static readonly (string, string) NoRunOnStartup = ($"Orchestrator__Pipelines__{Pipeline}__RunOnStartup", "false");
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+    static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>What the image's operator gives <c>docker stop -t</c>: the worker's drain plus the host's margin, with room to spare.</summary>
-    private static TimeSpan StopTimeout => ComposeFileTests.ShippedShutdownGracePeriod() + ComposeFileTests.HostStopMargin + TimeSpan.FromSeconds(10);
+    static TimeSpan StopTimeout => ComposeFileTests.ShippedShutdownGracePeriod() + ComposeFileTests.HostStopMargin + TimeSpan.FromSeconds(10);
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task It_runs_as_app_logs_json_answers_health_and_readiness_passes_its_healthcheck_and_drains_on_sigterm_without_losing_the_run()
@@ -173,7 +173,7 @@ public sealed class ContainerTests(LocalImage image)
     /// reported FAILED (interrupted), then the retry policy runs a new attempt. Nothing else may have failed, and no
     /// Glue run may stand for two attempts. Returns how many job runs were interrupted.
     /// </summary>
-    private static int AssertSucceededAfterInterruption(JsonNode run)
+    static int AssertSucceededAfterInterruption(JsonNode run)
     {
         Assert.True(run["status"]!.GetValue<string>() == "Succeeded", run.ToJsonString());
         var jobs = run["steps"]!.AsArray().Where(step => step!["kind"]!.GetValue<string>() == "EntityJob").Select(step => step!).ToList();
@@ -193,16 +193,16 @@ public sealed class ContainerTests(LocalImage image)
     /// Waits until an entity job step runs: the raw crawl is over and the clean one not begun. Crawler steps are not
     /// retried yet, so a stop or kill during a local crawl fails the run (docs/operations.md).
     /// </summary>
-    private static Task<JsonNode> UntilAJobRunsAsync(ImageContainer container, string location) =>
+    static Task<JsonNode> UntilAJobRunsAsync(ImageContainer container, string location) =>
         UntilAsync(container, location, run => run["steps"]!.AsArray().Any(step => step!["kind"]!.GetValue<string>() == "EntityJob" && step["state"]!.GetValue<string>() == "Running"));
 
-    private static bool Finished(JsonNode run) => run["status"]!.GetValue<string>() is not ("Pending" or "Running");
+    static bool Finished(JsonNode run) => run["status"]!.GetValue<string>() is not ("Pending" or "Running");
 
-    private static string RunId(string location) => Uri.UnescapeDataString(location[(location.LastIndexOf('/') + 1)..]);
+    static string RunId(string location) => Uri.UnescapeDataString(location[(location.LastIndexOf('/') + 1)..]);
 
-    private static DateTime SlotOf(JsonNode logEvent) => DateTime.Parse(logEvent["Slot"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+    static DateTime SlotOf(JsonNode logEvent) => DateTime.Parse(logEvent["Slot"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
 
-    private static async Task<string> TriggerRunAsync(ImageContainer container)
+    static async Task<string> TriggerRunAsync(ImageContainer container)
     {
         using var accepted = await container.Client.PostAsJsonAsync($"/api/pipelines/{Pipeline}/runs", new { reason = "container test" }, Token);
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, $"{accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync(Token)}");
@@ -210,21 +210,21 @@ public sealed class ContainerTests(LocalImage image)
     }
 
     /// <summary>GET of a run until <paramref name="condition"/> holds.</summary>
-    private static Task<JsonNode> UntilAsync(ImageContainer container, string location, Func<JsonNode, bool> condition) =>
+    static Task<JsonNode> UntilAsync(ImageContainer container, string location, Func<JsonNode, bool> condition) =>
         EventuallyAsync(RunTimeout, async () =>
         {
             var run = await container.GetJsonAsync(location);
             return (condition(run) ? run : null, run.ToJsonString());
         });
 
-    private static Task<JsonNode> UntilListedAsync(ImageContainer container, Func<JsonNode, bool> condition) =>
+    static Task<JsonNode> UntilListedAsync(ImageContainer container, Func<JsonNode, bool> condition) =>
         EventuallyAsync(StartTimeout, async () =>
         {
             var runs = (await container.GetJsonAsync($"/api/runs?pipeline={Pipeline}"))["runs"]!.AsArray();
             return (runs.FirstOrDefault(run => condition(run!)), runs.ToJsonString());
         });
 
-    private static Task<JsonObject> UntilLoggedAsync(ImageContainer container, Func<JsonObject, bool> condition) =>
+    static Task<JsonObject> UntilLoggedAsync(ImageContainer container, Func<JsonObject, bool> condition) =>
         EventuallyAsync(StartTimeout, async () =>
         {
             var logs = await container.LogsAsync();
@@ -232,7 +232,7 @@ public sealed class ContainerTests(LocalImage image)
         });
 
     /// <summary>Reads until <paramref name="read"/> finds something; fails with what it saw last after <paramref name="timeout"/>.</summary>
-    private static async Task<T> EventuallyAsync<T>(TimeSpan timeout, Func<Task<(T? Found, string Seen)>> read)
+    static async Task<T> EventuallyAsync<T>(TimeSpan timeout, Func<Task<(T? Found, string Seen)>> read)
         where T : class
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -250,7 +250,7 @@ public sealed class ContainerTests(LocalImage image)
     }
 
     /// <summary>Every log line as JSON (the image logs compact JSON); a line that is not JSON fails the test.</summary>
-    private static List<JsonObject> JsonLines(string logs) =>
+    static List<JsonObject> JsonLines(string logs) =>
         logs.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line =>
         {
             try
@@ -267,7 +267,7 @@ public sealed class ContainerTests(LocalImage image)
         }).ToList();
 
     /// <summary>The Parquet files under /data/lake/clean, as the container sees them.</summary>
-    private static async Task<IReadOnlyList<string>> CleanParquetAsync(ImageContainer container)
+    static async Task<IReadOnlyList<string>> CleanParquetAsync(ImageContainer container)
     {
         var find = await container.ExecAsync("find", "/data/lake/clean", "-name", "*.parquet", "-size", "+0");
         Assert.True(find.ExitCode == 0, find.Output);

@@ -3,9 +3,9 @@ namespace Orchestrator.Tests.Deployment;
 /// <summary>A named podman volume for /data, with the tests' label; removed on dispose.</summary>
 public sealed class DataVolume : IAsyncDisposable
 {
-    private readonly Podman podman;
+    readonly Podman podman;
 
-    private DataVolume(Podman podman, string name)
+    DataVolume(Podman podman, string name)
     {
         this.podman = podman;
         Name = name;

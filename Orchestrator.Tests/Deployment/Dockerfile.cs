@@ -9,7 +9,7 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed class Dockerfile
 {
-    private Dockerfile(IReadOnlyList<DockerfileStage> stages) => Stages = stages;
+    Dockerfile(IReadOnlyList<DockerfileStage> stages) => Stages = stages;
 
     public IReadOnlyList<DockerfileStage> Stages { get; }
 
@@ -37,7 +37,7 @@ public sealed class Dockerfile
         return stages.Count > 0 ? new Dockerfile(stages) : throw new InvalidDataException($"{path} has no FROM.");
     }
 
-    private static IEnumerable<DockerInstruction> Instructions(string[] lines)
+    static IEnumerable<DockerInstruction> Instructions(string[] lines)
     {
         var text = new StringBuilder();
         var start = 0;

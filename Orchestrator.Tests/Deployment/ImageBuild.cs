@@ -16,7 +16,7 @@ public sealed partial record ImageBuild(string? ImageId, string Output)
         Steps.GroupBy(step => step.Stage).OrderBy(stage => stage.Key).SkipLast(1)
             .Select(stage => stage.Last().Result).OfType<string>().ToList();
 
-    private static List<BuildStep> Parse(string output)
+    static List<BuildStep> Parse(string output)
     {
         var steps = new List<BuildStep>();
         foreach (var line in output.Split('\n'))

@@ -15,9 +15,9 @@ public sealed class ImageContainer : IAsyncDisposable
     /// <summary>The API key the tests give the container (at least 16 characters, as the host demands).</summary>
     public const string ApiKey = "container-test-key-5f0c2a9d41b7e3a8";
 
-    private readonly Podman podman;
+    readonly Podman podman;
 
-    private ImageContainer(Podman podman, string name, int port)
+    ImageContainer(Podman podman, string name, int port)
     {
         this.podman = podman;
         Name = name;

@@ -14,10 +14,10 @@ namespace Orchestrator.Tests.Deployment;
 public sealed partial class ImageHygieneTests(LocalImage image)
 {
     /// <summary>Assemblies of test and benchmark tooling, by file-name prefix.</summary>
-    private static readonly string[] ToolingAssemblies =
+    static readonly string[] ToolingAssemblies =
         ["xunit", "testhost", "Microsoft.TestPlatform", "Microsoft.VisualStudio.TestPlatform", "Microsoft.Testing.", "WireMock", "Microsoft.Playwright", "BenchmarkDotNet"];
 
-    private static Dockerfile Dockerfile => PublishedHost.Dockerfile;
+    static Dockerfile Dockerfile => PublishedHost.Dockerfile;
 
     [Fact]
     public async Task It_adds_only_the_published_host_to_its_base_with_no_test_assembly_secret_or_certificate_of_the_build_machine()
@@ -89,7 +89,7 @@ public sealed partial class ImageHygieneTests(LocalImage image)
     }
 
     /// <summary>The projects in the repository the host does not reference: their assemblies have no place in the image.</summary>
-    private static IEnumerable<string> ProjectsOutsideTheHost()
+    static IEnumerable<string> ProjectsOutsideTheHost()
     {
         var host = RepositoryRoot.File("Orchestrator.Host/Orchestrator.Host.csproj");
         var referenced = new HashSet<string>(StringComparer.Ordinal);
@@ -112,7 +112,7 @@ public sealed partial class ImageHygieneTests(LocalImage image)
     }
 
     /// <summary>The build context without version control and build output (the .dockerignore leaves out more at build time).</summary>
-    private static void CopyContext(string from, string to)
+    static void CopyContext(string from, string to)
     {
         foreach (var directory in Directory.EnumerateDirectories(from))
         {
@@ -128,17 +128,17 @@ public sealed partial class ImageHygieneTests(LocalImage image)
         }
     }
 
-    private static async Task<(long Size, int Layers)> SizeAndLayersAsync(Podman podman, string reference)
+    static async Task<(long Size, int Layers)> SizeAndLayersAsync(Podman podman, string reference)
     {
         var inspect = (await podman.CheckedAsync(["image", "inspect", "--format", "{{.Size}} {{len .RootFS.Layers}}", reference])).Split(' ');
         return (long.Parse(inspect[0], CultureInfo.InvariantCulture), int.Parse(inspect[1], CultureInfo.InvariantCulture));
     }
 
     /// <summary>A command in a throw-away container of <paramref name="reference"/>, without network; its output.</summary>
-    private Task<string> RunInAsync(string reference, params string[] command) =>
+    Task<string> RunInAsync(string reference, params string[] command) =>
         image.Podman.CheckedAsync(["run", "--rm", "--network", "none", "--label", $"{Podman.TestLabel}=true", "--entrypoint", command[0], reference, .. command[1..]]);
 
-    private static string Megabytes(long bytes) => $"{bytes / 1e6:F0} MB";
+    static string Megabytes(long bytes) => $"{bytes / 1e6:F0} MB";
 
     /// <summary>A variable or argument that sets something secret-looking to a value.</summary>
     [GeneratedRegex(@"(?i)[A-Za-z_]*(password|secret|token|api_?key|keys__[0-9]+|connectionstring)[A-Za-z_]*\s*=\s*[^\s""']+")]

@@ -185,7 +185,7 @@ public sealed class KubernetesManifestTests
         return settings;
     }
 
-    private static void Flatten(JsonNode? node, string prefix, Dictionary<string, string?> settings)
+    static void Flatten(JsonNode? node, string prefix, Dictionary<string, string?> settings)
     {
         switch (node)
         {
@@ -209,5 +209,5 @@ public sealed class KubernetesManifestTests
         }
     }
 
-    private static Dockerfile Dockerfile() => PublishedHost.Dockerfile;
+    static Dockerfile Dockerfile() => PublishedHost.Dockerfile;
 }

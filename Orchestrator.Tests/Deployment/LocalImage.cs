@@ -19,10 +19,10 @@ public sealed class LocalImage : IAsyncLifetime
     public static string Tag { get; } = "localhost/orchestrator-test:"
         + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepositoryRoot.Path)))[..12];
 
-    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
+    static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
 
-    private string? skipReason;
-    private string? failure;
+    string? skipReason;
+    string? failure;
 
     public Podman Podman { get; private set; } = null!;
 
@@ -129,7 +129,7 @@ public sealed class LocalImage : IAsyncLifetime
     }
 
     /// <summary>The images this checkout's tags name now: the image and its build stages.</summary>
-    private static async Task<IReadOnlyList<string>> TaggedAsync(Podman podman)
+    static async Task<IReadOnlyList<string>> TaggedAsync(Podman podman)
     {
         var listed = await podman.CheckedAsync(["image", "list", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
         return listed.Split('\n', StringSplitOptions.RemoveEmptyEntries)

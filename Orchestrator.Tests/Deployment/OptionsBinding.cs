@@ -17,7 +17,7 @@ namespace Orchestrator.Tests.Deployment;
 public static class OptionsBinding
 {
     /// <summary>Each options class and the section the host binds it to (<c>OrchestratorServices.AddOrchestrator</c>).</summary>
-    private static readonly (string Section, Type Options)[] Sections =
+    static readonly (string Section, Type Options)[] Sections =
     [
         (OrchestratorOptions.Section, typeof(OrchestratorOptions)),
         (StoreOptions.Section, typeof(StoreOptions)),
@@ -78,7 +78,7 @@ public static class OptionsBinding
         return new KeyBinding(key, null, problems.Count > 0 ? problems[0] : $"no options class is bound to any section of '{key}'");
     }
 
-    private static (Type? Target, string? Problem) Walk(Type type, string[] segments, int index, string path)
+    static (Type? Target, string? Problem) Walk(Type type, string[] segments, int index, string path)
     {
         if (index == segments.Length)
         {
@@ -120,12 +120,12 @@ public static class OptionsBinding
         return Walk(property.PropertyType, segments, index + 1, $"{path}.{property.Name}");
     }
 
-    private static Type? ElementOf(Type type, Type generic) =>
+    static Type? ElementOf(Type type, Type generic) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == generic
             ? type
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic);
 
-    private static bool IsValue(Type type)
+    static bool IsValue(Type type)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         return underlying.IsPrimitive || underlying.IsEnum || underlying == typeof(string) || underlying == typeof(decimal)
@@ -133,7 +133,7 @@ public static class OptionsBinding
             || underlying == typeof(Guid) || underlying == typeof(Uri) || underlying == typeof(Duration);
     }
 
-    private static bool Converts(Type target, string value)
+    static bool Converts(Type target, string value)
     {
         var underlying = Nullable.GetUnderlyingType(target) ?? target;
         if (underlying == typeof(string))
@@ -151,7 +151,7 @@ public static class OptionsBinding
         }
     }
 
-    private static string Describe(Type type) =>
+    static string Describe(Type type) =>
         Nullable.GetUnderlyingType(type) is { } underlying ? underlying.Name + "?" : type.IsGenericType ? type.Name.Split('`')[0] + "<…>" : type.Name;
 }
 

@@ -12,10 +12,10 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed class PublishedContainerTests(PublishedHost published) : IClassFixture<PublishedHost>
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>A metric operations.md tells operators to watch.</summary>
-    private const string ActiveRunsGauge = "orchestrator_runs_active";
+    const string ActiveRunsGauge = "orchestrator_runs_active";
 
     [Fact]
     public async Task With_a_key_the_container_answers_health_readiness_and_its_own_healthcheck_then_stops_cleanly_on_sigterm()
@@ -111,7 +111,7 @@ public sealed class PublishedContainerTests(PublishedHost published) : IClassFix
     }
 
     /// <summary>/metrics until it shows <paramref name="metric"/> (the scheduler reports it within its first evaluation), or the last scrape.</summary>
-    private static async Task<string> ScrapeUntilAsync(HttpClient client, string metric)
+    static async Task<string> ScrapeUntilAsync(HttpClient client, string metric)
     {
         var metrics = string.Empty;
         for (var attempt = 0; attempt < 40 && !metrics.Contains(metric, StringComparison.Ordinal); attempt++)
@@ -123,7 +123,7 @@ public sealed class PublishedContainerTests(PublishedHost published) : IClassFix
         return metrics;
     }
 
-    private HostProcess Start(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? command = null)
+    HostProcess Start(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? command = null)
     {
         var image = PublishedHost.Dockerfile.Final;
         var entrypoint = image.ExecForm("ENTRYPOINT")!;
@@ -132,7 +132,7 @@ public sealed class PublishedContainerTests(PublishedHost published) : IClassFix
     }
 
     /// <summary>The image's variables and the Compose service's, with the swaps described on the class.</summary>
-    private static Dictionary<string, string> ContainerEnvironment(string dataDirectory, int port)
+    static Dictionary<string, string> ContainerEnvironment(string dataDirectory, int port)
     {
         var environment = new Dictionary<string, string>(PublishedHost.Dockerfile.Final.Environment, StringComparer.Ordinal);
         foreach (var (name, value) in ComposeFileTests.Compose.Environment("orchestrator", ComposeFileTests.ExampleVariables))
@@ -152,7 +152,7 @@ public sealed class PublishedContainerTests(PublishedHost published) : IClassFix
         return environment;
     }
 
-    private static Exception SkipBecause(string reason)
+    static Exception SkipBecause(string reason)
     {
         Assert.Skip(reason);
         return new InvalidOperationException("unreachable: Assert.Skip throws");

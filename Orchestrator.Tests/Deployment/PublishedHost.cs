@@ -9,9 +9,9 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed class PublishedHost : IAsyncLifetime
 {
-    private readonly TempDirectory directory = new();
-    private string? skipReason;
-    private string? failure;
+    readonly TempDirectory directory = new();
+    string? skipReason;
+    string? failure;
 
     public static Dockerfile Dockerfile { get; } = Dockerfile.Load(RepositoryRoot.File("Dockerfile"));
 

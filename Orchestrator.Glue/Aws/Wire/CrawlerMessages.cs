@@ -3,11 +3,11 @@ namespace Orchestrator.Glue.Aws.Wire;
 // Glue's crawler shapes (service model glue/2017-03-31), only the members the orchestrator reads.
 
 /// <summary>Request of StartCrawler, GetCrawler and StopCrawler.</summary>
-internal sealed record CrawlerNameRequest(string Name);
+sealed record CrawlerNameRequest(string Name);
 
-internal sealed record GetCrawlerResponse(CrawlerDto? Crawler);
+sealed record GetCrawlerResponse(CrawlerDto? Crawler);
 
-internal sealed record CrawlerDto(
+sealed record CrawlerDto(
     string? Name,
     CrawlerState? State,
     LastCrawlDto? LastCrawl,
@@ -16,7 +16,7 @@ internal sealed record CrawlerDto(
     long? Version);
 
 /// <summary>Timestamps are epoch seconds with a fraction.</summary>
-internal sealed record LastCrawlDto(
+sealed record LastCrawlDto(
     CrawlStatus? Status,
     string? ErrorMessage,
     double? StartTime,
@@ -24,11 +24,11 @@ internal sealed record LastCrawlDto(
     string? LogStream,
     string? MessagePrefix);
 
-internal sealed record GetCrawlerMetricsRequest(IReadOnlyList<string> CrawlerNameList);
+sealed record GetCrawlerMetricsRequest(IReadOnlyList<string> CrawlerNameList);
 
-internal sealed record GetCrawlerMetricsResponse(IReadOnlyList<CrawlerMetricsDto>? CrawlerMetricsList, string? NextToken);
+sealed record GetCrawlerMetricsResponse(IReadOnlyList<CrawlerMetricsDto>? CrawlerMetricsList, string? NextToken);
 
-internal sealed record CrawlerMetricsDto(
+sealed record CrawlerMetricsDto(
     string? CrawlerName,
     double? TimeLeftSeconds,
     bool? StillEstimating,
@@ -39,4 +39,4 @@ internal sealed record CrawlerMetricsDto(
     int? TablesDeleted);
 
 /// <summary>The empty object StartCrawler and StopCrawler return.</summary>
-internal sealed record EmptyResponse;
+sealed record EmptyResponse;

@@ -20,4 +20,4 @@ namespace Orchestrator.Glue.Aws.Wire;
 [JsonSerializable(typeof(BatchStopJobRunRequest))]
 [JsonSerializable(typeof(BatchStopJobRunResponse))]
 [JsonSerializable(typeof(ErrorBody))]
-internal sealed partial class GlueJsonContext : JsonSerializerContext;
+sealed partial class GlueJsonContext : JsonSerializerContext;

@@ -2,11 +2,11 @@ namespace Orchestrator.Glue.Aws.Wire;
 
 // Glue's job shapes (service model glue/2017-03-31), only the members the orchestrator reads.
 
-internal sealed record GetJobRequest(string JobName);
+sealed record GetJobRequest(string JobName);
 
-internal sealed record GetJobResponse(JobDto? Job);
+sealed record GetJobResponse(JobDto? Job);
 
-internal sealed record JobDto(
+sealed record JobDto(
     string? Name,
     ExecutionPropertyDto? ExecutionProperty,
     IReadOnlyDictionary<string, string>? DefaultArguments,
@@ -19,4 +19,4 @@ internal sealed record JobDto(
     string? GlueVersion,
     string? ExecutionClass);
 
-internal sealed record ExecutionPropertyDto(int? MaxConcurrentRuns);
+sealed record ExecutionPropertyDto(int? MaxConcurrentRuns);

@@ -4,21 +4,21 @@ namespace Orchestrator.Glue.Aws.Wire;
 
 // Glue's job-run shapes (service model glue/2017-03-31), only the members the orchestrator reads.
 
-internal sealed record StartJobRunRequest(string JobName, IReadOnlyDictionary<string, string> Arguments);
+sealed record StartJobRunRequest(string JobName, IReadOnlyDictionary<string, string> Arguments);
 
-internal sealed record StartJobRunResponse(string? JobRunId);
+sealed record StartJobRunResponse(string? JobRunId);
 
-internal sealed record GetJobRunRequest(string JobName, string RunId);
+sealed record GetJobRunRequest(string JobName, string RunId);
 
-internal sealed record GetJobRunResponse(JobRunDto? JobRun);
+sealed record GetJobRunResponse(JobRunDto? JobRun);
 
-internal sealed record GetJobRunsRequest(string JobName, int MaxResults, string? NextToken);
+sealed record GetJobRunsRequest(string JobName, int MaxResults, string? NextToken);
 
 /// <summary>Real Glue lists newest first; moto lists oldest first.</summary>
-internal sealed record GetJobRunsResponse(IReadOnlyList<JobRunDto>? JobRuns, string? NextToken);
+sealed record GetJobRunsResponse(IReadOnlyList<JobRunDto>? JobRuns, string? NextToken);
 
 /// <summary>Timestamps are epoch seconds with a fraction; ExecutionTime is whole seconds.</summary>
-internal sealed record JobRunDto(
+sealed record JobRunDto(
     string? Id,
     int? Attempt,
     string? PreviousRunId,
@@ -34,15 +34,15 @@ internal sealed record JobRunDto(
     IReadOnlyDictionary<string, string>? Arguments,
     string? StateDetail);
 
-internal sealed record BatchStopJobRunRequest(string JobName, IReadOnlyList<string> JobRunIds);
+sealed record BatchStopJobRunRequest(string JobName, IReadOnlyList<string> JobRunIds);
 
 /// <summary>Per-run failures come back here with HTTP 200.</summary>
-internal sealed record BatchStopJobRunResponse(
+sealed record BatchStopJobRunResponse(
     IReadOnlyList<BatchStopJobRunSuccessDto>? SuccessfulSubmissions,
     IReadOnlyList<BatchStopJobRunErrorDto>? Errors);
 
-internal sealed record BatchStopJobRunSuccessDto(string? JobName, string? JobRunId);
+sealed record BatchStopJobRunSuccessDto(string? JobName, string? JobRunId);
 
-internal sealed record BatchStopJobRunErrorDto(string? JobName, string? JobRunId, ErrorDetailDto? ErrorDetail);
+sealed record BatchStopJobRunErrorDto(string? JobName, string? JobRunId, ErrorDetailDto? ErrorDetail);
 
-internal sealed record ErrorDetailDto(string? ErrorCode, string? ErrorMessage);
+sealed record ErrorDetailDto(string? ErrorCode, string? ErrorMessage);

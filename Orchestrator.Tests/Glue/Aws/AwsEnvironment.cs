@@ -7,17 +7,17 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// Replaces every AWS_* environment variable for one test and restores them afterwards. The credential files point at
 /// a directory that does not exist and instance metadata is off, so the SDK's chain can only find what the test sets.
 /// </summary>
-internal sealed class AwsEnvironment : IDisposable
+sealed class AwsEnvironment : IDisposable
 {
-    private readonly Dictionary<string, string?> _saved;
+    readonly Dictionary<string, string?> saved;
 
     public AwsEnvironment(IReadOnlyDictionary<string, string?>? variables = null)
     {
-        _saved = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+        saved = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Select(e => (Name: (string)e.Key, Value: (string?)e.Value))
             .Where(e => e.Name.StartsWith("AWS_", StringComparison.Ordinal))
             .ToDictionary(e => e.Name, e => e.Value);
-        foreach (var name in _saved.Keys)
+        foreach (var name in saved.Keys)
         {
             Environment.SetEnvironmentVariable(name, null);
         }
@@ -42,7 +42,7 @@ internal sealed class AwsEnvironment : IDisposable
             Environment.SetEnvironmentVariable(name, null);
         }
 
-        foreach (var (name, value) in _saved)
+        foreach (var (name, value) in saved)
         {
             Environment.SetEnvironmentVariable(name, value);
         }

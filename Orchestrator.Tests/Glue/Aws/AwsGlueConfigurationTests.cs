@@ -10,13 +10,13 @@ namespace Orchestrator.Tests.Glue.Aws;
 [Collection(AwsEnvironmentCollection.Name)]
 public sealed class AwsGlueConfigurationTests : IDisposable
 {
-    private readonly WireMockServer _server = WireMockServer.Start();
+    readonly WireMockServer server = WireMockServer.Start();
 
-    public void Dispose() => _server.Dispose();
+    public void Dispose() => server.Dispose();
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static OptionsValidationException StartupFailure(AwsGlueHarness glue) =>
+    static OptionsValidationException StartupFailure(AwsGlueHarness glue) =>
         Assert.Throws<OptionsValidationException>(() => glue.Services.GetRequiredService<IStartupValidator>().Validate());
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class AwsGlueConfigurationTests : IDisposable
     public async Task Without_credentials_the_backend_builds_and_the_first_call_fails_with_one_clear_error()
     {
         using var environment = new AwsEnvironment();
-        using var glue = AwsGlueHarness.Create(_server.Url, useDefaultCredentialChain: true);
+        using var glue = AwsGlueHarness.Create(server.Url, useDefaultCredentialChain: true);
 
         // Selecting and building the backend touches neither the credential chain nor the network.
         glue.Services.GetRequiredService<IStartupValidator>().Validate();
@@ -90,7 +90,7 @@ public sealed class AwsGlueConfigurationTests : IDisposable
             "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), AWS_PROFILE, " +
             "or web identity (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN)",
             error.Message, StringComparison.Ordinal);
-        Assert.Empty(_server.LogEntries);
+        Assert.Empty(server.LogEntries);
         Assert.Equal([("GetJob", "ConfigurationError")], glue.Calls);
     }
 
@@ -98,7 +98,7 @@ public sealed class AwsGlueConfigurationTests : IDisposable
     public async Task A_missing_named_profile_is_named_in_the_error()
     {
         using var environment = new AwsEnvironment(new Dictionary<string, string?> { ["AWS_PROFILE"] = "orchestrator-nosuch" });
-        using var glue = AwsGlueHarness.Create(_server.Url, useDefaultCredentialChain: true);
+        using var glue = AwsGlueHarness.Create(server.Url, useDefaultCredentialChain: true);
 
         var error = await Assert.ThrowsAsync<AwsGlueConfigurationException>(
             () => glue.Backend.GetJobAsync("prep", Token));
@@ -111,7 +111,7 @@ public sealed class AwsGlueConfigurationTests : IDisposable
     public async Task Without_a_region_the_first_call_fails_with_one_clear_error()
     {
         using var environment = new AwsEnvironment();
-        using var glue = AwsGlueHarness.Create(_server.Url, new Dictionary<string, string?> { ["Region"] = "" });
+        using var glue = AwsGlueHarness.Create(server.Url, new Dictionary<string, string?> { ["Region"] = "" });
 
         var error = await Assert.ThrowsAsync<AwsGlueConfigurationException>(
             () => glue.Backend.StartCrawlerAsync("raw", Token));
@@ -119,7 +119,7 @@ public sealed class AwsGlueConfigurationTests : IDisposable
         Assert.Equal(
             "no AWS region: set Orchestrator:Glue:Aws:Region or AWS_REGION (or a region in the AWS profile).",
             error.Message);
-        Assert.Empty(_server.LogEntries);
+        Assert.Empty(server.LogEntries);
     }
 
     [Fact]
@@ -132,13 +132,13 @@ public sealed class AwsGlueConfigurationTests : IDisposable
             ["AWS_SESSION_TOKEN"] = "environment-session-token",
             ["AWS_REGION"] = "eu-central-1",
         });
-        _server.Respond("GetJob", GlueStubs.Json("""{"Job": {"Name": "prep"}}"""));
-        using var glue = AwsGlueHarness.Create(_server.Url, new Dictionary<string, string?> { ["Region"] = "" },
+        server.Respond("GetJob", GlueStubs.Json("""{"Job": {"Name": "prep"}}"""));
+        using var glue = AwsGlueHarness.Create(server.Url, new Dictionary<string, string?> { ["Region"] = "" },
             useDefaultCredentialChain: true);
 
         await glue.Backend.GetJobAsync("prep", Token);
 
-        var request = Assert.Single(_server.RequestsFor("GetJob"));
+        var request = Assert.Single(server.RequestsFor("GetJob"));
         var authorization = GlueStubs.Header(request, "Authorization");
         Assert.Matches("^AWS4-HMAC-SHA256 Credential=AKIDFROMENVIRONMENT/[0-9]{8}/eu-central-1/glue/aws4_request, ", authorization);
         Assert.Contains("x-amz-security-token", authorization, StringComparison.Ordinal);

@@ -12,23 +12,23 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// </summary>
 public sealed class AwsGlueErrorAndRetryTests : IDisposable
 {
-    private const string RunJson = """{"JobRun": {"Id": "jr_1", "JobName": "prep", "JobRunState": "RUNNING", "StartedOn": 1795528965}}""";
+    const string RunJson = """{"JobRun": {"Id": "jr_1", "JobName": "prep", "JobRunState": "RUNNING", "StartedOn": 1795528965}}""";
 
-    private readonly WireMockServer _server = WireMockServer.Start();
-    private readonly AwsGlueHarness _glue;
+    readonly WireMockServer server = WireMockServer.Start();
+    readonly AwsGlueHarness glue;
 
     public AwsGlueErrorAndRetryTests() =>
-        _glue = AwsGlueHarness.Create(_server.Url);
+        glue = AwsGlueHarness.Create(server.Url);
 
     public void Dispose()
     {
-        _glue.Dispose();
-        _server.Dispose();
+        glue.Dispose();
+        server.Dispose();
     }
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private Task<GlueJobRun> GetRun() => _glue.Backend.GetJobRunAsync("prep", "jr_1", Token);
+    Task<GlueJobRun> GetRun() => glue.Backend.GetJobRunAsync("prep", "jr_1", Token);
 
     [Theory]
     [InlineData("EntityNotFoundException", 400, true)]
@@ -41,7 +41,7 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [InlineData("ResourceNumberLimitExceededException", 400, false)]
     public async Task Permanent_errors_are_not_retried(string code, int status, bool permanent)
     {
-        _server.Respond("GetJobRun", GlueStubs.Error(code, $"{code} says no", status));
+        server.Respond("GetJobRun", GlueStubs.Error(code, $"{code} says no", status));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
@@ -49,8 +49,8 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
         Assert.Equal(status, error.HttpStatus);
         Assert.Equal(permanent, error.IsPermanent);
         Assert.Contains($"{code} says no", error.Message, StringComparison.Ordinal);
-        Assert.Single(_server.RequestsFor("GetJobRun"));
-        Assert.Equal([("GetJobRun", code)], _glue.Calls);
+        Assert.Single(server.RequestsFor("GetJobRun"));
+        Assert.Equal([("GetJobRun", code)], glue.Calls);
     }
 
     [Theory]
@@ -59,7 +59,7 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [InlineData("""{"__type": "aws.protocoltests#EntityNotFoundException:extra", "Message": "Job run jr_1 not found"}""")]
     public async Task Error_codes_are_normalised_and_both_message_spellings_read(string body)
     {
-        _server.Respond("GetJobRun", GlueStubs.Json(body, 400));
+        server.Respond("GetJobRun", GlueStubs.Json(body, 400));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
@@ -70,20 +70,20 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [Fact]
     public async Task The_X_Amzn_ErrorType_header_is_the_fallback_code()
     {
-        _server.Respond("GetJobRun", Response.Create().WithStatusCode(400)
+        server.Respond("GetJobRun", Response.Create().WithStatusCode(400)
             .WithHeader("X-Amzn-ErrorType", "EntityNotFoundException:http://internal.amazon.com/coral/com.amazon.glue/")
             .WithBody("<html><body>Not found</body></html>"));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
         Assert.Equal(GlueErrorCodes.EntityNotFound, error.ErrorCode);
-        Assert.Single(_server.RequestsFor("GetJobRun"));
+        Assert.Single(server.RequestsFor("GetJobRun"));
     }
 
     [Fact]
     public async Task Throttling_then_success_is_retried_and_each_attempt_is_signed_afresh()
     {
-        _server.RespondInSequence("GetJobRun",
+        server.RespondInSequence("GetJobRun",
             GlueStubs.Error("ThrottlingException", "Rate exceeded"),
             GlueStubs.Error("ThrottlingException", "Rate exceeded"),
             GlueStubs.Json(RunJson));
@@ -91,26 +91,26 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
         var run = await GetRun();
 
         Assert.Equal("jr_1", run.Id);
-        var attempts = _server.RequestsFor("GetJobRun");
+        var attempts = server.RequestsFor("GetJobRun");
         Assert.Equal(3, attempts.Count);
         foreach (var attempt in attempts)
         {
             SignedGlueRequest.AssertValid(attempt, "GetJobRun");
         }
 
-        Assert.Equal([("GetJobRun", "success")], _glue.Calls);
+        Assert.Equal([("GetJobRun", "success")], glue.Calls);
     }
 
     [Fact]
     public async Task MaxAttempts_1_sends_each_call_once()
     {
-        using var once = AwsGlueHarness.Create(_server.Url, new Dictionary<string, string?> { ["MaxAttempts"] = "1" });
-        _server.RespondInSequence("GetJobRun", GlueStubs.Error("ThrottlingException", "Rate exceeded"), GlueStubs.Json(RunJson));
+        using var once = AwsGlueHarness.Create(server.Url, new Dictionary<string, string?> { ["MaxAttempts"] = "1" });
+        server.RespondInSequence("GetJobRun", GlueStubs.Error("ThrottlingException", "Rate exceeded"), GlueStubs.Json(RunJson));
 
         var error = await Assert.ThrowsAsync<GlueException>(() => once.Backend.GetJobRunAsync("j1", "jr_1", TestContext.Current.CancellationToken));
 
         Assert.Equal("ThrottlingException", error.ErrorCode);
-        Assert.Single(_server.RequestsFor("GetJobRun"));
+        Assert.Single(server.RequestsFor("GetJobRun"));
     }
 
     [Theory]
@@ -121,14 +121,14 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [InlineData(429)]
     public async Task Http_5xx_and_429_then_success_are_retried(int status)
     {
-        _server.RespondInSequence("GetJobRun",
+        server.RespondInSequence("GetJobRun",
             Response.Create().WithStatusCode(status).WithBody("<html>busy</html>"),
             GlueStubs.Json(RunJson));
 
         var run = await GetRun();
 
         Assert.Equal("jr_1", run.Id);
-        Assert.Equal(2, _server.RequestsFor("GetJobRun").Count);
+        Assert.Equal(2, server.RequestsFor("GetJobRun").Count);
     }
 
     [Theory]
@@ -137,29 +137,29 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [InlineData("RequestTimeoutException", 400)]
     public async Task Transient_Glue_codes_then_success_are_retried(string code, int status)
     {
-        _server.RespondInSequence("GetJobRun", GlueStubs.Error(code, "try again", status), GlueStubs.Json(RunJson));
+        server.RespondInSequence("GetJobRun", GlueStubs.Error(code, "try again", status), GlueStubs.Json(RunJson));
 
         var run = await GetRun();
 
         Assert.Equal("jr_1", run.Id);
-        Assert.Equal(2, _server.RequestsFor("GetJobRun").Count);
+        Assert.Equal(2, server.RequestsFor("GetJobRun").Count);
     }
 
     [Fact]
     public async Task Throttling_that_never_ends_fails_after_MaxAttempts_with_Glues_code()
     {
-        _server.Respond("GetJobRun", GlueStubs.Error("ThrottlingException", "Rate exceeded"));
+        server.Respond("GetJobRun", GlueStubs.Error("ThrottlingException", "Rate exceeded"));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
         Assert.Equal("ThrottlingException", error.ErrorCode);
-        Assert.Equal(3, _server.RequestsFor("GetJobRun").Count);
+        Assert.Equal(3, server.RequestsFor("GetJobRun").Count);
     }
 
     [Fact]
     public async Task An_HTML_error_page_is_one_clear_error_after_the_retries()
     {
-        _server.Respond("GetJobRun", Response.Create().WithStatusCode(502).WithHeader("Content-Type", "text/html")
+        server.Respond("GetJobRun", Response.Create().WithStatusCode(502).WithHeader("Content-Type", "text/html")
             .WithBody("<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body>\n</html>"));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
@@ -170,19 +170,19 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
             "Glue GetJobRun failed with HTTP 502 and no Glue error in the response: " +
             "<html> <head><title>502 Bad Gateway</title></head> <body>nginx</body> </html>",
             error.Message);
-        Assert.Equal(3, _server.RequestsFor("GetJobRun").Count);
+        Assert.Equal(3, server.RequestsFor("GetJobRun").Count);
     }
 
     [Fact]
     public async Task An_empty_error_body_is_one_clear_error()
     {
-        _server.Respond("GetJobRun", Response.Create().WithStatusCode(400));
+        server.Respond("GetJobRun", Response.Create().WithStatusCode(400));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
         Assert.Equal("Http400", error.ErrorCode);
         Assert.EndsWith("(empty body)", error.Message, StringComparison.Ordinal);
-        Assert.Single(_server.RequestsFor("GetJobRun"));
+        Assert.Single(server.RequestsFor("GetJobRun"));
     }
 
     [Theory]
@@ -191,21 +191,21 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [InlineData("")]
     public async Task A_200_that_is_not_JSON_is_one_clear_error_and_not_retried(string body)
     {
-        _server.Respond("GetJobRun", GlueStubs.Json(body));
+        server.Respond("GetJobRun", GlueStubs.Json(body));
 
         var error = await Assert.ThrowsAsync<GlueException>(GetRun);
 
         Assert.Equal("InvalidResponse", error.ErrorCode);
         Assert.Equal(200, error.HttpStatus);
         Assert.StartsWith("Glue GetJobRun returned HTTP 200 with a body that is not the expected JSON", error.Message, StringComparison.Ordinal);
-        Assert.Single(_server.RequestsFor("GetJobRun"));
+        Assert.Single(server.RequestsFor("GetJobRun"));
     }
 
     [Fact]
     public async Task A_slow_answer_times_out_per_attempt_and_is_retried()
     {
         var received = 0;
-        _server.Respond("GetJobRun", GlueStubs.Json(_ =>
+        server.Respond("GetJobRun", GlueStubs.Json(_ =>
         {
             if (Interlocked.Increment(ref received) == 1)
             {
@@ -214,7 +214,7 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
 
             return RunJson;
         }));
-        using var glue = AwsGlueHarness.Create(_server.Url, new Dictionary<string, string?> { ["RequestTimeout"] = "00:00:00.500" });
+        using var glue = AwsGlueHarness.Create(server.Url, new Dictionary<string, string?> { ["RequestTimeout"] = "00:00:00.500" });
 
         var run = await glue.Backend.GetJobRunAsync("prep", "jr_1", Token);
 
@@ -259,13 +259,13 @@ public sealed class AwsGlueErrorAndRetryTests : IDisposable
     [Fact]
     public async Task A_cancelled_call_is_cancelled_not_retried()
     {
-        _server.Respond("GetJobRun", GlueStubs.Json(RunJson).WithDelay(TimeSpan.FromSeconds(2)));
+        server.Respond("GetJobRun", GlueStubs.Json(RunJson).WithDelay(TimeSpan.FromSeconds(2)));
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
         cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => _glue.Backend.GetJobRunAsync("prep", "jr_1", cancel.Token));
+            () => glue.Backend.GetJobRunAsync("prep", "jr_1", cancel.Token));
 
-        Assert.Equal([("GetJobRun", "cancelled")], _glue.Calls);
+        Assert.Equal([("GetJobRun", "cancelled")], glue.Calls);
     }
 }

@@ -12,27 +12,27 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// The AWS Glue backend as the host would build it (<c>AddAwsGlueBackend</c>), pointed at a test server and signing
 /// with fixed test credentials, so no test ever resolves real AWS credentials.
 /// </summary>
-internal sealed class AwsGlueHarness : IDisposable
+sealed class AwsGlueHarness : IDisposable
 {
     public const string AccessKey = "AKIDTESTEXAMPLE";
     public const string SecretKey = "test-secret-key";
     public const string Region = "eu-west-1";
 
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<(string Operation, string Outcome)> _calls = new();
+    readonly MeterListener listener = new();
+    readonly ConcurrentQueue<(string Operation, string Outcome)> calls = new();
 
-    private AwsGlueHarness(ServiceProvider services)
+    AwsGlueHarness(ServiceProvider services)
     {
         Services = services;
         var meterFactory = services.GetRequiredService<IMeterFactory>();
-        _listener.InstrumentPublished = (instrument, listener) =>
+        listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Scope == meterFactory && instrument.Name == GlueApiMetrics.CallsInstrumentName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
         {
             string? operation = null, outcome = null;
             foreach (var tag in tags)
@@ -41,9 +41,9 @@ internal sealed class AwsGlueHarness : IDisposable
                 outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
             }
 
-            _calls.Enqueue((operation ?? "?", outcome ?? "?"));
+            calls.Enqueue((operation ?? "?", outcome ?? "?"));
         });
-        _listener.Start();
+        listener.Start();
     }
 
     public ServiceProvider Services { get; }
@@ -53,7 +53,7 @@ internal sealed class AwsGlueHarness : IDisposable
     internal GlueApiClient Client => Services.GetRequiredService<GlueApiClient>();
 
     /// <summary>Logical calls counted on the "Orchestrator" meter, in order.</summary>
-    public IReadOnlyList<(string Operation, string Outcome)> Calls => [.. _calls];
+    public IReadOnlyList<(string Operation, string Outcome)> Calls => [.. calls];
 
     /// <summary>Options with tiny delays so retry paths run in milliseconds; <paramref name="overrides"/> win.</summary>
     public static AwsGlueHarness Create(
@@ -94,7 +94,7 @@ internal sealed class AwsGlueHarness : IDisposable
 
     public void Dispose()
     {
-        _listener.Dispose();
+        listener.Dispose();
         Services.Dispose();
     }
 }

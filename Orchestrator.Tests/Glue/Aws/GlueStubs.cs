@@ -9,7 +9,7 @@ using WireMock.Server;
 namespace Orchestrator.Tests.Glue.Aws;
 
 /// <summary>WireMock stubs of Glue's documented JSON 1.1 responses, and readers of what the backend sent.</summary>
-internal static class GlueStubs
+static class GlueStubs
 {
     public const string JsonContentType = "application/x-amz-json-1.1";
 

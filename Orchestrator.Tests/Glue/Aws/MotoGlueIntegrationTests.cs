@@ -10,27 +10,27 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// </summary>
 public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>, IDisposable
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(20);
+    static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly MotoServerFixture _moto;
-    private readonly AwsGlueHarness _glue;
+    readonly MotoServerFixture moto;
+    readonly AwsGlueHarness glue;
 
     public MotoGlueIntegrationTests(MotoServerFixture moto)
     {
-        _moto = moto;
-        _glue = AwsGlueHarness.Create(moto.SkipReason is null ? moto.Url : null,
+        this.moto = moto;
+        glue = AwsGlueHarness.Create(moto.SkipReason is null ? moto.Url : null,
             new Dictionary<string, string?> { ["MarkerScanPageSize"] = "2" });
     }
 
-    public void Dispose() => _glue.Dispose();
+    public void Dispose() => glue.Dispose();
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private IGlueBackend Backend => _glue.Backend;
+    IGlueBackend Backend => glue.Backend;
 
-    private void SkipWithoutMoto()
+    void SkipWithoutMoto()
     {
-        if (_moto.SkipReason is { } reason)
+        if (moto.SkipReason is { } reason)
         {
             Assert.Skip(reason);
         }
@@ -41,7 +41,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     {
         SkipWithoutMoto();
         var crawler = await CreateCrawlerAsync();
-        await _moto.SetTransitionAsync("glue::crawl", """{"progression": "time", "seconds": 2}""");
+        await moto.SetTransitionAsync("glue::crawl", """{"progression": "time", "seconds": 2}""");
         var requestedAt = DateTimeOffset.UtcNow;
 
         Assert.Equal(CrawlerStartResult.Started, await Backend.StartCrawlerAsync(crawler, Token));
@@ -54,7 +54,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
         Assert.Equal("COMPLETED", finished.LastCrawl.Status.Value); // moto's value; real Glue says SUCCEEDED
         Assert.InRange(finished.LastCrawl.StartTime!.Value, requestedAt.AddSeconds(-5), DateTimeOffset.UtcNow.AddSeconds(5));
         Assert.Null(finished.LastCrawl.TablesCreated); // moto has no GetCrawlerMetrics
-        Assert.Contains(_glue.Calls, c => c.Operation == "GetCrawlerMetrics" && c.Outcome != GlueApiMetrics.SuccessOutcome);
+        Assert.Contains(glue.Calls, c => c.Operation == "GetCrawlerMetrics" && c.Outcome != GlueApiMetrics.SuccessOutcome);
 
         await Backend.StopCrawlerAsync(crawler, Token); // not running: counts as stopped
     }
@@ -64,7 +64,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     {
         SkipWithoutMoto();
         var crawler = await CreateCrawlerAsync();
-        await _moto.SetTransitionAsync("glue::crawl", """{"progression": "manual", "times": 1000}""");
+        await moto.SetTransitionAsync("glue::crawl", """{"progression": "manual", "times": 1000}""");
         await Backend.StartCrawlerAsync(crawler, Token);
 
         await Backend.StopCrawlerAsync(crawler, Token);
@@ -77,7 +77,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     {
         SkipWithoutMoto();
         var job = await CreateJobAsync(maxConcurrentRuns: 2);
-        await _moto.SetTransitionAsync("glue::job_run", """{"progression": "manual", "times": 1}""");
+        await moto.SetTransitionAsync("glue::job_run", """{"progression": "manual", "times": 1}""");
         var marker = $"data-preparation@manual-{Guid.NewGuid():N}/customer/1";
 
         var definition = await Backend.GetJobAsync(job, Token);
@@ -106,7 +106,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     {
         SkipWithoutMoto();
         var job = await CreateJobAsync(maxConcurrentRuns: 1);
-        await _moto.SetTransitionAsync("glue::job_run", """{"progression": "manual", "times": 1000}""");
+        await moto.SetTransitionAsync("glue::job_run", """{"progression": "manual", "times": 1000}""");
         var ours = $"run-a/customer/{Guid.NewGuid():N}";
         var first = await Backend.StartJobRunAsync(job, new Dictionary<string, string>(), ours, Token);
 
@@ -118,10 +118,10 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
         Assert.False(first.Adopted);
         Assert.Equal(new JobRunStart(first.RunId, Adopted: true), again);
         Assert.Equal(GlueErrorCodes.ConcurrentRunsExceeded, someoneElses.ErrorCode);
-        Assert.Equal(2, _glue.Calls.Count(c => c == ("StartJobRun", GlueErrorCodes.ConcurrentRunsExceeded)));
-        Assert.Equal(3, _glue.Calls.Count(c => c.Operation == "StartJobRun"));
+        Assert.Equal(2, glue.Calls.Count(c => c == ("StartJobRun", GlueErrorCodes.ConcurrentRunsExceeded)));
+        Assert.Equal(3, glue.Calls.Count(c => c.Operation == "StartJobRun"));
 
-        await _moto.SetTransitionAsync("glue::job_run", """{"progression": "immediate"}""");
+        await moto.SetTransitionAsync("glue::job_run", """{"progression": "immediate"}""");
         Assert.Equal(JobRunState.Succeeded, (await Backend.GetJobRunAsync(job, first.RunId, Token)).State);
         var later = await Backend.StartJobRunAsync(job, new Dictionary<string, string>(), $"run-b/customer/{Guid.NewGuid():N}", Token);
         Assert.False(later.Adopted);
@@ -133,7 +133,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     {
         SkipWithoutMoto();
         var job = await CreateJobAsync(maxConcurrentRuns: 10);
-        await _moto.SetTransitionAsync("glue::job_run", """{"progression": "immediate"}""");
+        await moto.SetTransitionAsync("glue::job_run", """{"progression": "immediate"}""");
         var started = new List<(string Marker, string RunId)>();
         for (var i = 0; i < 5; i++)
         {
@@ -171,7 +171,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
         });
     }
 
-    private async Task<string> CreateCrawlerAsync()
+    async Task<string> CreateCrawlerAsync()
     {
         var name = $"crawler-{Guid.NewGuid():N}";
         await CallAsync("CreateCrawler", new JsonObject
@@ -184,7 +184,7 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
         return name;
     }
 
-    private async Task<string> CreateJobAsync(int maxConcurrentRuns)
+    async Task<string> CreateJobAsync(int maxConcurrentRuns)
     {
         var name = $"job-{Guid.NewGuid():N}";
         await CallAsync("CreateJob", new JsonObject
@@ -200,11 +200,11 @@ public sealed class MotoGlueIntegrationTests : IClassFixture<MotoServerFixture>,
     }
 
     /// <summary>Test-only Glue operations, sent through the product's signed client.</summary>
-    private Task<JsonObject> CallAsync(string operation, JsonObject request) =>
-        _glue.Client.SendAsync(operation, request, TestGlueJsonContext.Default.JsonObject,
+    Task<JsonObject> CallAsync(string operation, JsonObject request) =>
+        glue.Client.SendAsync(operation, request, TestGlueJsonContext.Default.JsonObject,
             TestGlueJsonContext.Default.JsonObject, GlueRetryScope.AllTransient, Token);
 
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
         timeout.CancelAfter(PollTimeout);

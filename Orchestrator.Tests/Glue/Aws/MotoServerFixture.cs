@@ -9,11 +9,11 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// </summary>
 public sealed class MotoServerFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly StringBuilder _output = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private Process? _process;
+    readonly StringBuilder output = new();
+    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    Process? process;
 
     public string? SkipReason { get; private set; }
 
@@ -38,47 +38,47 @@ public sealed class MotoServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         await WaitUntilReadyAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (process is { HasExited: false })
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
         }
 
-        _process?.Dispose();
-        _http.Dispose();
+        process?.Dispose();
+        http.Dispose();
     }
 
     /// <summary>Sets how moto moves a model's state (<c>glue::job_run</c>, <c>glue::crawl</c>).</summary>
     public async Task SetTransitionAsync(string model, string transitionJson)
     {
         using var content = new StringContent($$"""{"model_name": "{{model}}", "transition": {{transitionJson}}}""");
-        using var response = await _http.PostAsync(new Uri($"{Url}/moto-api/state-manager/set-transition"), content);
+        using var response = await http.PostAsync(new Uri($"{Url}/moto-api/state-manager/set-transition"), content);
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task WaitUntilReadyAsync()
+    async Task WaitUntilReadyAsync()
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < StartupTimeout)
         {
-            if (_process!.HasExited)
+            if (process!.HasExited)
             {
-                throw new InvalidOperationException($"moto_server exited with {_process.ExitCode}: {Output()}");
+                throw new InvalidOperationException($"moto_server exited with {process.ExitCode}: {Output()}");
             }
 
             try
             {
-                using var response = await _http.GetAsync(new Uri($"{Url}/moto-api/"));
+                using var response = await http.GetAsync(new Uri($"{Url}/moto-api/"));
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -95,19 +95,19 @@ public sealed class MotoServerFixture : IAsyncLifetime
         throw new TimeoutException($"moto_server did not answer on {Url} within {StartupTimeout}: {Output()}");
     }
 
-    private void Append(string? line)
+    void Append(string? line)
     {
-        lock (_output)
+        lock (output)
         {
-            _output.AppendLine(line);
+            output.AppendLine(line);
         }
     }
 
-    private string Output()
+    string Output()
     {
-        lock (_output)
+        lock (output)
         {
-            return _output.ToString();
+            return output.ToString();
         }
     }
 }

@@ -8,7 +8,7 @@ namespace Orchestrator.Tests.Glue.Aws;
 /// <summary>The vector of docs/glue-api-notes.md ("A SigV4 test vector"), cross-checked there against botocore.</summary>
 public sealed class SigV4VectorTests
 {
-    private static AWSSigningResult Sign(AWSCredentials credentials)
+    static AWSSigningResult Sign(AWSCredentials credentials)
     {
         var request = new AWSSigningRequest
         {

@@ -9,7 +9,7 @@ using WireMock;
 namespace Orchestrator.Tests.Glue.Aws;
 
 /// <summary>Checks that a request WireMock received is a well-formed, correctly signed Glue JSON 1.1 call.</summary>
-internal static class SignedGlueRequest
+static class SignedGlueRequest
 {
     public static void AssertValid(IRequestMessage request, string operation)
     {
@@ -41,13 +41,13 @@ internal static class SignedGlueRequest
         Assert.Equal(authorization, Resign(request, signedHeaders, amzDate));
     }
 
-    private static IReadOnlyList<string> HeaderValues(IRequestMessage request, string name) =>
+    static IReadOnlyList<string> HeaderValues(IRequestMessage request, string name) =>
         [.. (request.Headers ?? new Dictionary<string, WireMock.Types.WireMockList<string>>())
             .Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
             .SelectMany(h => h.Value)];
 
     /// <summary>Signs the received request again with the SDK's standalone signer at its own X-Amz-Date.</summary>
-    private static string Resign(IRequestMessage request, string[] signedHeaders, string amzDate)
+    static string Resign(IRequestMessage request, string[] signedHeaders, string amzDate)
     {
         var host = GlueStubs.Header(request, "Host") ?? throw new InvalidOperationException("no Host header");
         var signing = new AWSSigningRequest

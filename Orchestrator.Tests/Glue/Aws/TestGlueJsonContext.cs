@@ -5,4 +5,4 @@ namespace Orchestrator.Tests.Glue.Aws;
 
 /// <summary>Untyped JSON for the test-only Glue calls (CreateCrawler, CreateJob) sent through the product's client.</summary>
 [JsonSerializable(typeof(JsonObject))]
-internal sealed partial class TestGlueJsonContext : JsonSerializerContext;
+sealed partial class TestGlueJsonContext : JsonSerializerContext;

@@ -6,7 +6,7 @@ namespace Orchestrator.Tests.Glue.Local;
 /// <summary>Each bad input fails the run with a message naming the file or argument, and loses no clean data.</summary>
 public sealed class BadInputTests
 {
-    private static readonly Dictionary<string, string> CustomerArguments =
+    static readonly Dictionary<string, string> CustomerArguments =
         TempLake.Arguments("customer", "created_datetime", "created_date");
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class BadInputTests
             "(columns: customer_id, created_datetime)");
     }
 
-    private static async Task<TempLake> LakeWithCleanDataAsync()
+    static async Task<TempLake> LakeWithCleanDataAsync()
     {
         var lake = new TempLake();
         lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
@@ -127,7 +127,7 @@ public sealed class BadInputTests
         return lake;
     }
 
-    private static void AssertFailed(GlueJobRun run, params string[] messageParts)
+    static void AssertFailed(GlueJobRun run, params string[] messageParts)
     {
         Assert.Equal(JobRunState.Failed, run.State);
         Assert.NotNull(run.ErrorMessage);

@@ -11,9 +11,9 @@ namespace Orchestrator.Tests.Glue.Local;
 /// </summary>
 public sealed class CatalogMigrationTests
 {
-    private const string OldRunId = "jr_0123456789abcdef";
-    private const string OldCrawlStart = "2026-03-09T08:00:00.0000000Z";
-    private const string OldMarker = "run-1/customer/1";
+    const string OldRunId = "jr_0123456789abcdef";
+    const string OldCrawlStart = "2026-03-09T08:00:00.0000000Z";
+    const string OldMarker = "run-1/customer/1";
 
     [Fact]
     public async Task A_catalog_written_before_the_shared_convention_opens_with_its_tables_runs_crawls_and_bookmarks()
@@ -113,17 +113,17 @@ public sealed class CatalogMigrationTests
         Assert.Contains("has schema version 99, newer than this Orchestrator understands", error.Message, StringComparison.Ordinal);
     }
 
-    private static readonly string[] ConventionTables =
+    static readonly string[] ConventionTables =
         ["Bookmarks", "Columns", "Crawls", "Databases", "JobRuns", "Partitions", "SchemaChanges", "SchemaVersions", "Tables"];
 
-    private const string TablesQuery =
+    const string TablesQuery =
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
 
     /// <summary>
     /// A catalog as the code before the shared convention left it: its two scripts (kept verbatim as
     /// Scripts/schema-1.sql and -2.sql) recorded in schema_versions, and rows written with its column names.
     /// </summary>
-    private static void WriteSchema2Catalog(string path)
+    static void WriteSchema2Catalog(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var connection = Open(path);
@@ -179,21 +179,21 @@ public sealed class CatalogMigrationTests
         insert.ExecuteNonQuery();
     }
 
-    private static SqliteConnection Open(string path)
+    static SqliteConnection Open(string path)
     {
         var connection = new SqliteConnection($"Data Source={path};Pooling=false");
         connection.Open();
         return connection;
     }
 
-    private static object? Scalar(SqliteConnection connection, string sql)
+    static object? Scalar(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar();
     }
 
-    private static List<T> Column<T>(SqliteConnection connection, string sql)
+    static List<T> Column<T>(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -6,7 +6,7 @@ namespace Orchestrator.Tests.Glue.Local;
 
 public sealed class DataPreparationJobTests
 {
-    private static readonly Dictionary<string, string> CustomerArguments =
+    static readonly Dictionary<string, string> CustomerArguments =
         TempLake.Arguments("customer", "created_datetime", "created_date");
 
     [Fact]

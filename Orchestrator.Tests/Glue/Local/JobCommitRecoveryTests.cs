@@ -8,7 +8,7 @@ namespace Orchestrator.Tests.Glue.Local;
 /// <summary>A run that dies while writing must leave no partial partition and no duplicate rows after the next run.</summary>
 public sealed class JobCommitRecoveryTests
 {
-    private static readonly Dictionary<string, string> CustomerArguments =
+    static readonly Dictionary<string, string> CustomerArguments =
         TempLake.Arguments("customer", "created_datetime", "created_date");
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class JobCommitRecoveryTests
         Assert.InRange(staged, 0, committed - 1);
     }
 
-    private static async Task<TempLake> LakeWithFirstRunAsync()
+    static async Task<TempLake> LakeWithFirstRunAsync()
     {
         var lake = new TempLake();
         lake.WriteJsonLines("customer", "ingest_date=2026-03-09/ingest_hour=10", "a.jsonl",
@@ -111,16 +111,16 @@ public sealed class JobCommitRecoveryTests
         return lake;
     }
 
-    private static void WriteSecondFile(TempLake lake) =>
+    static void WriteSecondFile(TempLake lake) =>
         lake.WriteJsonLines("customer", "ingest_date=2026-03-11/ingest_hour=10", "b.jsonl",
             Json(new { customer_id = 3, created_datetime = "2026-03-09T23:00:00Z" }),
             Json(new { customer_id = 4, created_datetime = "2026-03-10T09:00:00Z" }),
             Json(new { customer_id = 5, created_datetime = "2026-03-11T09:00:00Z" }));
 
-    private static Task<HashSet<Bookmark>> BookmarksAsync(TempLake lake) =>
+    static Task<HashSet<Bookmark>> BookmarksAsync(TempLake lake) =>
         new JobBookmarks(new CatalogDatabase(lake.Options.CatalogPath)).GetAsync(TempLake.Job, "customer", lake.Token);
 
-    private static void AssertEveryCustomerOnce(TempLake lake, long customers)
+    static void AssertEveryCustomerOnce(TempLake lake, long customers)
     {
         var counts = lake.Query($"SELECT count(*), count(DISTINCT customer_id) FROM {lake.Clean("customer")}");
         Assert.Equal([customers, customers], counts[0]);

@@ -10,7 +10,7 @@ namespace Orchestrator.Tests.Glue.Local;
 
 public sealed class JobRunLifecycleTests
 {
-    private static readonly Dictionary<string, string> CustomerArguments =
+    static readonly Dictionary<string, string> CustomerArguments =
         TempLake.Arguments("customer", "created_datetime", "created_date");
 
     [Fact]
@@ -254,7 +254,7 @@ public sealed class JobRunLifecycleTests
         Assert.Equal("Local", lake.Backend.Kind);
     }
 
-    private static TempLake LakeWithRawData()
+    static TempLake LakeWithRawData()
     {
         var lake = new TempLake();
         lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
@@ -263,7 +263,7 @@ public sealed class JobRunLifecycleTests
     }
 
     /// <summary>Records a RUNNING run of the customer job as another process would have left it.</summary>
-    private static async Task InsertRunAsync(TempLake lake, string id, string marker, string owner, int restarts, bool stopRequested = false)
+    static async Task InsertRunAsync(TempLake lake, string id, string marker, string owner, int restarts, bool stopRequested = false)
     {
         var database = new CatalogDatabase(lake.Options.CatalogPath);
         database.Migrate(TimeProvider.System);
@@ -287,7 +287,7 @@ public sealed class JobRunLifecycleTests
     }
 
     /// <summary>Holds every run at <paramref name="step"/> until released (or, if honoured, cancelled).</summary>
-    private static (TaskCompletionSource Reached, TaskCompletionSource Release) Block(
+    static (TaskCompletionSource Reached, TaskCompletionSource Release) Block(
         TempLake lake, JobStep step, bool honourCancellation)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -224,7 +224,7 @@ public sealed class LocalCrawlerTests
             .GetTableAsync("raw", "sales", lake.Token));
     }
 
-    private static async Task<CatalogTable> TableAsync(TempLake lake, string database, string table) =>
+    static async Task<CatalogTable> TableAsync(TempLake lake, string database, string table) =>
         await new CatalogTables(new CatalogDatabase(lake.Options.CatalogPath)).GetTableAsync(database, table, lake.Token)
         ?? throw new InvalidOperationException($"No table {database}.{table} in the catalog.");
 }

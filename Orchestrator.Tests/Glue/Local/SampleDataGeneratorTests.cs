@@ -5,7 +5,7 @@ namespace Orchestrator.Tests.Glue.Local;
 
 public sealed class SampleDataGeneratorTests
 {
-    private static readonly SampleDataOptions Small = new() { Rows = 2_000, Days = 2, Seed = 7 };
+    static readonly SampleDataOptions Small = new() { Rows = 2_000, Days = 2, Seed = 7 };
 
     [Fact]
     public async Task The_same_seed_and_clock_write_the_same_bytes_and_another_seed_does_not()
@@ -117,7 +117,7 @@ public sealed class SampleDataGeneratorTests
         Assert.Equal(CrawlStatus.Succeeded, (await lake.CrawlAsync(TempLake.CleanCrawler)).LastCrawl!.Status);
     }
 
-    private static Dictionary<string, string> Snapshot(TempLake lake) =>
+    static Dictionary<string, string> Snapshot(TempLake lake) =>
         Directory.EnumerateFiles(Path.Combine(lake.LakeRoot, "raw"), "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(lake.LakeRoot, f), File.ReadAllText);
 }

@@ -10,13 +10,13 @@ using Orchestrator.Glue.Local;
 namespace Orchestrator.Tests.Glue.Local;
 
 /// <summary>A real lake and catalog in a temporary folder, a fake clock, and the backend over them.</summary>
-internal sealed class TempLake : IAsyncDisposable
+sealed class TempLake : IAsyncDisposable
 {
     public const string Job = "mystore-data-preparation-parquet";
     public const string RawCrawler = "mystore-raw-crawler";
     public const string CleanCrawler = "mystore-clean-crawler";
 
-    private readonly List<LocalGlueBackend> backends = [];
+    readonly List<LocalGlueBackend> backends = [];
 
     public TempLake()
     {
