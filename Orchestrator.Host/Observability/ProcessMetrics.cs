@@ -7,9 +7,10 @@ namespace Orchestrator.Host.Observability;
 /// <summary>
 /// The process's memory, CPU time and start time under the Prometheus client libraries' standard names
 /// (<c>process_resident_memory_bytes</c>, <c>process_cpu_seconds_total</c>, <c>process_start_time_seconds</c>), which
-/// dashboards and docs/operations.md use. Kept here because neither OpenTelemetry's process instrumentation nor .NET's
-/// <c>System.Runtime</c> meter exports these names (theirs are <c>process_memory_usage_bytes</c>,
-/// <c>dotnet_process_cpu_time_seconds_total</c>, and no start time).
+/// dashboards and docs/operations.md use. Kept here because neither OpenTelemetry's process instrumentation
+/// (<c>process_memory_usage_bytes</c>, <c>process_cpu_time_seconds_total</c>) nor .NET's <c>System.Runtime</c> meter
+/// (<c>dotnet_process_memory_working_set_bytes</c>, <c>dotnet_process_cpu_time_seconds_total</c>) exports these names,
+/// and neither has the start time.
 /// </summary>
 public sealed class ProcessMetrics
 {
