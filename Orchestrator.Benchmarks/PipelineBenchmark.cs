@@ -52,8 +52,9 @@ static class PipelineBenchmark
         await worker.StartAsync();
 
         var pipeline = Pipeline(entityCount, maxParallel);
-        var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, new RunListingCache(TimeProvider.System), TimeProvider.System, NullLogger<RunQueries>.Instance);
-        var runs = new RunCommands(store, queries, new RunListingCache(TimeProvider.System), TimeProvider.System, NullLogger<RunCommands>.Instance);
+        var listings = new RunListingCache(TimeProvider.System);
+        var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, listings, TimeProvider.System, NullLogger<RunQueries>.Instance);
+        var runs = new RunCommands(store, queries, listings, TimeProvider.System, NullLogger<RunCommands>.Instance);
         var clock = Stopwatch.StartNew();
         var runId = await runs.StartAsync(pipeline.Name, new StartRunRequest());
         var state = await store.WaitForOrchestrationAsync(runId, null, TimeSpan.FromMinutes(30), CancellationToken.None);
