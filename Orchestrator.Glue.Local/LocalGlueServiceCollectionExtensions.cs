@@ -20,7 +20,8 @@ public static class LocalGlueServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(localSection);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         services.AddOptions<LocalGlueOptions>()
-            .Bind(localSection)
+            // Without this the binder drops a crawler or job whose value does not convert, in silence.
+            .Bind(localSection, binder => binder.ErrorOnUnknownConfiguration = true)
             .PostConfigure(options =>
             {
                 if (string.IsNullOrWhiteSpace(options.LakeRoot))

@@ -42,7 +42,8 @@ public static class OrchestratorServices
         else
         {
             // Selecting Local never touches AWS credentials or the network.
-            services.AddLocalGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Local"), dataDirectory);
+            services.AddLocalGlueBackend(configuration.GetSection(LocalGlueOptions.SectionPath), dataDirectory);
+            services.AddSingleton(new OptionsShape(LocalGlueOptions.SectionPath, typeof(LocalGlueOptions), UnknownKeysAreProblems: true));
         }
 
         services.AddSingleton<StoreConnection>();

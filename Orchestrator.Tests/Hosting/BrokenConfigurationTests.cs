@@ -89,6 +89,8 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("local-job-transform", $"{Local}:Jobs:mystore-data-preparation-parquet:Transform", "Copy", "Orchestrator:Glue:Local:Jobs:mystore-data-preparation-parquet:Transform 'Copy' is unknown"),
         Set("local-job-timeout-zero", $"{Local}:Jobs:mystore-data-preparation-parquet:Timeout", 0, "Jobs:mystore-data-preparation-parquet:Timeout is 0; give minutes, at least 1."),
         Set("local-job-timeout-huge", $"{Local}:Jobs:mystore-data-preparation-parquet:Timeout", 2_000_000_000, "Jobs:mystore-data-preparation-parquet:Timeout is 2000000000; give minutes, at most 10080"),
+        Set("local-job-timeout-words", $"{Local}:Jobs:mystore-data-preparation-parquet:Timeout", "an hour", "Orchestrator:Glue:Local:Jobs:mystore-data-preparation-parquet:Timeout: 'an hour' is not allowed; use a whole number."),
+        Set("local-job-typo", $"{Local}:Jobs:mystore-data-preparation-parquet:DefaultArgs", new JsonObject { ["--x"] = "y" }, "Orchestrator:Glue:Local:Jobs:mystore-data-preparation-parquet:DefaultArgs: 'DefaultArgs' is not a setting; use one of"),
         Set("local-memory", $"{Local}:MemoryLimit", "lots", "Orchestrator:Glue:Local:MemoryLimit 'lots' is not a size"),
         Set("local-threads", $"{Local}:Threads", -1, "Orchestrator:Glue:Local:Threads is -1; use 0 (every core) or a positive number."),
         Set("local-batch", $"{Local}:MaxBatchBytes", 10, "Orchestrator:Glue:Local:MaxBatchBytes is 10; it must be at least 1048576"),
