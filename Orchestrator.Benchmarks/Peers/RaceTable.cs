@@ -26,8 +26,8 @@ internal static class RaceTable
         }
 
         output.WriteLine();
-        output.WriteLine("Medians over the rounds, [min–max] beside them. A run cut off by its bound counts the activities it finished in");
-        output.WriteLine("the time it ran; its wall time is the bound. Errors, if any, are in the round lines above.");
+        output.WriteLine("Medians over the rounds, [min–max] beside them. An unfinished run counts the activities it finished in the time it");
+        output.WriteLine("ran (the bound, where it was cut off); why it did not finish is in its round line above.");
     }
 
     static List<WorkloadResult> Runs(IReadOnlyList<WorkloadResult> results, RaceProvider provider, RaceWorkload workload) =>
@@ -36,8 +36,8 @@ internal static class RaceTable
     static string Finished(List<WorkloadResult> runs, RaceOptions options)
     {
         var finished = runs.Count(r => r.Finished);
-        var cut = runs.Where(r => !r.Finished && r.ActivitiesDone > 0).Select(r => Invariant($"{r.ActivitiesDone:N0}")).ToList();
-        return Invariant($"{finished}/{runs.Count}") + (cut.Count > 0 ? Invariant($" (cut off at {options.Bound.TotalSeconds:F0} s: {string.Join(", ", cut)} activities done)") : "");
+        var unfinished = runs.Where(r => !r.Finished).Select(r => Invariant($"{r.ActivitiesDone:N0}")).ToList();
+        return Invariant($"{finished}/{runs.Count}") + (unfinished.Count > 0 ? Invariant($" (unfinished, bound {options.Bound.TotalSeconds:F0} s: {string.Join(", ", unfinished)} activities done)") : "");
     }
 
     static string Latency(List<WorkloadResult> runs) =>
