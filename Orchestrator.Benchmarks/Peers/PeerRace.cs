@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Orchestrator.Benchmarks.Peers;
 
@@ -44,21 +45,31 @@ internal static class PeerRace
         Console.WriteLine(Invariant($"{options.Repetitions} round(s) after a warm-up in each worker ({string.Join(" and ", RaceWorkload.WarmUp.Select(w => w.Title))}); each workload bounded at {options.Bound.TotalSeconds:F0} s"));
         var results = new List<WorkloadResult>();
         var azuritePeaks = new List<double>();
-        for (var round = 1; round <= options.Repetitions; round++)
+        // Ctrl+C or SIGTERM ends the race early: the running worker and its Azurite are stopped, and the table shows
+        // the runs done so far.
+        using var interrupted = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; interrupted.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; interrupted.Cancel(); });
+        for (var round = 1; round <= options.Repetitions && !interrupted.IsCancellationRequested; round++)
         {
-            foreach (var workload in options.Workloads)
+            foreach (var workload in options.Workloads.TakeWhile(_ => !interrupted.IsCancellationRequested))
             {
                 // A different store goes first each round, so none always runs on the coolest machine.
                 foreach (var provider in providers.Skip((round - 1) % providers.Count).Concat(providers.Take((round - 1) % providers.Count)))
                 {
-                    var result = await RunWorkerAsync(options, provider, workload, round, azuritePeaks);
+                    var result = await RunWorkerAsync(options, provider, workload, round, azuritePeaks, interrupted.Token);
+                    if (interrupted.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
                     results.Add(result);
                     Console.WriteLine(Invariant($"  round {round}, {workload.Id}, {provider.Id}: {result.ActivitiesDone:N0}/{result.ActivitiesExpected:N0} activities in {result.Seconds:F1} s") + (result.Error is null ? "" : $" ({result.Error})"));
                 }
             }
         }
 
-        Console.WriteLine($"load average after the race: {LoadAverage()}");
+        Console.WriteLine($"load average after the race: {LoadAverage()}{(interrupted.IsCancellationRequested ? " (interrupted: the table shows the runs done)" : "")}");
         RaceTable.Print(Console.Out, options, providers, results);
         if (azuritePeaks.Count > 0)
         {
@@ -68,7 +79,7 @@ internal static class PeerRace
         return 0;
     }
 
-    static async Task<WorkloadResult> RunWorkerAsync(RaceOptions options, RaceProvider provider, RaceWorkload workload, int round, List<double> azuritePeaks)
+    static async Task<WorkloadResult> RunWorkerAsync(RaceOptions options, RaceProvider provider, RaceWorkload workload, int round, List<double> azuritePeaks, CancellationToken interrupted)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-race-");
         Azurite? azurite = null;
@@ -97,13 +108,13 @@ internal static class PeerRace
             var limit = options.Bound * 2 + WorkerSlack;
             try
             {
-                await worker.WaitForExitAsync().WaitAsync(limit);
+                await worker.WaitForExitAsync(interrupted).WaitAsync(limit);
             }
-            catch (TimeoutException)
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
                 worker.Kill(entireProcessTree: true);
-                await worker.WaitForExitAsync();
-                return Failed(provider, workload, round, $"worker killed after {limit.TotalSeconds:F0} s without a result");
+                await worker.WaitForExitAsync(CancellationToken.None);
+                return Failed(provider, workload, round, e is TimeoutException ? $"worker killed after {limit.TotalSeconds:F0} s without a result" : "interrupted");
             }
 
             var result = (await output).Split('\n').Select(WorkloadResult.FromLine).LastOrDefault(r => r is not null);
