@@ -97,8 +97,9 @@ internal sealed class Azurite : IAsyncDisposable
             {
                 if (process.HasExited || clock.Elapsed > bound)
                 {
+                    var why = process.HasExited ? $"Azurite exited {process.ExitCode}: {await errors}" : $"Azurite did not listen on 127.0.0.1:{port} within {bound.TotalSeconds:F0} s";
                     await azurite.DisposeAsync();
-                    throw new InvalidOperationException($"Azurite did not listen on 127.0.0.1:{port} within {bound.TotalSeconds:F0} s: {(process.HasExited ? await errors : "")}");
+                    throw new InvalidOperationException(why);
                 }
 
                 await Task.Delay(100);

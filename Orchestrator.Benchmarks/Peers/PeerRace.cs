@@ -98,7 +98,7 @@ internal static class PeerRace
 
             if (provider == RaceProvider.AzureStorage)
             {
-                azurite = await Azurite.StartAsync(TimeSpan.FromMinutes(1));
+                azurite = await Azurite.StartAsync(TimeSpan.FromMinutes(3));
                 start.Environment[RaceProvider.AzureStorageVariable] = azurite.ConnectionString;
             }
 

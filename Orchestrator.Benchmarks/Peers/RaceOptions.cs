@@ -75,11 +75,12 @@ internal sealed record RaceOptions(
 
     static Option<int> AtLeast(Option<int> option, int minimum)
     {
+        // Reads the token itself: a value that is not a number is reported by the parser, not here.
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < minimum)
+            if (result.Tokens is [.., var token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out var value) && value < minimum)
             {
-                result.AddError($"{option.Name} must be at least {minimum}, got {result.GetValueOrDefault<int>()}");
+                result.AddError($"{option.Name} must be at least {minimum}, got {value}");
             }
         });
         return option;

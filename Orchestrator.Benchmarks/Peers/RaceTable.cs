@@ -15,13 +15,15 @@ internal static class RaceTable
         output.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var workload in options.Workloads)
         {
-            var ours = Median(Runs(results, RaceProvider.Ours, workload).Select(r => r.ActivitiesPerSecond));
+            var ours = Median(Runs(results, RaceProvider.Ours, workload).Where(r => r.Seconds > 0).Select(r => r.ActivitiesPerSecond));
             foreach (var provider in providers)
             {
+                // A run that never started (its store or Azurite failed to come up) has no figures; it is counted apart.
                 var runs = Runs(results, provider, workload);
+                var notRun = runs.RemoveAll(r => r.Seconds == 0);
                 var speed = runs.Select(r => r.ActivitiesPerSecond).ToList();
                 var ratio = Median(speed) is { } mine && ours is > 0 ? Invariant($"{mine / ours:0.00}×") : "–";
-                output.WriteLine(Invariant($"| {workload.Title} | {provider.Label} | {Finished(runs, options)} | {Range(runs.Select(r => r.Seconds), "F1", " s")} | {Range(speed, "N0", "")} | {Latency(runs)} | {Max(runs.Select(r => r.PeakRssMegabytes))} | {ratio} |"));
+                output.WriteLine(Invariant($"| {workload.Title} | {provider.Label} | {Finished(runs, options)}{(notRun > 0 ? $", {notRun} did not start" : "")} | {Range(runs.Select(r => r.Seconds), "F1", " s")} | {Range(speed, "N0", "")} | {Latency(runs)} | {Max(runs.Select(r => r.PeakRssMegabytes))} | {ratio} |"));
             }
         }
 
