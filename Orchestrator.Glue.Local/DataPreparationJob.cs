@@ -57,7 +57,7 @@ sealed class DataPreparationJob(
         var pending = files.Where(f => !processed.Contains(BookmarkOf(f))).ToList();
         if (pending.Count == 0)
         {
-            logger.LogInformation("Job run {GlueRunId}: no new raw files", run.RunId);
+            logger.NoNewRawFiles(run.RunId);
             return new DataPreparationResult(Sum(recovered), 0);
         }
 
@@ -127,16 +127,12 @@ sealed class DataPreparationJob(
             RowsInDefaultPartition: totals.RowsInDefaultPartition,
             FilesProcessed: pending.Count);
         // Each line says what is true when it is written: staged output changes nothing until the commit point.
-        logger.LogInformation(
-            "Job run {GlueRunId}: {Files} files, {Rows} rows staged for {Partitions} partitions; committing",
-            run.RunId, details.FilesProcessed, details.RowsWritten, partitions.Count);
+        logger.Staged(run.RunId, details.FilesProcessed, details.RowsWritten, partitions.Count);
         await Step(JobStep.Staged);
         var journal = new CommitJournal(run.RunId, run.JobName, arguments.TargetEntity, arguments.CleanDatabase,
             arguments.PartitionKey, totals.Columns, partitions, pending.Select(BookmarkOf).ToList(), details);
         await commit.CommitAsync(runFolder, journal, session, Step, cancellationToken);
-        logger.LogInformation(
-            "Job run {GlueRunId}: committed {Rows} rows from {Files} files, {Added} partitions added, {Updated} updated",
-            run.RunId, details.RowsWritten, details.FilesProcessed, details.PartitionsAdded.Count,
+        logger.Committed(run.RunId, details.RowsWritten, details.FilesProcessed, details.PartitionsAdded.Count,
             details.PartitionsUpdated.Count);
         return new DataPreparationResult(details, session.PeakMemoryBytes);
 

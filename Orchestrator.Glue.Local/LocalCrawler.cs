@@ -42,8 +42,7 @@ sealed class LocalCrawler(
             cancellationToken.ThrowIfCancellationRequested();
             if (!LakeNames.IsName(Path.GetFileName(folder)))
             {
-                logger.LogWarning("Crawler {Crawler}: folder {Folder} is not a table name (letters, digits, '_', " +
-                    "'-'); skipped", crawlerName, folder);
+                logger.FolderNotATable(crawlerName, folder);
                 continue;
             }
 
@@ -60,8 +59,7 @@ sealed class LocalCrawler(
             }
         }
 
-        logger.LogInformation("Crawler {Crawler}: {Created} tables created, {Updated} updated, {Added} partitions " +
-            "added, {Errors} tables failed", crawlerName, created, updated, added, errors.Count);
+        logger.CrawlSummary(crawlerName, created, updated, added, errors.Count);
         return new CrawlOutcome(errors.Count == 0 ? CrawlStatus.Succeeded : CrawlStatus.Failed,
             errors.Count == 0 ? null : string.Join(" ", errors), created, updated, added);
     }
@@ -74,7 +72,7 @@ sealed class LocalCrawler(
         var files = LakeFile.List(folder);
         if (files.Count == 0)
         {
-            logger.LogInformation("Crawler {Crawler}: folder {Folder} has no data files; no table", crawlerName, folder);
+            logger.FolderEmpty(crawlerName, folder);
             return (false, false, 0);
         }
 

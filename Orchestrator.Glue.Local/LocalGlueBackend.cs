@@ -71,7 +71,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure) when (failure is SqliteException or IOException or UnauthorizedAccessException)
         {
             // The first Glue call tries again and reports the problem to the step that made it.
-            logger.LogError(failure, "The local Glue engine could not open its catalog {CatalogPath}", options.CatalogPath);
+            logger.CatalogUnavailable(failure, options.CatalogPath);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
             return CrawlerStartResult.AlreadyRunning;
         }
 
-        logger.LogDebug("Crawler {Crawler} started (crawl {CrawlId})", crawlerName, crawlId);
+        logger.CrawlStarted(crawlerName, crawlId);
         background.Start(CrawlKey(crawlId), signals => ExecuteCrawlAsync(crawlerName, crawler, crawlId, signals));
         return CrawlerStartResult.Started;
     }
@@ -145,14 +145,14 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         switch (outcome)
         {
             case JobRunStartOutcome.Adopted:
-                logger.LogInformation("Job {Job}: a run with this marker exists ({GlueRunId}); adopting it", jobName, runId);
+                logger.JobRunAdopted(jobName, runId);
                 return new JobRunStart(runId, Adopted: true);
             case JobRunStartOutcome.LimitReached:
                 throw new GlueException(GlueErrorCodes.ConcurrentRunsExceeded,
                     $"Concurrent runs exceeded for job '{jobName}': MaxConcurrentRuns is {job.MaxConcurrentRuns}.", 400);
         }
 
-        logger.LogDebug("Job {Job}: run {GlueRunId} started", jobName, runId);
+        logger.JobRunStarted(jobName, runId);
         var context = new JobRunContext(runId, jobName, job, runArguments, now);
         background.Start(runId, signals => ExecuteJobRunAsync(context, signals));
         return new JobRunStart(runId, Adopted: false);
@@ -269,7 +269,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure)
         {
             // A run's failure is its FAILED state; nothing may escape the background task.
-            logger.LogError(failure, "Job run {GlueRunId} of {Job} failed", run.RunId, run.JobName);
+            logger.JobRunFailed(failure, run.RunId, run.JobName);
             (state, error) = (JobRunState.Failed, failure.Message);
         }
 
@@ -280,11 +280,11 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure)
         {
             // The catalog refused the verdict; the run stays active there until this process ends.
-            logger.LogError(failure, "Recording the end of job run {GlueRunId} failed", run.RunId);
+            logger.JobRunEndNotRecorded(failure, run.RunId);
         }
 
         metrics?.RecordJobRun(run.JobName, state.Value, timeProvider.GetElapsedTime(startedAt), result);
-        logger.LogDebug("Job run {GlueRunId} of {Job} ended {State}", run.RunId, run.JobName, state.Value);
+        logger.JobRunEnded(run.RunId, run.JobName, state.Value);
     }
 
     async Task ExecuteCrawlAsync(string crawlerName, LocalCrawlerOptions crawler, long crawlId, RunSignals signals)
@@ -317,7 +317,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure)
         {
             // A crawl's failure is its FAILED status; nothing may escape the background task.
-            logger.LogError(failure, "Crawler {Crawler} failed", crawlerName);
+            logger.CrawlFailed(failure, crawlerName);
             outcome = new CrawlOutcome(CrawlStatus.Failed, failure.Message, 0, 0, 0);
         }
 
@@ -328,10 +328,10 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure)
         {
             // The catalog refused the verdict; the crawl stays RUNNING there until this process ends.
-            logger.LogError(failure, "Recording the end of crawl {CrawlId} failed", crawlId);
+            logger.CrawlEndNotRecorded(failure, crawlId);
         }
 
-        logger.LogDebug("Crawler {Crawler} ended {Status}", crawlerName, outcome.Status.Value);
+        logger.CrawlEnded(crawlerName, outcome.Status.Value);
     }
 
     async Task EnsureStartedAsync(CancellationToken cancellationToken)
@@ -392,7 +392,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         catch (Exception failure)
         {
             // The next tick retries; a failed renewal must not crash the timer thread.
-            logger.LogWarning(failure, "Renewing the leases of local job runs and crawls failed");
+            logger.LeaseRenewalFailed(failure);
         }
         finally
         {
@@ -414,16 +414,14 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         var now = timeProvider.GetUtcNow();
         foreach (var run in await jobRuns.TakeOverAbandonedAsync(now, now + Lease, options.Jobs.ContainsKey, cancellationToken))
         {
-            logger.LogWarning("Job run {GlueRunId} of {Job} lost its host; resuming it here from its last safe point " +
-                "(restart {Restart} of {MaxRestarts})", run.Id, run.JobName, run.Restarts, AbandonedRun.MaxRestarts);
+            logger.JobRunTakenOver(run.Id, run.JobName, run.Restarts, AbandonedRun.MaxRestarts);
             var context = new JobRunContext(run.Id, run.JobName, options.Jobs[run.JobName], run.Arguments, run.StartedOn);
             background.Start(run.Id, signals => ExecuteJobRunAsync(context, signals));
         }
 
         foreach (var crawl in await crawls.TakeOverAbandonedAsync(now, now + Lease, options.Crawlers.ContainsKey, cancellationToken))
         {
-            logger.LogWarning("Crawl {CrawlId} of {Crawler} lost its host; crawling again here (restart {Restart} of " +
-                "{MaxRestarts})", crawl.Id, crawl.CrawlerName, crawl.Restarts, AbandonedRun.MaxRestarts);
+            logger.CrawlTakenOver(crawl.Id, crawl.CrawlerName, crawl.Restarts, AbandonedRun.MaxRestarts);
             var crawler = options.Crawlers[crawl.CrawlerName];
             background.Start(CrawlKey(crawl.Id), signals => ExecuteCrawlAsync(crawl.CrawlerName, crawler, crawl.Id, signals));
         }
@@ -435,12 +433,12 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         try
         {
             await release();
-            logger.LogInformation("{What} {Id} was interrupted by host shutdown; the next start resumes it", what, id);
+            logger.LeftToNextStart(what, id.ToString()!);
         }
         catch (Exception failure)
         {
             // Its lease runs out on its own.
-            logger.LogWarning(failure, "Leaving {What} {Id} to the next start failed", what, id);
+            logger.LeavingToNextStartFailed(failure, what, id.ToString()!);
         }
     }
 

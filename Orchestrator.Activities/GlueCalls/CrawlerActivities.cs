@@ -14,7 +14,7 @@ public sealed class StartCrawlerActivity(IGlueBackend glue, ILogger<StartCrawler
     protected override async Task<CrawlerStartOutcome> CallAsync(CrawlerRequest input, CancellationToken cancellationToken)
     {
         var result = await Glue.StartCrawlerAsync(input.Crawler, cancellationToken);
-        Logger.LogDebug("Crawler {Crawler}: {StartResult}", input.Crawler, result);
+        Logger.CrawlerStartOutcome(input.Crawler, result);
         return new CrawlerStartOutcome(result == CrawlerStartResult.AlreadyRunning, null);
     }
 
@@ -55,7 +55,7 @@ public sealed class StopCrawlerActivity(IGlueBackend glue, ILogger<StopCrawlerAc
     protected override async Task<StopResult> CallAsync(CrawlerRequest input, CancellationToken cancellationToken)
     {
         await Glue.StopCrawlerAsync(input.Crawler, cancellationToken);
-        Logger.LogInformation("Asked Glue to stop crawler {Crawler}", input.Crawler);
+        Logger.CrawlerStopRequested(input.Crawler);
         return new StopResult(null);
     }
 

@@ -25,19 +25,19 @@ public abstract class GlueActivity<TInput, TResult>(IGlueBackend glue, ILogger l
         }
         catch (GlueException ex) when (ex.ErrorCode == GlueErrorCodes.ConfigurationError)
         {
-            logger.LogError("Glue call {Activity} cannot be made: {ErrorMessage}", GetType().Name, ex.Message);
+            logger.CallImpossible(GetType().Name, ex.Message);
             return Failed(GlueCallError.From(ex));
         }
         catch (GlueException ex)
         {
-            logger.LogWarning("Glue call {Activity} failed with {ErrorCode}: {ErrorMessage}", GetType().Name, ex.ErrorCode, ex.Message);
+            logger.CallFailed(GetType().Name, ex.ErrorCode, ex.Message);
             return Failed(GlueCallError.From(ex));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Anything else (a busy local catalog, a network fault) is reported as transient: the step polls or
             // retries within its timeout instead of crashing and leaving its Glue run unwatched.
-            logger.LogWarning(ex, "Glue call {Activity} failed unexpectedly", GetType().Name);
+            logger.CallFailedUnexpectedly(ex, GetType().Name);
             return Failed(new GlueCallError(GlueCallError.UnexpectedError, $"{ex.GetType().Name}: {ex.Message}", Permanent: false));
         }
     }

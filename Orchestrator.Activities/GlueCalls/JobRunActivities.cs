@@ -19,12 +19,12 @@ public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunAc
         var existing = await Glue.FindJobRunByMarkerAsync(input.Job, input.Marker, input.RequestedAt.AddMinutes(-5), cancellationToken);
         if (existing is not null)
         {
-            Logger.LogInformation("Adopted job run {GlueRunId} of {Job} started earlier for attempt {Marker}", existing.Id, input.Job, input.Marker);
+            Logger.JobRunAdopted(existing.Id, input.Job, input.Marker);
             return new StartJobRunResult(existing.Id, Adopted: true, null);
         }
 
         var started = await Glue.StartJobRunAsync(input.Job, input.Arguments, input.Marker, cancellationToken);
-        Logger.LogDebug("Started job run {GlueRunId} of {Job} for attempt {Marker}", started.RunId, input.Job, input.Marker);
+        Logger.JobRunStarted(started.RunId, input.Job, input.Marker);
         return new StartJobRunResult(started.RunId, started.Adopted, null);
     }
 
@@ -71,11 +71,11 @@ public sealed class StopJobRunActivity(IGlueBackend glue, ILogger<StopJobRunActi
         var errors = await Glue.StopJobRunsAsync(input.Job, [input.GlueRunId], cancellationToken);
         if (errors.FirstOrDefault() is { } error)
         {
-            Logger.LogWarning("Glue refused to stop job run {GlueRunId}: {ErrorCode} {ErrorMessage}", input.GlueRunId, error.ErrorCode, error.ErrorMessage);
+            Logger.JobRunStopRefused(input.GlueRunId, error.ErrorCode, error.ErrorMessage);
             return new StopResult(new GlueCallError(error.ErrorCode, error.ErrorMessage ?? error.ErrorCode, Permanent: false));
         }
 
-        Logger.LogInformation("Asked Glue to stop job run {GlueRunId} of {Job}", input.GlueRunId, input.Job);
+        Logger.JobRunStopRequested(input.GlueRunId, input.Job);
         return new StopResult(null);
     }
 

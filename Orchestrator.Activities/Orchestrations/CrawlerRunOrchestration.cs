@@ -83,13 +83,13 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     if (error.Permanent || !retry.ShouldRetry(failures, error.Code, error.Message))
                     {
                         var failed = new AttemptRecord(state.Attempts.Count + 1, null, AttemptStates.StartFailed, context.CurrentUtcDateTime, context.CurrentUtcDateTime, error.Code, error.Message);
-                        Log(context, input.RunId, input.StepId, LogLevel.Error, "Could not start crawler {Crawler}: {ErrorCode}: {ErrorMessage}", input.Crawler, error.Code, error.Message);
+                        Log(context, input.RunId, input.StepId, log => log.CrawlerStartRefused(input.Crawler, error.Code, error.Message));
                         return Finish(context, input, state with { Attempts = [.. state.Attempts, failed] }, StepState.Failed);
                     }
 
                     var delay = retry.DelayAfter(failures, DeterministicDraw.For($"{input.RunId}/{input.StepId}/start/{failures}"));
                     state = state with { TransientErrors = failures, NextAttemptAt = context.CurrentUtcDateTime + delay };
-                    Log(context, input.RunId, input.StepId, LogLevel.Warning, "Could not start crawler {Crawler} ({ErrorCode}: {ErrorMessage}); trying again in {Delay}", input.Crawler, error.Code, error.Message, delay);
+                    Log(context, input.RunId, input.StepId, log => log.CrawlerStartDeferred(input.Crawler, error.Code, error.Message, delay));
                     continue;
                 }
 
@@ -105,7 +105,17 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     ActivePolls = 0,
                     TransientErrors = 0,
                 };
-                Log(context, input.RunId, input.StepId, LogLevel.Information, attached ? "Crawler {Crawler} was already running; waiting for that crawl" : "Started crawler {Crawler}", input.Crawler);
+                Log(context, input.RunId, input.StepId, log =>
+                {
+                    if (attached)
+                    {
+                        log.CrawlerAttached(input.Crawler);
+                    }
+                    else
+                    {
+                        log.CrawlerStarted(input.Crawler);
+                    }
+                });
                 Publish(Outcome(input, state, StepState.Running));
             }
 
@@ -128,7 +138,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                 var message = state.Attached
                     ? $"gave up waiting for a crawl already in progress after the crawler timeout of {input.Timeout}"
                     : $"stopped by the orchestrator: the crawl ran longer than its timeout of {input.Timeout}";
-                Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} timed out after {Timeout}", input.Crawler, input.Timeout);
+                Log(context, input.RunId, input.StepId, log => log.CrawlerTimedOut(input.Crawler, input.Timeout));
                 state = EndAttempt(state, "TIMEOUT", "TIMEOUT", message, context.CurrentUtcDateTime);
                 if (!TryScheduleRetry(context, input, retry, ref state, "TIMEOUT", message))
                 {
@@ -175,11 +185,11 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     var interruptions = state.Attempts.Count(a => a.Interrupted);
                     if (!retry.ShouldRetryInterrupted(interruptions))
                     {
-                        Log(context, input.RunId, input.StepId, LogLevel.Error, "Crawler {Crawler} was interrupted by its host going away, {Interruptions} times in all: more than MaxInterruptedAttempts ({MaxInterruptedAttempts})", input.Crawler, interruptions, retry.MaxInterruptedAttempts);
+                        Log(context, input.RunId, input.StepId, log => log.CrawlerInterruptedTooOften(input.Crawler, interruptions, retry.MaxInterruptedAttempts));
                         return Finish(context, input, state, StepState.Failed);
                     }
 
-                    Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawler {Crawler} was interrupted by its host going away ({Interruptions} of at most {MaxInterruptedAttempts}); crawling again now, outside MaxAttempts", input.Crawler, interruptions, retry.MaxInterruptedAttempts);
+                    Log(context, input.RunId, input.StepId, log => log.CrawlerInterrupted(input.Crawler, interruptions, retry.MaxInterruptedAttempts));
                     Publish(Outcome(input, state, StepState.Running));
                     continue;
                 }
@@ -188,7 +198,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                 var succeeded = crawler.LastCrawlStatus == CrawlStatus.Succeeded.Value || crawler.LastCrawlStatus == "COMPLETED";
                 var status = crawler.LastCrawlStatus ?? "UNKNOWN";
                 state = EndAttempt(state with { Active = active }, status, succeeded ? null : status, crawler.LastCrawlError, context.CurrentUtcDateTime);
-                Log(context, input.RunId, input.StepId, succeeded ? LogLevel.Information : LogLevel.Error, "Crawler {Crawler} finished: {CrawlStatus}{ErrorMessage}", input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError is { } crawlError ? $" ({crawlError})" : string.Empty);
+                Log(context, input.RunId, input.StepId, log => log.CrawlerFinished(succeeded ? LogLevel.Information : LogLevel.Error, input.Crawler, crawler.LastCrawlStatus, crawler.LastCrawlError is { } crawlError ? $" ({crawlError})" : string.Empty));
                 if (succeeded)
                 {
                     return Finish(context, input, state, StepState.Succeeded);
@@ -228,7 +238,8 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
 
         var delay = retry.DelayAfter(attempt, DeterministicDraw.For($"{input.RunId}/{input.StepId}/{attempt}"));
         state = state with { NextAttemptAt = context.CurrentUtcDateTime + delay };
-        Log(context, input.RunId, input.StepId, LogLevel.Warning, "Crawl attempt {Attempt} of {Crawler} ended {ErrorClass}; retrying in {Delay}", state.Attempts.Count, input.Crawler, errorClass, delay);
+        var attempts = state.Attempts.Count;
+        Log(context, input.RunId, input.StepId, log => log.CrawlRetrying(attempts, input.Crawler, errorClass, delay));
         Publish(Outcome(input, state, StepState.Running));
         return true;
     }

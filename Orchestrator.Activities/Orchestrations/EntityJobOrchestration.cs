@@ -66,11 +66,11 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     {
                         var delay = entity.Retry.DelayAfter(failures, DeterministicDraw.For($"{marker}/start/{failures}"));
                         state = state with { StartFailures = failures, NextAttemptAt = now + delay };
-                        Log(context, input.RunId, stepId, LogLevel.Warning, "Could not start {Job} ({ErrorCode}: {ErrorMessage}); trying again in {Delay}", entity.Job, error.Code, error.Message, delay);
+                        Log(context, input.RunId, stepId, log => log.JobStartDeferred(entity.Job, error.Code, error.Message, delay));
                         continue;
                     }
 
-                    Log(context, input.RunId, stepId, LogLevel.Error, "Could not start {Job}: {ErrorCode}: {ErrorMessage}", entity.Job, error.Code, error.Message);
+                    Log(context, input.RunId, stepId, log => log.JobStartRefused(entity.Job, error.Code, error.Message));
                     state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, AttemptStates.StartFailed, now, now, error.Code, error.Message)] };
                     return Finish(context, input, state, StepState.Failed);
                 }
@@ -83,7 +83,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     StartFailures = 0,
                     TimeoutStopSent = false,
                 };
-                Log(context, input.RunId, stepId, LogLevel.Information, "Attempt {Attempt} of {Job} is job run {GlueRunId}{Adopted}", number, entity.Job, start.GlueRunId, start.Adopted ? " (adopted)" : string.Empty);
+                Log(context, input.RunId, stepId, log => log.JobAttemptStarted(number, entity.Job, start.GlueRunId, start.Adopted ? " (adopted)" : string.Empty));
                 Publish(Outcome(input, state, StepState.Running));
             }
 
@@ -101,7 +101,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
             {
                 // Stop it, then keep polling until Glue says it has ended: a retry must not run beside it.
                 await StopRunAsync(context, input, stepId, active);
-                Log(context, input.RunId, stepId, LogLevel.Warning, "Job run {GlueRunId} of {Job} timed out after {JobTimeout}; stopping it", active.GlueRunId, entity.Job, entity.JobTimeout);
+                Log(context, input.RunId, stepId, log => log.JobRunTimedOut(active.GlueRunId, entity.Job, entity.JobTimeout));
                 active = active with { ErrorClass = JobRunState.Timeout.Value, ErrorMessage = $"stopped by the orchestrator: the job ran longer than its timeout of {entity.JobTimeout}" };
                 state = state with { Active = active, TimeoutStopSent = true, ActivePolls = 0 };
             }
@@ -128,7 +128,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 active = active with { State = run.State, ExecutionTimeSeconds = run.ExecutionTimeSeconds, DpuSeconds = run.DpuSeconds };
                 active = state.TimeoutStopSent ? active : active with { ErrorMessage = run.ErrorMessage };
                 state = state with { Active = active };
-                Log(context, input.RunId, stepId, LogLevel.Information, "Job run {GlueRunId} of {Job} is {JobRunState}", active.GlueRunId, entity.Job, run.State);
+                Log(context, input.RunId, stepId, log => log.JobRunStateSeen(active.GlueRunId, entity.Job, run.State));
                 Publish(Outcome(input, state, StepState.Running));
             }
 
@@ -188,7 +188,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
         var delay = input.Entity.Retry.DelayAfter(attempt, DeterministicDraw.For($"{input.RunId}/{input.Entity.Name}/{attempt}"));
         state = state with { NextAttemptAt = context.CurrentUtcDateTime + delay };
-        Log(context, input.RunId, StepIds.Entity(input.Entity.Name), LogLevel.Warning, "Attempt {Attempt} ended {ErrorClass}; retrying in {Delay}", attempt, errorClass, delay);
+        Log(context, input.RunId, StepIds.Entity(input.Entity.Name), log => log.JobAttemptRetrying(attempt, errorClass, delay));
         Publish(Outcome(input, state, StepState.Running));
         return true;
     }
@@ -197,15 +197,16 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     bool TryRetryInterrupted(OrchestrationContext context, EntityJobInput input, ref EntityJobState state)
     {
         var interruptions = state.Attempts.Count(a => a.Interrupted);
+        var attempts = state.Attempts.Count;
         var stepId = StepIds.Entity(input.Entity.Name);
         if (!input.Entity.Retry.ShouldRetryInterrupted(interruptions))
         {
-            Log(context, input.RunId, stepId, LogLevel.Error, "Attempt {Attempt} of {Job} was interrupted by its host going away, {Interruptions} times in all: more than MaxInterruptedAttempts ({MaxInterruptedAttempts})", state.Attempts.Count, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts);
+            Log(context, input.RunId, stepId, log => log.JobInterruptedTooOften(attempts, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts));
             return false;
         }
 
         state = state with { NextAttemptAt = null };
-        Log(context, input.RunId, stepId, LogLevel.Warning, "Attempt {Attempt} of {Job} was interrupted by its host going away ({Interruptions} of at most {MaxInterruptedAttempts}); starting the next one now, outside MaxAttempts", state.Attempts.Count, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts);
+        Log(context, input.RunId, stepId, log => log.JobInterrupted(attempts, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts));
         Publish(Outcome(input, state, StepState.Running));
         return true;
     }

@@ -59,8 +59,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
                 : StepOutcome.Pending(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean));
         }
 
-        Log(context, runId, LogLevel.Information, "Run of {Pipeline} started ({Kind}, definition {DefinitionHash}, {Entities} entities)",
-            pipeline.Name, input.Kind, input.DefinitionHash, input.SelectedEntities.Count);
+        Log(context, runId, log => log.RunStarted(pipeline.Name, input.Kind, input.DefinitionHash, input.SelectedEntities.Count));
         if (!context.IsReplaying)
         {
             metrics?.RunStarted(pipeline.Name, input.Kind);
@@ -101,8 +100,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
 
         var status = stopping ? RunStatus.Terminated : steps.All(s => s.Succeeded) ? RunStatus.Succeeded : RunStatus.Failed;
         var message = stopping ? terminate.Task.Result : status == RunStatus.Failed ? FailureSummary() : null;
-        Log(context, runId, status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning, "Run of {Pipeline} ended {RunStatus}{Message}",
-            pipeline.Name, status, message is null ? string.Empty : $": {message}");
+        Log(context, runId, log => log.RunEnded(status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning, pipeline.Name, status, message is null ? string.Empty : $": {message}"));
 
         // Every step that ran has an instance, including one that crashed or was stopped before its first attempt.
         var stepInstances = steps.Where(s => s.StartedAt is not null && s.State != StepState.Reused).Select(s => RunIds.Step(runId, s.Id)).ToList();
@@ -203,7 +201,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             context.SendEvent(new OrchestrationInstance { InstanceId = RunIds.Step(runId, stepId) }, StepEvents.Stop, terminate.Task.Result);
         }
 
-        Log(context, runId, LogLevel.Warning, "Run {RunId} is terminating: {Reason}", runId, terminate.Task.Result);
+        Log(context, runId, log => log.RunTerminating(runId, terminate.Task.Result));
     }
 
     /// <summary>The terminate signal as a step-shaped task, so it can wait in the same WhenAny as the steps.</summary>
@@ -234,6 +232,6 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     string FailureSummary() => string.Join("; ", steps.Where(s => s.State is StepState.Failed or StepState.Stopped)
         .Select(s => $"{s.Name}: {s.ErrorClass} {s.ErrorMessage}".Trim()));
 
-    void Log(OrchestrationContext context, string runId, LogLevel level, string message, params object?[] args) =>
-        ReplaySafeLog.Write(logger, context, runId, step: null, level, message, args);
+    void Log(OrchestrationContext context, string runId, Action<ILogger> write) =>
+        ReplaySafeLog.Write(logger, context, runId, step: null, write);
 }

@@ -9,7 +9,7 @@ public sealed record PurgeStepsRequest(string RunId, IReadOnlyList<string> StepI
 /// Removes a finished run's step sub-orchestrations: their outcomes, with every attempt, are in the run's result,
 /// and keeping their polling histories would only slow down run listings.
 /// </summary>
-public sealed class PurgeStepsActivity(IOrchestrationServicePurgeClient purge, ILogger<PurgeStepsActivity> logger) : AsyncTaskActivity<PurgeStepsRequest, int>
+public sealed partial class PurgeStepsActivity(IOrchestrationServicePurgeClient purge, ILogger<PurgeStepsActivity> logger) : AsyncTaskActivity<PurgeStepsRequest, int>
 {
     protected override async Task<int> ExecuteAsync(TaskContext context, PurgeStepsRequest input)
     {
@@ -19,7 +19,10 @@ public sealed class PurgeStepsActivity(IOrchestrationServicePurgeClient purge, I
             purged += (await purge.PurgeInstanceStateAsync(id)).DeletedInstanceCount;
         }
 
-        logger.LogDebug("Purged {Count} step instances of {RunId}", purged, input.RunId);
+        LogPurged(logger, purged, input.RunId);
         return purged;
     }
+
+    [LoggerMessage(EventId = 2060, Level = LogLevel.Debug, Message = "Purged {Count} step instances of {RunId}")]
+    static partial void LogPurged(ILogger logger, int count, string runId);
 }

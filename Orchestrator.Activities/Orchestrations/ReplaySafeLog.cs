@@ -6,13 +6,13 @@ namespace Orchestrator.Activities.Orchestrations;
 
 /// <summary>
 /// Logging from orchestration code: silent while the orchestration replays (each event is logged once), and every
-/// event carries the run, its pipeline and, for steps, the step.
+/// event carries the run, its pipeline and, for steps, the step. The events are <see cref="OrchestrationLog"/>'s.
 /// </summary>
 static class ReplaySafeLog
 {
-    public static void Write(ILogger logger, OrchestrationContext context, string runId, string? step, LogLevel level, string message, object?[] args)
+    public static void Write(ILogger logger, OrchestrationContext context, string runId, string? step, Action<ILogger> write)
     {
-        if (context.IsReplaying || !logger.IsEnabled(level))
+        if (context.IsReplaying)
         {
             return;
         }
@@ -24,8 +24,6 @@ static class ReplaySafeLog
         }
 
         using var _ = logger.BeginScope(scope);
-#pragma warning disable CA2254 // The template is a constant at every call site.
-        logger.Log(level, message, args);
-#pragma warning restore CA2254
+        write(logger);
     }
 }

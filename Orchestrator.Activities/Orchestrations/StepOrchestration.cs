@@ -89,6 +89,6 @@ public abstract class StepOrchestration<TInput>(ILoggerFactory? loggerFactory) :
         return true;
     }
 
-    protected void Log(OrchestrationContext context, string runId, string step, LogLevel level, string message, params object?[] args) =>
-        ReplaySafeLog.Write(logger, context, runId, step, level, message, args);
+    protected void Log(OrchestrationContext context, string runId, string step, Action<ILogger> write) =>
+        ReplaySafeLog.Write(logger, context, runId, step, write);
 }

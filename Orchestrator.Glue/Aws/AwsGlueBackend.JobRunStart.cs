@@ -133,14 +133,14 @@ public sealed partial class AwsGlueBackend
         return new Dictionary<string, string>(arguments, StringComparer.Ordinal) { [GlueArguments.RunMarker] = marker };
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Started Glue job {JobName} run {RunId} (marker {Marker})")]
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Started Glue job {JobName} run {RunId} (marker {Marker})")]
     private partial void LogJobRunStarted(string jobName, string runId, string marker);
 
-    [LoggerMessage(Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
         Message = "StartJobRun of {JobName} (marker {Marker}) ended ambiguously with {ErrorCode} on attempt {Attempt}; looking for the run before starting again")]
     private partial void LogAmbiguousStart(string jobName, string marker, string errorCode, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Information,
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information,
         Message = "Adopted Glue job {JobName} run {RunId} (marker {Marker}, state {State}) instead of starting another")]
     private partial void LogJobRunAdopted(string jobName, string runId, string marker, string state);
 }

@@ -175,7 +175,7 @@ public sealed partial class AwsGlueBackend : IGlueBackend
     static GlueException MissingMember(string operation, string member) =>
         new(AwsGlueErrorCodes.InvalidResponse, $"Glue {operation} returned a response without '{member}'.");
 
-    [LoggerMessage(Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug,
         Message = "Crawler metrics for {CrawlerName} are unavailable ({ErrorCode}): {Reason}")]
     private partial void LogCrawlerMetricsUnavailable(string crawlerName, string errorCode, string reason);
 }

@@ -10,7 +10,7 @@ namespace Orchestrator.Host.Hosting;
 /// items finish within the grace period; what is still running then is abandoned and picked up by the next start
 /// (its locks expire), never lost.
 /// </summary>
-public sealed class DurableWorkerService(
+public sealed partial class DurableWorkerService(
     StoreConnection store,
     IServiceProvider services,
     IOptions<OrchestratorOptions> options,
@@ -28,7 +28,7 @@ public sealed class DurableWorkerService(
         worker.AddTaskOrchestrations(typeof(ScheduleStateOrchestration));
         await worker.StartAsync();
         IsRunning = true;
-        logger.LogInformation("Durable worker started on {Store}", store.Description);
+        LogStarted(logger, store.Description);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -40,18 +40,31 @@ public sealed class DurableWorkerService(
 
         IsRunning = false;
         var grace = options.Value.Worker.ShutdownGracePeriod;
-        logger.LogInformation("Draining the durable worker (grace period {GracePeriod})", grace);
+        LogDraining(logger, grace);
         try
         {
             await worker.StopAsync(isForced: false).WaitAsync(grace, cancellationToken);
-            logger.LogInformation("Durable worker drained");
+            LogDrained(logger);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            logger.LogWarning("In-flight work did not finish within {GracePeriod}; it resumes on the next start", grace);
+            LogDrainTimedOut(logger, grace);
             await worker.StopAsync(isForced: true);
         }
     }
 
     public void Dispose() => worker?.Dispose();
+
+    // Log events of the durable worker: EventIds 1200–1209.
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Durable worker started on {Store}")]
+    static partial void LogStarted(ILogger logger, string store);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Draining the durable worker (grace period {GracePeriod})")]
+    static partial void LogDraining(ILogger logger, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Durable worker drained")]
+    static partial void LogDrained(ILogger logger);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "In-flight work did not finish within {GracePeriod}; it resumes on the next start")]
+    static partial void LogDrainTimedOut(ILogger logger, TimeSpan gracePeriod);
 }

@@ -11,7 +11,7 @@ namespace Orchestrator.Host.Scheduling;
 /// A due slot meets the pipeline's overlap policy: Skip (logged and counted), Queue (starts when the active run
 /// ends) or Allow. Paused schedules skip their slots until resumed.
 /// </summary>
-public sealed class PipelineScheduler(
+public sealed partial class PipelineScheduler(
     PipelineCatalog pipelines,
     RunQueries runs,
     RunCommands commands,
@@ -36,7 +36,7 @@ public sealed class PipelineScheduler(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "Schedule evaluation failed; trying again shortly");
+                LogEvaluationFailed(logger, ex);
             }
 
             var now = time.GetUtcNow().UtcDateTime;
@@ -77,7 +77,7 @@ public sealed class PipelineScheduler(
             }
             else if (state.Queued is { } queued && active.Count == 0 && !await IsPausedAsync(pipeline))
             {
-                logger.LogInformation("Starting queued slot {Slot:o} of {Pipeline}: the active run has ended", queued, pipeline.Name);
+                LogStartingQueued(logger, queued, pipeline.Name);
                 await StartAsync(pipeline, queued);
                 state.Queued = null;
             }
@@ -104,13 +104,13 @@ public sealed class PipelineScheduler(
         var slotRun = RunIds.Scheduled(pipeline.Name, slot);
         if (active.Any(r => r.RunId == slotRun) || await runs.ExistsAsync(slotRun))
         {
-            logger.LogDebug("Slot {Slot:o} of {Pipeline} was already started as run {RunId} (by this host or another)", slot, pipeline.Name, slotRun);
+            LogSlotAlreadyStarted(logger, slot, pipeline.Name, slotRun);
             return;
         }
 
         if (await IsPausedAsync(pipeline))
         {
-            logger.LogInformation("Slot {Slot:o} of {Pipeline} skipped: the schedule is paused", slot, pipeline.Name);
+            LogSlotPaused(logger, slot, pipeline.Name);
             metrics.SlotSkipped(pipeline.Name, "paused");
             return;
         }
@@ -120,18 +120,18 @@ public sealed class PipelineScheduler(
             switch (pipeline.Overlap)
             {
                 case OverlapPolicy.Skip:
-                    logger.LogWarning("Slot {Slot:o} of {Pipeline} skipped: run {RunId} is still active (Overlap = Skip)", slot, pipeline.Name, active[0].RunId);
+                    LogSlotSkipped(logger, slot, pipeline.Name, active[0].RunId);
                     metrics.SlotSkipped(pipeline.Name, "overlap");
                     return;
                 case OverlapPolicy.Queue:
                     if (state.Queued is { } replaced)
                     {
-                        logger.LogWarning("Slot {Slot:o} of {Pipeline} replaces queued slot {Replaced:o}", slot, pipeline.Name, replaced);
+                        LogSlotReplacesQueued(logger, slot, pipeline.Name, replaced);
                         metrics.SlotSkipped(pipeline.Name, "superseded");
                     }
 
                     state.Queued = slot;
-                    logger.LogInformation("Slot {Slot:o} of {Pipeline} queued behind run {RunId}", slot, pipeline.Name, active[0].RunId);
+                    LogSlotQueued(logger, slot, pipeline.Name, active[0].RunId);
                     return;
             }
         }
@@ -140,7 +140,7 @@ public sealed class PipelineScheduler(
         if (state.Queued is { } superseded)
         {
             // A newer slot starts: the queued older one would only redo its work afterwards.
-            logger.LogInformation("Queued slot {Slot:o} of {Pipeline} is superseded by slot {Newer:o}", superseded, pipeline.Name, slot);
+            LogQueuedSuperseded(logger, superseded, pipeline.Name, slot);
             metrics.SlotSkipped(pipeline.Name, "superseded");
             state.Queued = null;
         }
@@ -152,11 +152,11 @@ public sealed class PipelineScheduler(
     {
         if (await commands.StartScheduledAsync(pipeline, slot))
         {
-            logger.LogInformation("Started the run of slot {Slot:o} of {Pipeline}", slot, pipeline.Name);
+            LogSlotStarted(logger, slot, pipeline.Name);
         }
         else
         {
-            logger.LogDebug("Slot {Slot:o} of {Pipeline} was already started (by an earlier start or another replica)", slot, pipeline.Name);
+            LogSlotStartedElsewhere(logger, slot, pipeline.Name);
         }
     }
 
@@ -166,7 +166,7 @@ public sealed class PipelineScheduler(
     {
         foreach (var run in active.Where(r => r.PastDeadline && flaggedPastDeadline.Add(r.RunId)))
         {
-            logger.LogWarning("Run {RunId} of {Pipeline} is still {RunStatus} past its deadline; later slots follow the overlap policy", run.RunId, run.Pipeline, run.Status);
+            LogRunPastDeadline(logger, run.RunId, run.Pipeline, run.Status);
         }
     }
 
@@ -219,4 +219,38 @@ public sealed class PipelineScheduler(
             return latest;
         }
     }
+
+    // Log events of the scheduler: EventIds 1100–1119.
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Schedule evaluation failed; trying again shortly")]
+    static partial void LogEvaluationFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Starting queued slot {Slot:o} of {Pipeline}: the active run has ended")]
+    static partial void LogStartingQueued(ILogger logger, DateTime slot, string pipeline);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Slot {Slot:o} of {Pipeline} was already started as run {RunId} (by this host or another)")]
+    static partial void LogSlotAlreadyStarted(ILogger logger, DateTime slot, string pipeline, string runId);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Slot {Slot:o} of {Pipeline} skipped: the schedule is paused")]
+    static partial void LogSlotPaused(ILogger logger, DateTime slot, string pipeline);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Slot {Slot:o} of {Pipeline} skipped: run {RunId} is still active (Overlap = Skip)")]
+    static partial void LogSlotSkipped(ILogger logger, DateTime slot, string pipeline, string runId);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Slot {Slot:o} of {Pipeline} replaces queued slot {Replaced:o}")]
+    static partial void LogSlotReplacesQueued(ILogger logger, DateTime slot, string pipeline, DateTime replaced);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Slot {Slot:o} of {Pipeline} queued behind run {RunId}")]
+    static partial void LogSlotQueued(ILogger logger, DateTime slot, string pipeline, string runId);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "Queued slot {Slot:o} of {Pipeline} is superseded by slot {Newer:o}")]
+    static partial void LogQueuedSuperseded(ILogger logger, DateTime slot, string pipeline, DateTime newer);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Information, Message = "Started the run of slot {Slot:o} of {Pipeline}")]
+    static partial void LogSlotStarted(ILogger logger, DateTime slot, string pipeline);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Debug, Message = "Slot {Slot:o} of {Pipeline} was already started (by an earlier start or another replica)")]
+    static partial void LogSlotStartedElsewhere(ILogger logger, DateTime slot, string pipeline);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Run {RunId} of {Pipeline} is still {RunStatus} past its deadline; later slots follow the overlap policy")]
+    static partial void LogRunPastDeadline(ILogger logger, string runId, string pipeline, RunStatus runStatus);
 }

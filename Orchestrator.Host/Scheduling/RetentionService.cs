@@ -10,7 +10,7 @@ namespace Orchestrator.Host.Scheduling;
 /// Purges finished runs older than <c>Orchestrator:Retention:Days</c>, page after page until none is left, however
 /// many there are. Schedule state instances are kept: they hold whether a schedule is paused.
 /// </summary>
-public sealed class RetentionService(
+public sealed partial class RetentionService(
     IOrchestrationServiceQueryClient query,
     IOrchestrationServicePurgeClient purge,
     IOptions<OrchestratorOptions> options,
@@ -27,7 +27,7 @@ public sealed class RetentionService(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "Purging old runs failed; trying again later");
+                LogPurgeFailed(logger, ex);
             }
 
             await Task.Delay(options.Value.Retention.Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -60,9 +60,16 @@ public sealed class RetentionService(
 
         if (total > 0)
         {
-            logger.LogInformation("Purged {Count} runs and steps finished before {Cutoff:o} (retention {Days} days)", total, cutoff, options.Value.Retention.Days);
+            LogPurged(logger, total, cutoff, options.Value.Retention.Days);
         }
 
         return total;
     }
+
+    // Log events of retention: EventIds 1120–1129.
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Purging old runs failed; trying again later")]
+    static partial void LogPurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1121, Level = LogLevel.Information, Message = "Purged {Count} runs and steps finished before {Cutoff:o} (retention {Days} days)")]
+    static partial void LogPurged(ILogger logger, int count, DateTime cutoff, int days);
 }
