@@ -16,11 +16,6 @@ static class EngineBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Contains(Peers.PeerRace.Flag))
-        {
-            return await Peers.PeerRace.RunAsync(args);
-        }
-
         var orchestrations = Option(args, "--orchestrations", 500);
         var sequenceLength = Option(args, "--sequence", 5);
         var fanOut = Option(args, "--fan-out", 5000);
@@ -85,7 +80,7 @@ static class EngineBenchmark
         }
     }
 
-    internal static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+    static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
 
     static int Option(string[] args, string name, int fallback)
     {
@@ -95,12 +90,12 @@ static class EngineBenchmark
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    internal sealed class NoOpActivity : TaskActivity<int, int>
+    sealed class NoOpActivity : TaskActivity<int, int>
     {
         protected override int Execute(TaskContext context, int input) => input;
     }
 
-    internal sealed class SequenceWorkload : TaskOrchestration<int, int>
+    sealed class SequenceWorkload : TaskOrchestration<int, int>
     {
         public override async Task<int> RunTask(OrchestrationContext context, int input)
         {
@@ -113,7 +108,7 @@ static class EngineBenchmark
         }
     }
 
-    internal sealed class FanOutWorkload : TaskOrchestration<int, int>
+    sealed class FanOutWorkload : TaskOrchestration<int, int>
     {
         public override async Task<int> RunTask(OrchestrationContext context, int input)
         {

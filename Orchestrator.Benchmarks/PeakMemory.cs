@@ -1,12 +1,11 @@
 namespace Orchestrator.Benchmarks;
 
-/// <summary>Reads a process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
+/// <summary>Reads the process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
 static class PeakMemory
 {
-    /// <param name="processId">Another process (one this process started); this process where null.</param>
-    public static double? Megabytes(int? processId = null)
+    public static double? Megabytes()
     {
-        var path = $"/proc/{processId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "self"}/status";
+        const string path = "/proc/self/status";
         if (!File.Exists(path))
         {
             return null;

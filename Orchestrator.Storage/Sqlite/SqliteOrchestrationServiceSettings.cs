@@ -27,9 +27,6 @@ public sealed record SqliteOrchestrationServiceSettings
     /// <summary>How often a worker renews its lease and its locks, and looks for dead owners on its machine.</summary>
     public TimeSpan LeaseRenewalInterval => WorkItemLockTimeout / 4;
 
-    /// <summary>How long a locked orchestration stays in memory waiting for new messages; zero turns extended sessions off.</summary>
-    public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
     public int MaxConcurrentOrchestrations { get; init; } = Environment.ProcessorCount * 4;
 
     public int MaxConcurrentActivities { get; init; } = Environment.ProcessorCount * 8;
