@@ -70,4 +70,7 @@ static partial class LocalGlueLog
 
     [LoggerMessage(EventId = 4042, Level = LogLevel.Information, Message = "Job run {GlueRunId}: committed {Rows} rows from {Files} files, {Added} partitions added, {Updated} updated")]
     public static partial void Committed(this ILogger logger, string glueRunId, long rows, int files, int added, int updated);
+
+    [LoggerMessage(EventId = 4043, Level = LogLevel.Warning, Message = "Finished the interrupted commit of job run {GlueRunId} ({Partitions} partitions)")]
+    public static partial void InterruptedCommitFinished(this ILogger logger, string glueRunId, int partitions);
 }

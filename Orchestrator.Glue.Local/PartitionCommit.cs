@@ -113,8 +113,7 @@ sealed class PartitionCommit(
                     await ApplyAsync(runFolder, journal, session, _ => ValueTask.CompletedTask);
                 }
 
-                logger.LogWarning("Finished the interrupted commit of job run {GlueRunId} ({Partitions} partitions)",
-                    journal.RunId, journal.Partitions.Count);
+                logger.InterruptedCommitFinished(journal.RunId, journal.Partitions.Count);
                 recovered.Add(journal.Details);
             }
 

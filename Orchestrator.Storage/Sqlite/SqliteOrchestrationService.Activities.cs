@@ -1,6 +1,5 @@
 using DurableTask.Core;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Storage.Sqlite;
 
@@ -113,8 +112,7 @@ public sealed partial class SqliteOrchestrationService
         else
         {
             // Another worker took the expired lock and will complete (or has completed) this activity.
-            logger.LogWarning("Dropped the result of activity work item {WorkItemId} for {InstanceId}: its lock was lost",
-                item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
+            logger.ActivityResultDropped(item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
         }
     }
 
@@ -126,6 +124,6 @@ public sealed partial class SqliteOrchestrationService
         await database.WriteAsync((connection, transaction) => connection.Execute(
             "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL, VisibleTime = @v WHERE SequenceNumber = @s AND LockedBy = @token;",
             transaction, ("@v", SqliteTime.ToText(visible)), ("@s", item.SequenceNumber), ("@token", item.LockToken)));
-        logger.LogWarning("Abandoned activity work item {WorkItemId}; retried after {RetryAt:o}", item.Id, visible);
+        logger.ActivityAbandoned(item.Id, visible);
     }
 }

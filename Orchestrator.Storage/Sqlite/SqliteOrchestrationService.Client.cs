@@ -2,7 +2,6 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Storage.Sqlite;
 
@@ -95,7 +94,7 @@ public sealed partial class SqliteOrchestrationService
         });
         if (dropped > 0)
         {
-            logger.LogWarning("Dropped {Count} messages sent to orchestration instances that do not exist", dropped);
+            logger.MessagesToMissingInstancesDropped(dropped);
         }
 
         orchestrationsSignal.Set();

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Storage.Sqlite;
 
@@ -89,7 +88,7 @@ public sealed partial class SqliteOrchestrationService
             if (stale.Count > 0)
             {
                 DeleteEvents(connection, transaction, stale.Select(m => m.SequenceNumber));
-                logger.LogDebug("Dropped {Count} messages for ended executions of {InstanceId}", stale.Count, candidate.InstanceId);
+                logger.StaleMessagesDropped(stale.Count, candidate.InstanceId);
             }
 
             var deliver = messages.Except(stale).ToList();
@@ -183,7 +182,7 @@ public sealed partial class SqliteOrchestrationService
                 else if (!InstanceExists(connection, transaction, message.OrchestrationInstance.InstanceId))
                 {
                     // An event for an instance that does not exist would wait forever: nothing could ever lock it.
-                    logger.LogWarning("Dropped a {EventType} message for {InstanceId}, which does not exist", message.Event.EventType, message.OrchestrationInstance.InstanceId);
+                    logger.MessageToMissingInstanceDropped(message.Event.EventType.ToString(), message.OrchestrationInstance.InstanceId);
                     continue;
                 }
 
@@ -261,7 +260,7 @@ public sealed partial class SqliteOrchestrationService
                 "UPDATE NewEvents SET DequeueCount = DequeueCount + 1, VisibleTime = @v WHERE SequenceNumber IN (SELECT value FROM json_each(@ids));",
                 transaction, ("@v", SqliteTime.ToText(visible)), ("@ids", JsonSerializer.Serialize(item.DeliveredSequenceNumbers)));
         });
-        logger.LogWarning("Abandoned orchestration work item {InstanceId}; its messages are retried after {RetryAt:o}", item.InstanceId, visible);
+        logger.OrchestrationAbandoned(item.InstanceId, visible);
     }
 
     public override Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Storage.Sqlite;
 
@@ -67,7 +66,7 @@ public sealed partial class SqliteOrchestrationService : IWorkerDirectory
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The next tick tries again; the lease is long enough to miss a few.
-            logger.LogWarning(ex, "Renewing the lease of worker {WorkerId} failed", settings.WorkerId);
+            logger.LeaseRenewalFailed(ex, settings.WorkerId);
         }
         finally
         {
@@ -145,7 +144,7 @@ public sealed partial class SqliteOrchestrationService : IWorkerDirectory
         });
         foreach (var owner in dead)
         {
-            logger.LogWarning("Worker {DeadWorkerId} was a process of this machine that is gone; its locks are released", owner);
+            logger.DeadWorkerReleased(owner);
         }
 
         if (released > 0)

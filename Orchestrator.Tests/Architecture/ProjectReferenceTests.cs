@@ -10,6 +10,7 @@ namespace Orchestrator.Tests.Architecture;
 /// </summary>
 public sealed partial class ProjectReferenceTests
 {
+    const string Sqlite = "Orchestrator.Sqlite";
     const string Glue = "Orchestrator.Glue";
     const string GlueLocal = "Orchestrator.Glue.Local";
     const string Activities = "Orchestrator.Activities";
@@ -21,13 +22,14 @@ public sealed partial class ProjectReferenceTests
     /// <summary>What each project may reference (docs/architecture.md, "Projects").</summary>
     static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
+        [Sqlite] = [],
         [Glue] = [],
-        [GlueLocal] = [Glue],
+        [GlueLocal] = [Glue, Sqlite],
         [Activities] = [Glue],
-        [Storage] = [],
-        [Host] = [Glue, GlueLocal, Activities, Storage],
-        [Tests] = [Glue, GlueLocal, Activities, Storage, Host],
-        [Benchmarks] = [Glue, GlueLocal, Activities, Storage, Host],
+        [Storage] = [Sqlite],
+        [Host] = [Sqlite, Glue, GlueLocal, Activities, Storage],
+        [Tests] = [Sqlite, Glue, GlueLocal, Activities, Storage, Host],
+        [Benchmarks] = [Sqlite, Glue, GlueLocal, Activities, Storage, Host],
     };
 
     [Fact]
