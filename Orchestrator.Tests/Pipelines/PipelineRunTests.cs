@@ -109,7 +109,8 @@ public sealed class PipelineRunTests
         await using var host = await TestHost.StartAsync(orchestrator =>
         {
             orchestrator["Glue"]!["Local"]!["Jobs"]!["mystore-data-preparation-parquet"]!["MaxConcurrentRuns"] = 1;
-            orchestrator["Pipelines"]!["data-preparation"]!["Retry"]!["MaxAttempts"] = 10;
+            // Refused starts are retried every 0.2-1 s: 30 attempts outlast the slow job even on a loaded machine.
+            orchestrator["Pipelines"]!["data-preparation"]!["Retry"]!["MaxAttempts"] = 30;
             AddEntity(orchestrator, "slow", source: "sales", new JsonObject { ["--rehearse_delay_seconds"] = "2" });
         });
         var runs = host.Service<RunCommands>();
