@@ -98,7 +98,7 @@ public sealed partial class SqliteOrchestrationService
             logger.LogWarning("Dropped {Count} messages sent to orchestration instances that do not exist", dropped);
         }
 
-        orchestrationsSignal.Set();
+        MessagesEnqueued(messages);
     }
 
     public override async Task ForceTerminateTaskOrchestrationAsync(string instanceId, string? reason)
