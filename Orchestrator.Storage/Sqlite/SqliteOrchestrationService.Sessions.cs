@@ -129,7 +129,9 @@ public sealed partial class SqliteOrchestrationService
                     return null;
                 }
 
-                var (deliver, stale) = SplitStale(pending.Messages, pending.ExecutionId, pending.Status);
+                // The checkpoint consumed the last turn's messages; never hand the same ones out twice.
+                var fresh = pending.Messages.Where(m => !item.DeliveredSequenceNumbers.Contains(m.SequenceNumber)).ToList();
+                var (deliver, stale) = SplitStale(fresh, pending.ExecutionId, pending.Status);
                 if (stale.Count > 0)
                 {
                     await database.WriteAsync((connection, transaction) => DeleteEvents(connection, transaction, stale.Select(m => m.SequenceNumber)));
