@@ -10,7 +10,8 @@ namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// The durable engine on the SQLite store: (a) many short sequences, (b) one wide fan-out, (c) how long an
-/// activity waits between being scheduled and starting.
+/// activity waits between being scheduled and starting. Runs the SQLite store with extended sessions on and off in
+/// the same process (<c>--sessions both</c>, the default), interleaved over <c>--repetitions</c>.
 /// </summary>
 static class EngineBenchmark
 {
@@ -19,10 +20,66 @@ static class EngineBenchmark
         var orchestrations = Option(args, "--orchestrations", 500);
         var sequenceLength = Option(args, "--sequence", 5);
         var fanOut = Option(args, "--fan-out", 5000);
+        var repetitions = Option(args, "--repetitions", 1);
+        var sessions = TextOption(args, "--sessions", "both");
+        bool[] modes = sessions switch
+        {
+            "both" => [false, true],
+            "on" => [true],
+            "off" => [false],
+            _ => throw new ArgumentException($"--sessions: '{sessions}' is not allowed; use on, off or both."),
+        };
+
+        // Interleaved, the order flipped each repetition, so a drift in the machine's load hits both modes alike.
+        var results = new List<EngineResult>();
+        for (var repetition = 0; repetition < repetitions; repetition++)
+        {
+            foreach (var extendedSessions in repetition % 2 == 0 ? modes : modes.Reverse())
+            {
+                var result = await RunOnceAsync(extendedSessions, orchestrations, sequenceLength, fanOut);
+                results.Add(result);
+                Console.WriteLine(Invariant(
+                    $"{result.Mode,-13} (a) {result.SequenceSeconds:F2} s, {result.ActivitiesPerSecond:F0} activities/s | (b) {result.FanOutSeconds:F2} s | (c) p50 {result.P50:F1} ms, p95 {result.P95:F1} ms | peak RSS {result.PeakMegabytes:F0} MB"));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"(a) {orchestrations} orchestrations x {sequenceLength} sequential no-op activities; (b) one orchestration fanning out to {fanOut};");
+        Console.WriteLine("(c) scheduled -> started latency over the activities of (a); peak RSS from the start of (a) to the end of (b). Medians:");
+        Console.WriteLine("| store | (a) activities/s | (b) fan-out s | (c) p50 ms | (c) p95 ms | peak RSS MB |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var medians = results.GroupBy(r => r.Mode).Select(g => new EngineResult(
+            g.Key, Median(g, r => r.SequenceSeconds), Median(g, r => r.ActivitiesPerSecond), Median(g, r => r.FanOutSeconds),
+            Median(g, r => r.P50), Median(g, r => r.P95), Median(g, r => r.PeakMegabytes))).ToList();
+        foreach (var m in medians)
+        {
+            Console.WriteLine(Invariant($"| {m.Mode} | {m.ActivitiesPerSecond:F0} | {m.FanOutSeconds:F2} | {m.P50:F1} | {m.P95:F1} | {m.PeakMegabytes:F0} |"));
+        }
+
+        if (medians.Count == 2)
+        {
+            var (on, off) = (medians.Single(m => m.Mode == SessionsOn), medians.Single(m => m.Mode == SessionsOff));
+            Console.WriteLine(Invariant(
+                $"| ratio on/off | {on.ActivitiesPerSecond / off.ActivitiesPerSecond:F2}x | {on.FanOutSeconds / off.FanOutSeconds:F2}x | {on.P50 / off.P50:F2}x | {on.P95 / off.P95:F2}x | {on.PeakMegabytes / off.PeakMegabytes:F2}x |"));
+        }
+
+        return 0;
+    }
+
+    const string SessionsOn = "sessions on";
+    const string SessionsOff = "sessions off";
+
+    static async Task<EngineResult> RunOnceAsync(bool extendedSessions, int orchestrations, int sequenceLength, int fanOut)
+    {
         var directory = Directory.CreateTempSubdirectory("orchestrator-bench-");
         var latencies = new ConcurrentBag<double>();
-        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db")));
+        var defaults = new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db"));
+        var store = new SqliteOrchestrationService(defaults with
+        {
+            ExtendedSessionIdleTimeout = extendedSessions ? defaults.ExtendedSessionIdleTimeout : TimeSpan.Zero,
+        });
         await store.CreateAsync(recreateInstanceStore: true);
+        PeakMemory.Reset();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance);
         worker.AddTaskOrchestrations(typeof(SequenceWorkload), typeof(FanOutWorkload));
         worker.AddTaskActivities(typeof(NoOpActivity));
@@ -39,7 +96,6 @@ static class EngineBenchmark
         await worker.StartAsync();
         var client = new TaskHubClient(store, loggerFactory: NullLoggerFactory.Instance);
 
-        Console.WriteLine($"(a) {orchestrations} orchestrations x {sequenceLength} sequential no-op activities");
         var clock = Stopwatch.StartNew();
         var instances = new List<OrchestrationInstance>();
         for (var i = 0; i < orchestrations; i++)
@@ -52,24 +108,37 @@ static class EngineBenchmark
             await Expect(client, instance);
         }
 
-        var seconds = clock.Elapsed.TotalSeconds;
+        var sequenceSeconds = clock.Elapsed.TotalSeconds;
         var sequenceLatencies = latencies.ToArray();
-        Console.WriteLine(Invariant($"    {seconds:F2} s: {orchestrations / seconds:F0} orchestrations/s, {orchestrations * sequenceLength / seconds:F0} activities/s"));
 
-        Console.WriteLine($"(b) one orchestration fanning out to {fanOut} no-op activities");
         clock.Restart();
         await Expect(client, await client.CreateOrchestrationInstanceAsync(typeof(FanOutWorkload), fanOut));
-        Console.WriteLine(Invariant($"    {clock.Elapsed.TotalSeconds:F2} s total, {fanOut / clock.Elapsed.TotalSeconds:F0} activities/s"));
-
-        Array.Sort(sequenceLatencies);
-        Console.WriteLine("(c) latency from an activity being scheduled to it starting, over the activities of (a)");
-        Console.WriteLine(Invariant($"    p50 {Percentile(sequenceLatencies, 0.50):F1} ms, p95 {Percentile(sequenceLatencies, 0.95):F1} ms, max {sequenceLatencies[^1]:F1} ms"));
-        Console.WriteLine(Invariant($"peak memory (VmHWM): {PeakMemory.Megabytes():F0} MB"));
+        var fanOutSeconds = clock.Elapsed.TotalSeconds;
+        var peak = PeakMemory.Megabytes() ?? double.NaN;
 
         await worker.StopAsync(isForced: true);
+        worker.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         directory.Delete(recursive: true);
-        return 0;
+
+        Array.Sort(sequenceLatencies);
+        return new EngineResult(extendedSessions ? SessionsOn : SessionsOff, sequenceSeconds, orchestrations * sequenceLength / sequenceSeconds,
+            fanOutSeconds, Percentile(sequenceLatencies, 0.50), Percentile(sequenceLatencies, 0.95), peak);
     }
+
+    static double Median(IEnumerable<EngineResult> results, Func<EngineResult, double> value)
+    {
+        var sorted = results.Select(value).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    static string TextOption(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    }
+
+    sealed record EngineResult(string Mode, double SequenceSeconds, double ActivitiesPerSecond, double FanOutSeconds, double P50, double P95, double PeakMegabytes);
 
     static async Task Expect(TaskHubClient client, OrchestrationInstance instance)
     {

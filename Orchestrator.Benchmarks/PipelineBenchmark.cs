@@ -21,11 +21,13 @@ static class PipelineBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var entityCounts = Options(args, "--entities", [3, 100, 1000]);
-        Console.WriteLine("warming up (JIT) with one 3-entity run, not reported");
-        await MeasureAsync(3, 3, report: false);
+        // The store's extended sessions on (its default) or off, to compare in one run: --sessions off.
+        var sessionsOff = args.Contains("--sessions") && args[Array.IndexOf(args, "--sessions") + 1] == "off";
+        Console.WriteLine($"warming up (JIT) with one 3-entity run, not reported; extended sessions {(sessionsOff ? "off" : "on")}");
+        await MeasureAsync(3, 3, report: false, sessionsOff);
         foreach (var entities in entityCounts)
         {
-            await MeasureAsync(entities, Math.Min(entities, 100), report: true);
+            await MeasureAsync(entities, Math.Min(entities, 100), report: true, sessionsOff);
         }
 
         var poll = new PollPolicy(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), 1.5);
@@ -35,10 +37,13 @@ static class PipelineBenchmark
         return 0;
     }
 
-    static async Task MeasureAsync(int entityCount, int maxParallel, bool report)
+    static async Task MeasureAsync(int entityCount, int maxParallel, bool report, bool sessionsOff)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-bench-");
-        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db")));
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db"))
+        {
+            ExtendedSessionIdleTimeout = sessionsOff ? TimeSpan.Zero : TimeSpan.FromSeconds(5),
+        });
         await store.CreateAsync(recreateInstanceStore: true);
         var glue = new InstantGlueBackend(TimeProvider.System);
         var services = new ServiceCollection()

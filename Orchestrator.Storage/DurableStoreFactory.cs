@@ -42,6 +42,9 @@ public static class DurableStoreFactory
         {
             WorkItemLockTimeout = options.Sqlite.LockTimeout,
             BusyTimeout = options.Sqlite.BusyTimeout,
+            ExtendedSessionIdleTimeout = options.Sqlite.ExtendedSessionIdleTimeout,
+            MaxExtendedSessions = options.Sqlite.MaxExtendedSessions,
+            ActivityBatchSize = options.Sqlite.ActivityBatchSize,
         }, loggerFactory);
         try
         {

@@ -26,6 +26,18 @@ public sealed class SqliteStoreOptions
 
     /// <summary>How long a write waits for another process holding the file.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long an orchestration stays locked in memory after a turn, waiting for its next messages (extended
+    /// sessions: no replay of its history per turn); zero turns sessions off.
+    /// </summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most orchestrations kept in memory by extended sessions; the least recently used idle one goes first.</summary>
+    public int MaxExtendedSessions { get; set; } = 64;
+
+    /// <summary>Activity work items locked per store transaction.</summary>
+    public int ActivityBatchSize { get; set; } = 16;
 }
 
 public sealed class SqlServerStoreOptions

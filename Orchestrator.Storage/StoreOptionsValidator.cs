@@ -43,6 +43,21 @@ public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOption
             problems.Add($"{StoreOptions.Section}:Sqlite:BusyTimeout: {options.Sqlite.BusyTimeout} is not allowed; use 00:00:00 to 00:10:00.");
         }
 
+        if (options.Sqlite.ExtendedSessionIdleTimeout < TimeSpan.Zero || options.Sqlite.ExtendedSessionIdleTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:ExtendedSessionIdleTimeout: {options.Sqlite.ExtendedSessionIdleTimeout} is not allowed; use 00:00:00 (sessions off) to 00:10:00.");
+        }
+
+        if (options.Sqlite.MaxExtendedSessions is < 1 or > 10_000)
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:MaxExtendedSessions: {options.Sqlite.MaxExtendedSessions} is not allowed; use 1 to 10000 (ExtendedSessionIdleTimeout 00:00:00 turns sessions off).");
+        }
+
+        if (options.Sqlite.ActivityBatchSize is < 1 or > 1_000)
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:ActivityBatchSize: {options.Sqlite.ActivityBatchSize} is not allowed; use 1 (no batching) to 1000.");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

@@ -46,4 +46,40 @@ static class SqliteCommands
 
         return command;
     }
+
+    /// <summary>A prepared statement to run many times in one transaction with <see cref="Run"/>: compiled once.</summary>
+    public static SqliteCommand Prepare(this SqliteConnection connection, string sql, SqliteTransaction transaction, params string[] parameterNames)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    /// <summary>Runs a prepared statement with its parameters' values in order; returns the rows changed.</summary>
+    public static int Run(this SqliteCommand command, params object?[] values)
+    {
+        Bind(command, values);
+        return command.ExecuteNonQuery();
+    }
+
+    public static SqliteDataReader ExecuteReaderWith(this SqliteCommand command, params object?[] values)
+    {
+        Bind(command, values);
+        return command.ExecuteReader();
+    }
+
+    static void Bind(SqliteCommand command, object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
 }

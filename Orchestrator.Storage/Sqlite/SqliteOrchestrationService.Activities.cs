@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DurableTask.Core;
 using Microsoft.Data.Sqlite;
 
@@ -7,68 +8,99 @@ namespace Orchestrator.Storage.Sqlite;
 // and only while this worker still holds the lock: that is what makes an activity complete exactly once.
 public sealed partial class SqliteOrchestrationService
 {
+    const int MaxCompletionsPerTransaction = 256;
+    readonly ConcurrentQueue<SqliteActivityWorkItem> lockedActivities = new();
+    readonly ConcurrentQueue<ActivityCompletion> completions = new();
+    int writingCompletions;
+
     public override Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
         PollAsync<TaskActivityWorkItem>(activitiesSignal, TryLockNextActivityAsync, receiveTimeout, cancellationToken);
 
     async Task<(TaskActivityWorkItem? Item, DateTime? NextVisible)> TryLockNextActivityAsync()
     {
+        if (lockedActivities.TryDequeue(out var waiting))
+        {
+            return (waiting, null);
+        }
+
         var now = Now;
         var lockedUntil = now + settings.WorkItemLockTimeout;
-        var token = NewLockToken();
-        var row = await database.WriteAsync((connection, transaction) => LockNextTask(connection, transaction, now, lockedUntil, token), shutdown.Token);
-        if (row is null)
+        var batchSize = Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities);
+        var tokens = Enumerable.Range(0, batchSize).Select(_ => NewLockToken()).ToList();
+        var rows = await database.WriteAsync((connection, transaction) => LockNextTasks(connection, transaction, now, lockedUntil, tokens), shutdown.Token);
+        if (rows.Count == 0)
         {
             return (null, NextVisible("NewTasks", now));
         }
 
-        heldLocks[token] = true;
-        var workItem = new SqliteActivityWorkItem
+        var items = rows.Select(row => new SqliteActivityWorkItem
         {
-            Id = row.Value.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SequenceNumber = row.Value.SequenceNumber,
-            TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(row.Value.Message),
+            Id = row.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            SequenceNumber = row.SequenceNumber,
+            TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(row.Message),
             LockedUntilUtc = lockedUntil,
-            LockToken = token,
-            DequeueCount = row.Value.DequeueCount,
-            DeliveryAttempt = row.Value.DequeueCount,
-        };
-        return (workItem, null);
+            LockToken = row.Token,
+            DequeueCount = row.DequeueCount,
+            DeliveryAttempt = row.DequeueCount,
+        }).ToList();
+        foreach (var item in items)
+        {
+            heldLocks[item.LockToken] = true;
+        }
+
+        // The rest wait here for the dispatcher's next calls; the lease timer renews their locks meanwhile.
+        foreach (var item in items.Skip(1))
+        {
+            lockedActivities.Enqueue(item);
+        }
+
+        return (items[0], null);
     }
 
-    static (long SequenceNumber, string Message, int DequeueCount)? LockNextTask(
-        SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
+    /// <summary>Locks up to one visible task per token, oldest first, in one transaction.</summary>
+    static List<LockedTask> LockNextTasks(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, IReadOnlyList<string> tokens)
     {
         var nowText = SqliteTime.ToText(now);
-        while (true)
+        var locked = new List<LockedTask>(tokens.Count);
+        using var lockTask = connection.Prepare(
+            "UPDATE NewTasks SET LockedBy = @token, LockExpiration = @until, DequeueCount = DequeueCount + 1 WHERE SequenceNumber = @s RETURNING Message, DequeueCount;",
+            transaction, "@token", "@until", "@s");
+        using var dropTask = connection.Prepare("DELETE FROM NewTasks WHERE SequenceNumber = @s;", transaction, "@s");
+        while (locked.Count < tokens.Count)
         {
-            var candidate = connection.Query(
+            var candidates = connection.Query(
                 """
                 SELECT t.SequenceNumber, i.RuntimeStatus, i.ExecutionId, t.ExecutionId FROM NewTasks t
                 LEFT JOIN Instances i ON i.InstanceId = t.InstanceId
                 WHERE t.VisibleTime <= @now AND (t.LockExpiration IS NULL OR t.LockExpiration < @now)
-                ORDER BY t.SequenceNumber LIMIT 1;
+                ORDER BY t.SequenceNumber LIMIT @n;
                 """,
                 r => (Sequence: r.GetInt64(0), Status: r.GetStringOrNull(1), InstanceExecution: r.GetStringOrNull(2), TaskExecution: r.GetStringOrNull(3)),
-                transaction, ("@now", nowText)).FirstOrDefault();
-            if (candidate.Sequence == 0)
+                transaction, ("@now", nowText), ("@n", tokens.Count - locked.Count));
+            if (candidates.Count == 0)
             {
-                return null;
+                return locked;
             }
 
-            // Work for an instance that is gone, finished or continued as new would be thrown away: skip it.
-            if (candidate.Status is null
-                || IsTerminal(Enum.Parse<OrchestrationStatus>(candidate.Status))
-                || (candidate.TaskExecution is not null && candidate.TaskExecution != candidate.InstanceExecution))
+            foreach (var candidate in candidates)
             {
-                connection.Execute("DELETE FROM NewTasks WHERE SequenceNumber = @s;", transaction, ("@s", candidate.Sequence));
-                continue;
-            }
+                // Work for an instance that is gone, finished or continued as new would be thrown away: drop it.
+                if (candidate.Status is null
+                    || IsTerminal(Enum.Parse<OrchestrationStatus>(candidate.Status))
+                    || (candidate.TaskExecution is not null && candidate.TaskExecution != candidate.InstanceExecution))
+                {
+                    dropTask.Run(candidate.Sequence);
+                    continue;
+                }
 
-            return connection.Query(
-                "UPDATE NewTasks SET LockedBy = @token, LockExpiration = @until, DequeueCount = DequeueCount + 1 WHERE SequenceNumber = @s RETURNING SequenceNumber, Message, DequeueCount;",
-                r => (r.GetInt64(0), r.GetString(1), r.GetInt32(2)),
-                transaction, ("@token", token), ("@until", SqliteTime.ToText(lockedUntil)), ("@s", candidate.Sequence)).Single();
+                var token = tokens[locked.Count];
+                using var reader = lockTask.ExecuteReaderWith(token, SqliteTime.ToText(lockedUntil), candidate.Sequence);
+                reader.Read();
+                locked.Add(new LockedTask(candidate.Sequence, reader.GetString(0), reader.GetInt32(1), token));
+            }
         }
+
+        return locked;
     }
 
     public override async Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem)
@@ -90,29 +122,68 @@ public sealed partial class SqliteOrchestrationService
     public override async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         var item = (SqliteActivityWorkItem)workItem;
-        var now = Now;
         heldLocks.TryRemove(item.LockToken, out _);
-        var completed = await database.WriteAsync((connection, transaction) =>
-        {
-            if (connection.Execute("DELETE FROM NewTasks WHERE SequenceNumber = @s AND LockedBy = @token;", transaction,
-                    ("@s", item.SequenceNumber), ("@token", item.LockToken)) == 0)
-            {
-                return false;
-            }
-
-            using var writer = new MessageWriter(connection, transaction, now);
-            writer.AddEvent(responseMessage);
-            return true;
-        });
-
-        if (completed)
-        {
-            orchestrationsSignal.Set();
-        }
-        else
+        var completion = new ActivityCompletion(item, responseMessage);
+        completions.Enqueue(completion);
+        await WriteCompletionsAsync();
+        if (!await completion.Committed.Task)
         {
             // Another worker took the expired lock and will complete (or has completed) this activity.
             logger.ActivityResultDropped(item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
+        }
+    }
+
+    /// <summary>
+    /// Group commit: completions that arrive while one transaction writes are written together by the next, so
+    /// concurrent activities share transactions instead of queueing for the writer one by one.
+    /// </summary>
+    async Task WriteCompletionsAsync()
+    {
+        while (!completions.IsEmpty && Interlocked.CompareExchange(ref writingCompletions, 1, 0) == 0)
+        {
+            var batch = new List<ActivityCompletion>();
+            try
+            {
+                while (batch.Count < MaxCompletionsPerTransaction && completions.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                var now = Now;
+                var committed = await database.WriteAsync((connection, transaction) =>
+                {
+                    using var deleteTask = connection.Prepare("DELETE FROM NewTasks WHERE SequenceNumber = @s AND LockedBy = @token;", transaction, "@s", "@token");
+                    using var writer = new MessageWriter(connection, transaction, now);
+                    var results = new bool[batch.Count];
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        // Only while this worker still holds the lock: that makes a completion count exactly once.
+                        results[i] = deleteTask.Run(batch[i].Item.SequenceNumber, batch[i].Item.LockToken) == 1;
+                        if (results[i])
+                        {
+                            writer.AddEvent(batch[i].Response);
+                        }
+                    }
+
+                    return results;
+                });
+                MessagesEnqueued(batch.Where((_, i) => committed[i]).Select(c => c.Response));
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Committed.TrySetResult(committed[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var completion in batch)
+                {
+                    completion.Committed.TrySetException(ex);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref writingCompletions, 0);
+            }
         }
     }
 
@@ -125,5 +196,12 @@ public sealed partial class SqliteOrchestrationService
             "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL, VisibleTime = @v WHERE SequenceNumber = @s AND LockedBy = @token;",
             transaction, ("@v", SqliteTime.ToText(visible)), ("@s", item.SequenceNumber), ("@token", item.LockToken)));
         logger.ActivityAbandoned(item.Id, visible);
+    }
+
+    sealed record LockedTask(long SequenceNumber, string Message, int DequeueCount, string Token);
+
+    sealed record ActivityCompletion(SqliteActivityWorkItem Item, TaskMessage Response)
+    {
+        public TaskCompletionSource<bool> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -97,7 +97,7 @@ public sealed partial class SqliteOrchestrationService
             logger.MessagesToMissingInstancesDropped(dropped);
         }
 
-        orchestrationsSignal.Set();
+        MessagesEnqueued(messages);
     }
 
     public override async Task ForceTerminateTaskOrchestrationAsync(string instanceId, string? reason)

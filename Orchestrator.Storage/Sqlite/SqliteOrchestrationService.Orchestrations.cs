@@ -9,8 +9,11 @@ namespace Orchestrator.Storage.Sqlite;
 // outgoing messages in one transaction, or abandon it with back-off.
 public sealed partial class SqliteOrchestrationService
 {
-    public override Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        PollAsync<TaskOrchestrationWorkItem>(orchestrationsSignal, TryLockNextOrchestrationAsync, receiveTimeout, cancellationToken);
+    public override Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        WatchDispatcherStop(cancellationToken);
+        return PollAsync<TaskOrchestrationWorkItem>(orchestrationsSignal, TryLockNextOrchestrationAsync, receiveTimeout, cancellationToken);
+    }
 
     async Task<(TaskOrchestrationWorkItem? Item, DateTime? NextVisible)> TryLockNextOrchestrationAsync()
     {
@@ -43,7 +46,9 @@ public sealed partial class SqliteOrchestrationService
                 LockToken = token,
                 DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
                 MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
+                Session = StartSession(locked.InstanceId),
             };
+            OrchestrationHandedOut();
             return (workItem, null);
         }
         catch
@@ -80,18 +85,13 @@ public sealed partial class SqliteOrchestrationService
                 r => new PendingMessage(r.GetInt64(0), r.GetStringOrNull(1), r.GetString(2), r.GetInt32(3), r.GetString(4)),
                 transaction, ("@i", candidate.InstanceId), ("@now", nowText));
 
-            // Replies to an execution that ended (ContinueAsNew, terminate, completion) are dropped, not delivered.
-            var startsExecution = messages.Any(m => m.EventType == nameof(EventType.ExecutionStarted));
-            var stale = messages.Where(m => m.EventType != nameof(EventType.ExecutionStarted)
-                && ((IsTerminal(candidate.Status) && !startsExecution)
-                    || (m.ExecutionId is not null && m.ExecutionId != candidate.ExecutionId))).ToList();
+            var (deliver, stale) = SplitStale(messages, candidate.ExecutionId, candidate.Status);
             if (stale.Count > 0)
             {
                 DeleteEvents(connection, transaction, stale.Select(m => m.SequenceNumber));
                 logger.StaleMessagesDropped(stale.Count, candidate.InstanceId);
             }
 
-            var deliver = messages.Except(stale).ToList();
             if (deliver.Count == 0)
             {
                 continue;
@@ -104,6 +104,15 @@ public sealed partial class SqliteOrchestrationService
                 ("@i", candidate.InstanceId), ("@e", candidate.ExecutionId)), System.Globalization.CultureInfo.InvariantCulture);
             return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, historyCount, deliver);
         }
+    }
+
+    /// <summary>Replies to an execution that ended (ContinueAsNew, terminate, completion) are dropped, not delivered.</summary>
+    static (List<PendingMessage> Deliver, List<PendingMessage> Stale) SplitStale(IReadOnlyList<PendingMessage> messages, string executionId, OrchestrationStatus status)
+    {
+        var startsExecution = messages.Any(m => m.EventType == nameof(EventType.ExecutionStarted));
+        var stale = messages.Where(m => m.EventType != nameof(EventType.ExecutionStarted)
+            && ((IsTerminal(status) && !startsExecution) || (m.ExecutionId is not null && m.ExecutionId != executionId))).ToList();
+        return (messages.Except(stale).ToList(), stale);
     }
 
     public override async Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem)
@@ -135,6 +144,10 @@ public sealed partial class SqliteOrchestrationService
         var item = (SqliteOrchestrationWorkItem)workItem;
         var now = Now;
         var runtimeState = newOrchestrationRuntimeState;
+        // In a live extended session the instance stays locked (and in memory) for its next messages.
+        var keepLock = item.Session is SqliteOrchestrationSession { Ended: false } && item.IsExtendedSession
+            && orchestrationState is not null && !IsTerminal(orchestrationState.OrchestrationStatus);
+        var lockedUntil = now + settings.WorkItemLockTimeout;
         await database.WriteAsync((connection, transaction) =>
         {
             var stored = connection.Query("SELECT LockedBy, ExecutionId FROM Instances WHERE InstanceId = @i;",
@@ -155,13 +168,15 @@ public sealed partial class SqliteOrchestrationService
                     connection.Execute("DELETE FROM History WHERE InstanceId = @i;", transaction, ("@i", item.InstanceId));
                 }
 
-                var sequence = runtimeState.PastEvents.Count;
+                // Not PastEvents.Count: in a session the dispatcher only clears NewEvents between turns.
+                var sequence = runtimeState.Events.Count - runtimeState.NewEvents.Count;
                 foreach (var historyEvent in runtimeState.NewEvents)
                 {
                     writer.AddHistory(item.InstanceId, instance.ExecutionId, sequence++, historyEvent);
                 }
 
-                UpdateInstance(connection, transaction, instance.ExecutionId, orchestrationState, now);
+                UpdateInstance(connection, transaction, instance.ExecutionId, orchestrationState, now,
+                    keepLock ? item.LockToken : null, keepLock ? lockedUntil : null);
             }
             else
             {
@@ -195,15 +210,25 @@ public sealed partial class SqliteOrchestrationService
             }
         });
 
-        item.Released = true;
-        heldLocks.TryRemove(item.LockToken, out _);
-        if (orchestrationState is null || IsTerminal(orchestrationState.OrchestrationStatus))
+        if (keepLock)
         {
+            // The session covers what the history cache would: no copy of the history per turn.
+            item.LockedUntilUtc = lockedUntil;
+            item.CheckpointedEventCount = runtimeState.Events.Count;
             historyCache.Remove(item.InstanceId);
         }
         else
         {
-            historyCache.Set(item.InstanceId, runtimeState.OrchestrationInstance!.ExecutionId, [.. runtimeState.Events]);
+            item.Released = true;
+            heldLocks.TryRemove(item.LockToken, out _);
+            if (orchestrationState is null || IsTerminal(orchestrationState.OrchestrationStatus))
+            {
+                historyCache.Remove(item.InstanceId);
+            }
+            else
+            {
+                historyCache.Set(item.InstanceId, runtimeState.OrchestrationInstance!.ExecutionId, [.. runtimeState.Events]);
+            }
         }
 
         if (outboundMessages?.Count > 0)
@@ -213,7 +238,7 @@ public sealed partial class SqliteOrchestrationService
 
         if (orchestratorMessages?.Count > 0 || timerMessages?.Count > 0)
         {
-            orchestrationsSignal.Set();
+            MessagesEnqueued([.. orchestratorMessages ?? [], .. timerMessages ?? []]);
         }
 
         if (orchestrationState is not null && IsTerminal(orchestrationState.OrchestrationStatus))
@@ -222,13 +247,14 @@ public sealed partial class SqliteOrchestrationService
         }
     }
 
-    static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, OrchestrationState state, DateTime now)
+    static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, OrchestrationState state, DateTime now,
+        string? lockedBy, DateTime? lockedUntil)
     {
         connection.Execute(
             """
             UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
                 CompletedTime = @c, Input = @in, Output = @out, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
-                ParentInstanceId = @p, LockedBy = NULL, LockExpiration = NULL
+                ParentInstanceId = @p, LockedBy = @lock, LockExpiration = @until
             WHERE InstanceId = @i;
             """,
             transaction,
@@ -239,6 +265,7 @@ public sealed partial class SqliteOrchestrationService
             ("@f", state.FailureDetails is null ? null : DurableTaskJson.Serialize(state.FailureDetails)),
             ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
             ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId),
+            ("@lock", lockedBy), ("@until", lockedUntil is { } until ? SqliteTime.ToText(until) : null),
             ("@i", state.OrchestrationInstance.InstanceId));
     }
 
@@ -266,6 +293,23 @@ public sealed partial class SqliteOrchestrationService
     public override Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
     {
         var item = (SqliteOrchestrationWorkItem)workItem;
+        if (!item.GivenBack)
+        {
+            item.GivenBack = true;
+            OrchestrationGivenBack();
+        }
+
+        if (item.Session is SqliteOrchestrationSession session)
+        {
+            ForgetSession(session);
+            var state = item.OrchestrationRuntimeState;
+            if (!item.Released && item.CheckpointedEventCount == state.Events.Count && state.OrchestrationInstance?.ExecutionId is { } executionId)
+            {
+                // The session ends on a checkpointed state: the next turn, wherever it locks, starts from the cache.
+                historyCache.Set(item.InstanceId, executionId, [.. state.Events]);
+            }
+        }
+
         if (item.Released)
         {
             return Task.CompletedTask;

@@ -67,6 +67,9 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     public override async Task StopAsync(bool isForced)
     {
         await shutdown.CancelAsync();
+        EndAllSessions();
+        // Locked but never handed out: DetachWorkerAsync gives their locks back with the others.
+        lockedActivities.Clear();
         await DetachWorkerAsync();
     }
 

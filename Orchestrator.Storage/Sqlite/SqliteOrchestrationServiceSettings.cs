@@ -31,6 +31,21 @@ public sealed record SqliteOrchestrationServiceSettings
 
     public int MaxConcurrentActivities { get; init; } = Environment.ProcessorCount * 8;
 
+    /// <summary>How long a locked orchestration stays in memory waiting for new messages; zero turns extended sessions off.</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most orchestrations extended sessions keep in memory at once; a new one evicts the least recently used
+    /// idle session beyond it. DurableTask.Core also caps sessions at half of <see cref="MaxConcurrentOrchestrations"/>.
+    /// </summary>
+    public int MaxExtendedSessions { get; init; } = 64;
+
+    /// <summary>
+    /// Activity work items locked per store transaction; the ones not handed out yet wait in memory, their locks
+    /// renewed with the others. One turns batching off.
+    /// </summary>
+    public int ActivityBatchSize { get; init; } = 16;
+
     /// <summary>Idle polling starts here and backs off towards <see cref="MaxPollingInterval"/>.</summary>
     public TimeSpan MinPollingInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 

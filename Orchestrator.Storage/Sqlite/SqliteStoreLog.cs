@@ -28,4 +28,13 @@ static partial class SqliteStoreLog
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Abandoned orchestration work item {InstanceId}; its messages are retried after {RetryAt:o}")]
     public static partial void OrchestrationAbandoned(this ILogger logger, string instanceId, DateTime retryAt);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Debug, Message = "Ended the extended session of {InstanceId}: more than {MaxSessions} sessions, and it was the least recently used")]
+    public static partial void SessionEvicted(this ILogger logger, string instanceId, int maxSessions);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "The extended session of {InstanceId} lost its lock to another worker; it ends without writing")]
+    public static partial void SessionLockLost(this ILogger logger, string instanceId);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "Ended the extended session of {InstanceId}: every orchestration slot was taken and another instance had work ready")]
+    public static partial void SessionGaveWay(this ILogger logger, string instanceId);
 }

@@ -9,6 +9,7 @@ namespace Orchestrator.Tests.Engine;
 public sealed class EngineHarness : IAsyncDisposable
 {
     readonly TaskHubWorker? worker;
+    bool stopped;
 
     EngineHarness(DurableStore store, TaskHubWorker? worker)
     {
@@ -74,11 +75,26 @@ public sealed class EngineHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the worker as the host does on shutdown: in-flight work items may finish first.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        if (worker is not null && !stopped)
+        {
+            stopped = true;
+            await worker.StopAsync(isForced: false);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (worker is not null)
         {
-            await worker.StopAsync(isForced: true);
+            if (!stopped)
+            {
+                stopped = true;
+                await worker.StopAsync(isForced: true);
+            }
+
             worker.Dispose();
         }
     }

@@ -21,6 +21,7 @@ public static class EngineWorkerProcess
         {
             WorkItemLockTimeout = TimeSpan.FromSeconds(double.Parse(options["--lock-seconds"], CultureInfo.InvariantCulture)),
             MaxPollingInterval = TimeSpan.FromMilliseconds(100),
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(double.Parse(options["--session-seconds"], CultureInfo.InvariantCulture)),
         });
         var pause = TimeSpan.FromMilliseconds(int.Parse(options["--pause-ms"], CultureInfo.InvariantCulture));
         await using var engine = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(options["--effects"]), pause);
@@ -29,7 +30,7 @@ public static class EngineWorkerProcess
         return 0;
     }
 
-    public static Process Start(string storePath, string effectsPath, TimeSpan lockTimeout, TimeSpan activityPause)
+    public static Process Start(string storePath, string effectsPath, TimeSpan lockTimeout, TimeSpan activityPause, TimeSpan sessionIdleTimeout)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -41,6 +42,7 @@ public static class EngineWorkerProcess
             typeof(EngineWorkerProcess).Assembly.Location, Verb, "--store", storePath, "--effects", effectsPath,
             "--lock-seconds", lockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             "--pause-ms", ((int)activityPause.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "--session-seconds", sessionIdleTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         })
         {
             start.ArgumentList.Add(arg);

@@ -18,14 +18,16 @@ public sealed class SqliteProcessTests : IDisposable
 
     string EffectsPath => directory.File("effects.log");
 
-    [Fact]
-    public async Task A_worker_killed_mid_fan_out_is_replaced_and_no_completed_activity_runs_again()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_worker_killed_mid_fan_out_is_replaced_and_no_completed_activity_runs_again(bool sessions)
     {
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
         await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
         var instance = await client.StartAsync<FanOutOrchestration>(Activities, "crash-1");
 
-        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromMilliseconds(10));
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromMilliseconds(10), Sessions(sessions));
         await WaitForEffectsAsync(300);
         first.Kill(entireProcessTree: true);
         await first.WaitForExitAsync(Token);
@@ -34,7 +36,7 @@ public sealed class SqliteProcessTests : IDisposable
         Assert.NotEmpty(completedBeforeKill);
         Assert.True(completedBeforeKill.Count < Activities, "the fan-out finished before the kill; the test proves nothing");
 
-        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromMilliseconds(10));
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromMilliseconds(10), Sessions(sessions));
         try
         {
             var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
@@ -57,15 +59,17 @@ public sealed class SqliteProcessTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Two_worker_processes_share_one_file_and_no_work_item_runs_twice()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Two_worker_processes_share_one_file_and_no_work_item_runs_twice(bool sessions)
     {
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
         await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
         var instance = await client.StartAsync<FanOutOrchestration>(Activities, "shared-1");
 
-        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5));
-        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5));
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5), Sessions(sessions));
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5), Sessions(sessions));
         try
         {
             var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
@@ -83,8 +87,10 @@ public sealed class SqliteProcessTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_worker_killed_on_this_machine_leaves_no_lock_behind_and_its_successor_resumes_within_5_s()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_worker_killed_on_this_machine_leaves_no_lock_behind_and_its_successor_resumes_within_5_s(bool sessions)
     {
         // A long lock timeout: a successor that had to wait for the killed worker's locks would wait a minute.
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
@@ -92,14 +98,14 @@ public sealed class SqliteProcessTests : IDisposable
         var instance = await client.StartAsync<FanOutOrchestration>(40, "locked-1");
 
         // The first worker holds its activities for half a minute each, so they are locked (in flight) at the kill.
-        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.FromSeconds(30));
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.FromSeconds(30), Sessions(sessions));
         await WaitForEffectsAsync(1);
         await Task.Delay(500, Token);
         first.Kill(entireProcessTree: true);
         await first.WaitForExitAsync(Token);
         var inFlight = EffectLog.ReadFile(EffectsPath).Select(e => e.Index).ToHashSet();
 
-        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.Zero);
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(60), activityPause: TimeSpan.Zero, Sessions(sessions));
         var restartedAt = DateTime.UtcNow;
         try
         {
@@ -117,16 +123,18 @@ public sealed class SqliteProcessTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Locks_of_a_live_worker_outlast_a_short_lock_timeout_because_it_renews_them()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Locks_of_a_live_worker_outlast_a_short_lock_timeout_because_it_renews_them(bool sessions)
     {
         // Activities take twice the lock timeout; renewed well inside it, no lock ever lapses to the other worker.
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(StorePath));
         await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
         var instance = await client.StartAsync<FanOutOrchestration>(24, "renewed-1");
 
-        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4));
-        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4));
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4), Sessions(sessions));
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(2), activityPause: TimeSpan.FromSeconds(4), Sessions(sessions));
         try
         {
             var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
@@ -140,6 +148,9 @@ public sealed class SqliteProcessTests : IDisposable
             second.Kill(entireProcessTree: true);
         }
     }
+
+    /// <summary>Each scenario runs with extended sessions (the default idle window) and without.</summary>
+    static TimeSpan Sessions(bool on) => on ? TimeSpan.FromSeconds(5) : TimeSpan.Zero;
 
     async Task WaitForEffectsAsync(int count)
     {

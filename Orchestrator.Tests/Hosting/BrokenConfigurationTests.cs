@@ -66,6 +66,9 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("lock-timeout-words", "Orchestrator:Store:Sqlite:LockTimeout", "later", "Orchestrator:Store:Sqlite:LockTimeout: 'later' is not allowed; use a duration"),
         Set("busy-timeout-negative", "Orchestrator:Store:Sqlite:BusyTimeout", "-00:00:01", "Orchestrator:Store:Sqlite:BusyTimeout: -00:00:01 is not allowed; use 00:00:00 to 00:10:00."),
         Set("busy-timeout-long", "Orchestrator:Store:Sqlite:BusyTimeout", "30.00:00:00", "Orchestrator:Store:Sqlite:BusyTimeout: 30.00:00:00 is not allowed"),
+        Set("session-idle-negative", "Orchestrator:Store:Sqlite:ExtendedSessionIdleTimeout", "-00:00:01", "Orchestrator:Store:Sqlite:ExtendedSessionIdleTimeout: -00:00:01 is not allowed; use 00:00:00 (sessions off) to 00:10:00."),
+        Set("max-sessions-zero", "Orchestrator:Store:Sqlite:MaxExtendedSessions", 0, "Orchestrator:Store:Sqlite:MaxExtendedSessions: 0 is not allowed; use 1 to 10000"),
+        Set("activity-batch-zero", "Orchestrator:Store:Sqlite:ActivityBatchSize", 0, "Orchestrator:Store:Sqlite:ActivityBatchSize: 0 is not allowed; use 1 (no batching) to 1000."),
 
         // Api and hosts.
         Set("api-key-short", "Orchestrator:Api:Keys", new JsonArray("short"), "Orchestrator:Api:Keys:0: API keys must be at least 16 characters long."),
