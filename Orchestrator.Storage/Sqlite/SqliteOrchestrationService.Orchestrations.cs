@@ -175,7 +175,7 @@ public sealed partial class SqliteOrchestrationService
                     writer.AddHistory(item.InstanceId, instance.ExecutionId, sequence++, historyEvent);
                 }
 
-                UpdateInstance(connection, transaction, instance.ExecutionId, orchestrationState, now,
+                UpdateInstance(connection, transaction, instance.ExecutionId, instance.ExecutionId != stored.ExecutionId, orchestrationState, now,
                     keepLock ? item.LockToken : null, keepLock ? lockedUntil : null);
             }
             else
@@ -247,13 +247,17 @@ public sealed partial class SqliteOrchestrationService
         }
     }
 
-    static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, OrchestrationState state, DateTime now,
-        string? lockedBy, DateTime? lockedUntil)
+    /// <summary>
+    /// Writes the instance's state after a turn. The input is written only for a new execution: it never changes
+    /// within one, and a run's input (its pipeline of 1,000 entities) would otherwise be rewritten every turn.
+    /// </summary>
+    static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, bool newExecution,
+        OrchestrationState state, DateTime now, string? lockedBy, DateTime? lockedUntil)
     {
         connection.Execute(
             """
             UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
-                CompletedTime = @c, Input = @in, Output = @out, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
+                CompletedTime = @c, Input = CASE WHEN @newExecution THEN @in ELSE Input END, Output = @out, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
                 ParentInstanceId = @p, LockedBy = @lock, LockExpiration = @until
             WHERE InstanceId = @i;
             """,
@@ -261,7 +265,7 @@ public sealed partial class SqliteOrchestrationService
             ("@e", executionId), ("@n", state.Name), ("@v", state.Version),
             ("@s", state.OrchestrationStatus.ToString()), ("@u", SqliteTime.ToText(now)),
             ("@c", IsTerminal(state.OrchestrationStatus) ? SqliteTime.ToText(now) : null),
-            ("@in", state.Input), ("@out", state.Output), ("@cs", state.Status),
+            ("@newExecution", newExecution), ("@in", newExecution ? state.Input : null), ("@out", state.Output), ("@cs", state.Status),
             ("@f", state.FailureDetails is null ? null : DurableTaskJson.Serialize(state.FailureDetails)),
             ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
             ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId),
@@ -325,6 +329,7 @@ public sealed partial class SqliteOrchestrationService
     static int Unlock(SqliteConnection connection, SqliteTransaction transaction, string instanceId, string token) =>
         connection.Execute("UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceId = @i AND LockedBy = @token;",
             transaction, ("@i", instanceId), ("@token", token));
+
 
     static bool InstanceExists(SqliteConnection connection, SqliteTransaction transaction, string instanceId) =>
         connection.Scalar("SELECT 1 FROM Instances WHERE InstanceId = @i;", transaction, ("@i", instanceId)) is not null;

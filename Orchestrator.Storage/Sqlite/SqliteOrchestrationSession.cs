@@ -8,7 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 /// history. The instance stays locked meanwhile. It ends when idle for the configured window, when evicted (least
 /// recently used beyond the bound), on shutdown, or when the lock turns out to be lost.
 /// </summary>
-sealed class SqliteOrchestrationSession(SqliteOrchestrationService service, string instanceId) : IOrchestrationSession
+sealed class SqliteOrchestrationSession(SqliteOrchestrationService service, string instanceId, long turnStarted) : IOrchestrationSession
 {
     volatile bool ended;
     volatile bool waiting;
@@ -33,6 +33,9 @@ sealed class SqliteOrchestrationSession(SqliteOrchestrationService service, stri
     }
 
     public long LastActive => Interlocked.Read(ref lastActive);
+
+    /// <summary>When the current turn began (a <see cref="TimeProvider"/> timestamp): the session's start, then each fetch that returned messages.</summary>
+    public long TurnStarted { get; set; } = turnStarted;
 
     /// <summary>Makes the next (or current) fetch return null, which ends the session in the dispatcher.</summary>
     public void End()

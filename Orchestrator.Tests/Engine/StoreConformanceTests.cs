@@ -123,6 +123,8 @@ public abstract class StoreConformanceTests
         Assert.Equal(OrchestrationStatus.Completed, state.OrchestrationStatus);
         Assert.Equal("100", state.Output);
         Assert.Equal(Enumerable.Range(0, 100), log.Effects.Order());
+        // The stored input is the last execution's, not the first's.
+        Assert.Equal(100, JObject.Parse(state.Input)["Count"]?.Value<int>());
         var history = JArray.Parse(await engine.Store.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance.InstanceId, null));
         Assert.InRange(history.Count, 1, 10);
     }
