@@ -66,4 +66,49 @@ public sealed class SqliteFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> without writing to it, beside the process that does (WAL lets readers run beside
+    /// the writer): what a soak or a test looks at while a host runs. Each call opens its own unpooled connection, so
+    /// no handle outlives it. A file or table its writer has not created yet reads as no rows.
+    /// </summary>
+    public static IReadOnlyList<T> QueryReadOnly<T>(string path, string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        try
+        {
+            using var reader = command.ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(map(reader));
+            }
+
+            return rows;
+        }
+        catch (SqliteException error) when (error.SqliteErrorCode == 1 && error.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return [];
+        }
+    }
 }

@@ -65,7 +65,6 @@ public static partial class ConfigurationProblems
             if (fresh.Count == 0)
             {
                 problems.AddRange(optionsProblems);
-                problems.AddRange(LocalGlueReferences.Problems(effective));
                 return problems;
             }
 

@@ -13,27 +13,59 @@ namespace Orchestrator.Host.Hosting;
 public sealed record OptionsShape(string Section, Type Shape, bool UnknownKeysAreProblems)
 {
     /// <summary>The property <paramref name="key"/> binds to, or null when it is outside the section or binds to nothing.</summary>
-    public PropertyInfo? Property(string key)
+    public PropertyInfo? Property(string key) => Walk(key) is { Problem: null } found ? found.Property : null;
+
+    /// <summary>
+    /// The type of the value <paramref name="key"/> sets, or why it sets none (no such setting, a section where a value
+    /// was meant, a read-only property); null when the key is outside the section. The deployment tests check every
+    /// variable and setting they ship with it.
+    /// </summary>
+    internal (Type? Value, string? Problem)? ValueOf(string key) => Walk(key) switch
     {
-        if (!key.StartsWith(Section + ":", StringComparison.OrdinalIgnoreCase))
+        null => null,
+        { Problem: { } problem } => (null, problem),
+        { Type: var type } when !IsValue(type) => (null, $"{key} is a section ({Describe(type)}), not a value"),
+        { Property.SetMethod: not { IsPublic: true } } => (null, $"{key} is read-only"),
+        { Type: var type } => (type, null),
+    };
+
+    /// <summary>A type as a problem names it: <c>Int32</c>, <c>TimeSpan?</c>, <c>Dictionary&lt;…&gt;</c>.</summary>
+    internal static string Describe(Type type) =>
+        Nullable.GetUnderlyingType(type) is { } underlying ? underlying.Name + "?" : type.IsGenericType ? type.Name.Split('`')[0] + "<…>" : type.Name;
+
+    /// <summary>
+    /// Follows <paramref name="key"/> from the section one segment at a time, as the binder does: where it ends (the
+    /// type, and the property when the last step was one), or the first segment that leads nowhere and why.
+    /// </summary>
+    (Type Type, PropertyInfo? Property, string? Problem)? Walk(string key)
+    {
+        if (!string.Equals(key, Section, StringComparison.OrdinalIgnoreCase) && !key.StartsWith(Section + ":", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
         PropertyInfo? property = null;
         var type = Shape;
-        foreach (var segment in key[(Section.Length + 1)..].Split(':'))
+        var path = key[..Section.Length];
+        foreach (var segment in key.Length == Section.Length ? [] : key[(Section.Length + 1)..].Split(':'))
         {
             if (Child(type, segment) is not { } child)
             {
-                return null;
+                return (type, null, Missing(type, segment, path));
             }
 
             (type, property) = child;
+            path += ":" + segment;
         }
 
-        return property;
+        return (type, property, null);
     }
+
+    /// <summary>Why <paramref name="segment"/> leads nowhere from <paramref name="type"/>, at <paramref name="path"/>.</summary>
+    static string Missing(Type type, string segment, string path) =>
+        IsValue(type) ? $"{path} is a {Describe(type)} value; it has no '{segment}'"
+        : Implementation(type, typeof(IList<>)) is not null ? $"{path} is a list; '{segment}' is not an index (0, 1, …)"
+        : $"{path} has no property '{segment}' (it has {string.Join(", ", Settings(type))})";
 
     /// <summary>Every key under the section that binds to nothing, with the problem it is (naming the settings its place takes).</summary>
     public IEnumerable<(string Key, string Problem)> UnknownKeys(IConfiguration configuration) =>

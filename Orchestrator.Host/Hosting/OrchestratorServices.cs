@@ -35,7 +35,8 @@ public static class OrchestratorServices
 
         services.TryAddSingleton(TimeProvider.System);
         var dataDirectory = configuration[$"{OrchestratorOptions.Section}:DataDirectory"] is { } data && !string.IsNullOrWhiteSpace(data) ? data : new OrchestratorOptions().DataDirectory;
-        if (string.Equals(configuration[$"{GlueSelection.Section}:Backend"], GlueSelection.Aws, StringComparison.OrdinalIgnoreCase))
+        var backend = configuration[$"{GlueSelection.Section}:Backend"] ?? GlueSelection.Local;
+        if (string.Equals(backend, GlueSelection.Aws, StringComparison.OrdinalIgnoreCase))
         {
             services.AddAwsGlueBackend(configuration.GetSection($"{GlueSelection.Section}:Aws"));
         }
@@ -44,6 +45,11 @@ public static class OrchestratorServices
             // Selecting Local never touches AWS credentials or the network.
             services.AddLocalGlueBackend(configuration.GetSection(LocalGlueOptions.SectionPath), dataDirectory);
             services.AddSingleton(new OptionsShape(LocalGlueOptions.SectionPath, typeof(LocalGlueOptions), UnknownKeysAreProblems: true));
+            if (string.Equals(backend, GlueSelection.Local, StringComparison.OrdinalIgnoreCase))
+            {
+                // Not for a backend name that is neither: that name is the one problem worth reporting then.
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelinesOptions>, LocalGlueReferences>());
+            }
         }
 
         services.AddSingleton<StoreConnection>();

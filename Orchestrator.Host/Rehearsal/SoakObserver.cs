@@ -104,49 +104,9 @@ public sealed class SoakObserver(string dataDirectory, string rawCrawler, string
         StoreQuery("SELECT RuntimeStatus FROM Instances WHERE InstanceId = @run", r => r.GetString(0), ("@run", runId))
             .Any(RunStatuses.IsFinished);
 
-    List<T> StoreQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
-        Query(Store, sql, map, parameters);
+    IReadOnlyList<T> StoreQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
+        SqliteFile.QueryReadOnly(Store, sql, map, parameters);
 
-    List<T> CatalogQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
-        Query(Catalog, sql, map, parameters);
-
-    static List<T> Query<T>(string file, string sql, Func<SqliteDataReader, T> map, (string Name, object Value)[] parameters)
-    {
-        if (!File.Exists(file))
-        {
-            return [];
-        }
-
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = file,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        try
-        {
-            using var reader = command.ExecuteReader();
-            var rows = new List<T>();
-            while (reader.Read())
-            {
-                rows.Add(map(reader));
-            }
-
-            return rows;
-        }
-        catch (SqliteException error) when (error.SqliteErrorCode == 1 && error.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            // The host creates its tables on first start.
-            return [];
-        }
-    }
+    IReadOnlyList<T> CatalogQuery<T>(string sql, Func<SqliteDataReader, T> map, params (string, object)[] parameters) =>
+        SqliteFile.QueryReadOnly(Catalog, sql, map, parameters);
 }

@@ -49,6 +49,38 @@ public sealed class ConfigurationProblemsTests
         Assert.Empty(problems);
     }
 
+    [Fact]
+    public void A_job_the_local_engine_does_not_declare_is_listed_beside_the_pipelines_and_the_local_engines_own_problems()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Orchestrator:Pipelines:data-preparation:Entities:sales:Job"] = "sales-job",
+            ["Orchestrator:Pipelines:data-preparation:Schedule"] = "every half hour",
+            ["Orchestrator:Glue:Local:Threads"] = "-1",
+        });
+
+        var problems = ConfigurationProblems.Find(configuration);
+
+        Assert.Equal(3, problems.Count);
+        Assert.Contains("Orchestrator:Pipelines:data-preparation:Entities:sales:Job: 'sales-job' is not a job of the local engine; declare it under Orchestrator:Glue:Local:Jobs (declared: mystore-data-preparation-parquet).", problems);
+        Assert.Contains(problems, p => p.StartsWith("Orchestrator:Pipelines:data-preparation:Schedule: 'every half hour' is not a cron expression", StringComparison.Ordinal));
+        Assert.Contains("Orchestrator:Glue:Local:Threads is -1; use 0 (every core) or a positive number.", problems);
+    }
+
+    [Fact]
+    public void With_a_backend_name_that_is_neither_local_nor_aws_that_name_is_the_only_problem()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Orchestrator:Glue:Backend"] = "Azure",
+            ["Orchestrator:Pipelines:data-preparation:Entities:sales:Job"] = "sales-job",
+        });
+
+        var problems = ConfigurationProblems.Find(configuration);
+
+        Assert.Equal(["Orchestrator:Glue:Backend: 'Azure' is not a Glue backend; use Local or Aws."], problems);
+    }
+
     static void Register(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOrchestrator(configuration);

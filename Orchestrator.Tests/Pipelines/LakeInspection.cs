@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Orchestrator.Sqlite;
 
 namespace Orchestrator.Tests.Pipelines;
 
@@ -18,8 +19,7 @@ public sealed class LakeInspection(string dataDirectory)
     public IReadOnlyList<JobRunRecord> JobRuns() =>
         Query("SELECT Id, Marker, State, StartedTime, CompletedTime FROM JobRuns ORDER BY StartedTime",
             r => new JobRunRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2),
-                DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
-                r.IsDBNull(4) ? null : DateTime.Parse(r.GetString(4), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+                SqliteTime.Parse(r.GetString(3)), r.IsDBNull(4) ? null : SqliteTime.Parse(r.GetString(4))));
 
     public IReadOnlyList<JobRunRecord> JobRunsOf(string runId, string entity) =>
         JobRuns().Where(r => r.Marker?.StartsWith($"{runId}/{entity}/", StringComparison.Ordinal) == true).ToList();
@@ -39,40 +39,8 @@ public sealed class LakeInspection(string dataDirectory)
         return max;
     }
 
-    List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters)
-    {
-        if (!File.Exists(Catalog))
-        {
-            // The local engine creates its catalog on first use.
-            return [];
-        }
-
-        using var connection = new SqliteConnection($"Data Source={Catalog};Mode=ReadOnly;Pooling=false");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        try
-        {
-            using var reader = command.ExecuteReader();
-            var rows = new List<T>();
-            while (reader.Read())
-            {
-                rows.Add(map(reader));
-            }
-
-            return rows;
-        }
-        catch (SqliteException error) when (error.SqliteErrorCode == 1 && error.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            // The engine is still creating its tables.
-            return [];
-        }
-    }
+    IReadOnlyList<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters) =>
+        SqliteFile.QueryReadOnly(Catalog, sql, map, parameters);
 }
 
 public sealed record JobRunRecord(string Id, string? Marker, string State, DateTime StartedOn, DateTime? CompletedOn);
