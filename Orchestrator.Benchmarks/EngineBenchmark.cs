@@ -17,6 +17,11 @@ static class EngineBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains(Peers.PeerRace.Flag))
+        {
+            return await Peers.PeerRace.RunAsync(args);
+        }
+
         var orchestrations = Option(args, "--orchestrations", 500);
         var sequenceLength = Option(args, "--sequence", 5);
         var fanOut = Option(args, "--fan-out", 5000);
@@ -149,7 +154,7 @@ static class EngineBenchmark
         }
     }
 
-    static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+    internal static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
 
     static int Option(string[] args, string name, int fallback)
     {
@@ -159,12 +164,12 @@ static class EngineBenchmark
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    sealed class NoOpActivity : TaskActivity<int, int>
+    internal sealed class NoOpActivity : TaskActivity<int, int>
     {
         protected override int Execute(TaskContext context, int input) => input;
     }
 
-    sealed class SequenceWorkload : TaskOrchestration<int, int>
+    internal sealed class SequenceWorkload : TaskOrchestration<int, int>
     {
         public override async Task<int> RunTask(OrchestrationContext context, int input)
         {
@@ -177,7 +182,7 @@ static class EngineBenchmark
         }
     }
 
-    sealed class FanOutWorkload : TaskOrchestration<int, int>
+    internal sealed class FanOutWorkload : TaskOrchestration<int, int>
     {
         public override async Task<int> RunTask(OrchestrationContext context, int input)
         {

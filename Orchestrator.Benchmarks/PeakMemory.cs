@@ -1,11 +1,12 @@
 namespace Orchestrator.Benchmarks;
 
-/// <summary>Reads the process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
+/// <summary>Reads a process's peak resident memory (VmHWM) from /proc; null where /proc is absent.</summary>
 static class PeakMemory
 {
-    public static double? Megabytes()
+    /// <param name="processId">Another process (one this process started); this process where null.</param>
+    public static double? Megabytes(int? processId = null)
     {
-        const string path = "/proc/self/status";
+        var path = $"/proc/{processId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "self"}/status";
         if (!File.Exists(path))
         {
             return null;

@@ -10,11 +10,12 @@ var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ord
     ["local-etl"] = LocalEtlBenchmark.RunAsync,
     ["store-check"] = StoreCheckBenchmark.RunAsync,
     ["soak"] = HostSoakBenchmark.RunAsync,
+    [Orchestrator.Benchmarks.Peers.RaceWorker.Verb] = Orchestrator.Benchmarks.Peers.RaceWorker.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))
 {
-    Console.Error.WriteLine($"usage: Orchestrator.Benchmarks <{string.Join('|', verbs.Keys)}> [options]");
+    Console.Error.WriteLine($"usage: Orchestrator.Benchmarks <{string.Join('|', verbs.Keys.Where(v => v != Orchestrator.Benchmarks.Peers.RaceWorker.Verb))}> [options]");
     return 2;
 }
 
