@@ -15,32 +15,36 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
     SqliteCommand? insertTask;
     SqliteCommand? insertHistory;
 
-    public void AddEvent(TaskMessage message, DateTime? visibleTime = null)
+    public void AddEvent(TaskMessage message, DateTime? visibleTime = null) =>
+        AddEvent(message, DurableTaskJson.Serialize(message), visibleTime);
+
+    /// <summary>A message serialized before the transaction began, so the writer is held for the insert alone.</summary>
+    public void AddEvent(TaskMessage message, string json, DateTime? visibleTime = null)
     {
         insertEvent ??= connection.Prepare(
             "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, CreatedTime, Message) VALUES (@i, @e, @t, @v, @c, @m);",
             transaction, "@i", "@e", "@t", "@v", "@c", "@m");
         insertEvent.Run(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
             message.Event.EventType.ToString(), visibleTime is { } v && v > now ? SqliteTime.ToText(v) : nowText,
-            nowText, DurableTaskJson.Serialize(message));
+            nowText, json);
     }
 
-    public void AddTask(TaskMessage message)
+    public void AddTask(TaskMessage message, string json)
     {
         insertTask ??= connection.Prepare(
             "INSERT INTO NewTasks (InstanceId, ExecutionId, Name, VisibleTime, CreatedTime, Message) VALUES (@i, @e, @n, @v, @c, @m);",
             transaction, "@i", "@e", "@n", "@v", "@c", "@m");
         insertTask.Run(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
-            (message.Event as TaskScheduledEvent)?.Name, nowText, nowText, DurableTaskJson.Serialize(message));
+            (message.Event as TaskScheduledEvent)?.Name, nowText, nowText, json);
     }
 
-    public void AddHistory(string instanceId, string executionId, int sequenceNumber, HistoryEvent historyEvent)
+    public void AddHistory(string instanceId, string executionId, int sequenceNumber, HistoryEvent historyEvent, string json)
     {
         insertHistory ??= connection.Prepare(
             "INSERT INTO History (InstanceId, ExecutionId, SequenceNumber, EventType, Timestamp, Payload) VALUES (@i, @e, @s, @t, @ts, @p);",
             transaction, "@i", "@e", "@s", "@t", "@ts", "@p");
         insertHistory.Run(instanceId, executionId, sequenceNumber, historyEvent.EventType.ToString(),
-            SqliteTime.ToText(historyEvent.Timestamp), DurableTaskJson.Serialize(historyEvent));
+            SqliteTime.ToText(historyEvent.Timestamp), json);
     }
 
     public void Dispose()

@@ -12,6 +12,10 @@ sealed class SqliteDatabase
 {
     readonly SemaphoreSlim writeGate = new(1, 1);
 
+    // Writes take turns anyway, so they share one connection kept open: no pool round trip and no per-connection
+    // pragmas per transaction. Only touched inside the gate.
+    SqliteConnection? writer;
+
     public SqliteDatabase(string path, TimeSpan busyTimeout) =>
         File = new SqliteFile(path, busyTimeout, SqliteDurability.SurvivesProcessCrash);
 
@@ -27,11 +31,20 @@ sealed class SqliteDatabase
         await writeGate.WaitAsync(cancellationToken);
         try
         {
-            using var connection = Open();
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var result = work(connection, transaction);
-            transaction.Commit();
-            return result;
+            var connection = writer ??= Open();
+            try
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch
+            {
+                // The transaction is rolled back; a fresh connection for the next write rules out a broken one.
+                DisposeWriter();
+                throw;
+            }
         }
         finally
         {
@@ -41,6 +54,26 @@ sealed class SqliteDatabase
 
     public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken = default) =>
         WriteAsync<bool>((connection, transaction) => { work(connection, transaction); return true; }, cancellationToken);
+
+    /// <summary>Closes the shared write connection (on stop, or before the file is deleted); the next write opens another.</summary>
+    public async Task CloseWriterAsync()
+    {
+        await writeGate.WaitAsync();
+        try
+        {
+            DisposeWriter();
+        }
+        finally
+        {
+            writeGate.Release();
+        }
+    }
+
+    void DisposeWriter()
+    {
+        writer?.Dispose();
+        writer = null;
+    }
 
     public T Read<T>(Func<SqliteConnection, T> work)
     {

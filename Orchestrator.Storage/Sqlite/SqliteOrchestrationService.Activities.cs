@@ -123,7 +123,7 @@ public sealed partial class SqliteOrchestrationService
     {
         var item = (SqliteActivityWorkItem)workItem;
         heldLocks.TryRemove(item.LockToken, out _);
-        var completion = new ActivityCompletion(item, responseMessage);
+        var completion = new ActivityCompletion(item, responseMessage, DurableTaskJson.Serialize(responseMessage));
         completions.Enqueue(completion);
         await WriteCompletionsAsync();
         if (!await completion.Committed.Task)
@@ -161,7 +161,7 @@ public sealed partial class SqliteOrchestrationService
                         results[i] = deleteTask.Run(batch[i].Item.SequenceNumber, batch[i].Item.LockToken) == 1;
                         if (results[i])
                         {
-                            writer.AddEvent(batch[i].Response);
+                            writer.AddEvent(batch[i].Response, batch[i].Json);
                         }
                     }
 
@@ -200,7 +200,7 @@ public sealed partial class SqliteOrchestrationService
 
     sealed record LockedTask(long SequenceNumber, string Message, int DequeueCount, string Token);
 
-    sealed record ActivityCompletion(SqliteActivityWorkItem Item, TaskMessage Response)
+    sealed record ActivityCompletion(SqliteActivityWorkItem Item, TaskMessage Response, string Json)
     {
         public TaskCompletionSource<bool> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -55,7 +55,7 @@ public sealed partial class SqliteOrchestrationService
                 insert.ExecuteNonQuery();
                 for (var sequence = 0; sequence < (instance.History?.Count ?? 0); sequence++)
                 {
-                    history.AddHistory(instance.InstanceId, instance.ExecutionId, sequence, instance.History![sequence]);
+                    history.AddHistory(instance.InstanceId, instance.ExecutionId, sequence, instance.History![sequence], DurableTaskJson.Serialize(instance.History![sequence]));
                 }
 
                 count++;

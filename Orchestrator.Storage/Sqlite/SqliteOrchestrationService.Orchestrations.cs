@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.History;
@@ -9,6 +10,8 @@ namespace Orchestrator.Storage.Sqlite;
 // outgoing messages in one transaction, or abandon it with back-off.
 public sealed partial class SqliteOrchestrationService
 {
+    readonly ConcurrentQueue<LockedInstance> lockedInstances = new();
+
     public override Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         WatchDispatcherStop(cancellationToken);
@@ -17,17 +20,35 @@ public sealed partial class SqliteOrchestrationService
 
     async Task<(TaskOrchestrationWorkItem? Item, DateTime? NextVisible)> TryLockNextOrchestrationAsync()
     {
-        var now = Now;
-        var lockedUntil = now + settings.WorkItemLockTimeout;
-        var token = NewLockToken();
-        var locked = await database.WriteAsync((connection, transaction) =>
-            LockNextInstance(connection, transaction, now, lockedUntil, token), shutdown.Token);
-        if (locked is null)
+        if (!lockedInstances.TryDequeue(out var locked))
         {
-            return (null, NextVisible("NewEvents", now));
+            var now = Now;
+            var lockedUntil = now + settings.WorkItemLockTimeout;
+            // As many instances as the dispatcher has free slots, in one transaction: it asks again at once for
+            // each free slot, and the others wait here with their locks renewed by the lease timer.
+            var tokens = Enumerable.Range(0, Math.Clamp(settings.MaxConcurrentOrchestrations - Volatile.Read(ref orchestrationsInHand), 1, settings.MaxConcurrentOrchestrations))
+                .Select(_ => NewLockToken()).ToList();
+            var batch = await database.WriteAsync((connection, transaction) =>
+                LockNextInstances(connection, transaction, now, lockedUntil, tokens), shutdown.Token);
+            if (batch.Count == 0)
+            {
+                return (null, NextVisible("NewEvents", now));
+            }
+
+            foreach (var instance in batch)
+            {
+                heldLocks[instance.Token] = true;
+            }
+
+            foreach (var instance in batch.Skip(1))
+            {
+                lockedInstances.Enqueue(instance);
+            }
+
+            locked = batch[0];
         }
 
-        heldLocks[token] = true;
+        var token = locked.Token;
         try
         {
             // The instance lock is ours: nobody else writes its history, so it is read outside the write transaction.
@@ -42,7 +63,7 @@ public sealed partial class SqliteOrchestrationService
                 InstanceId = locked.InstanceId,
                 OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
                 NewMessages = locked.Messages.Select(m => DurableTaskJson.Deserialize<TaskMessage>(m.Message)).ToList(),
-                LockedUntilUtc = lockedUntil,
+                LockedUntilUtc = locked.LockedUntil,
                 LockToken = token,
                 DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
                 MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
@@ -58,6 +79,19 @@ public sealed partial class SqliteOrchestrationService
             await database.WriteAsync((connection, transaction) => Unlock(connection, transaction, locked.InstanceId, token));
             throw;
         }
+    }
+
+    /// <summary>Locks up to one instance with visible messages per token, in one transaction.</summary>
+    List<LockedInstance> LockNextInstances(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, IReadOnlyList<string> tokens)
+    {
+        var locked = new List<LockedInstance>(tokens.Count);
+        // Each lock makes its instance's messages invisible to the next query, so each finds another instance.
+        while (locked.Count < tokens.Count && LockNextInstance(connection, transaction, now, lockedUntil, tokens[locked.Count]) is { } instance)
+        {
+            locked.Add(instance);
+        }
+
+        return locked;
     }
 
     LockedInstance? LockNextInstance(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
@@ -102,7 +136,7 @@ public sealed partial class SqliteOrchestrationService
             var historyCount = Convert.ToInt32(connection.Scalar(
                 "SELECT COALESCE(MAX(SequenceNumber) + 1, 0) FROM History WHERE InstanceId = @i AND ExecutionId = @e;", transaction,
                 ("@i", candidate.InstanceId), ("@e", candidate.ExecutionId)), System.Globalization.CultureInfo.InvariantCulture);
-            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, historyCount, deliver);
+            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, historyCount, deliver, token, lockedUntil);
         }
     }
 
@@ -148,6 +182,11 @@ public sealed partial class SqliteOrchestrationService
         var keepLock = item.Session is SqliteOrchestrationSession { Ended: false } && item.IsExtendedSession
             && orchestrationState is not null && !IsTerminal(orchestrationState.OrchestrationStatus);
         var lockedUntil = now + settings.WorkItemLockTimeout;
+        // Serialized before taking the writer: other workers wait on it, and the transaction then only binds text.
+        var newHistory = runtimeState.NewEvents.Select(e => (Event: e, Json: DurableTaskJson.Serialize(e))).ToList();
+        var tasks = Serialized(outboundMessages);
+        var events = Serialized(orchestratorMessages);
+        var timers = Serialized(timerMessages);
         await database.WriteAsync((connection, transaction) =>
         {
             var stored = connection.Query("SELECT LockedBy, ExecutionId FROM Instances WHERE InstanceId = @i;",
@@ -170,9 +209,9 @@ public sealed partial class SqliteOrchestrationService
 
                 // Not PastEvents.Count: in a session the dispatcher only clears NewEvents between turns.
                 var sequence = runtimeState.Events.Count - runtimeState.NewEvents.Count;
-                foreach (var historyEvent in runtimeState.NewEvents)
+                foreach (var (historyEvent, json) in newHistory)
                 {
-                    writer.AddHistory(item.InstanceId, instance.ExecutionId, sequence++, historyEvent);
+                    writer.AddHistory(item.InstanceId, instance.ExecutionId, sequence++, historyEvent, json);
                 }
 
                 UpdateInstance(connection, transaction, instance.ExecutionId, instance.ExecutionId != stored.ExecutionId, orchestrationState, now,
@@ -183,12 +222,12 @@ public sealed partial class SqliteOrchestrationService
                 Unlock(connection, transaction, item.InstanceId, item.LockToken);
             }
 
-            foreach (var message in outboundMessages ?? [])
+            foreach (var (message, json) in tasks)
             {
-                writer.AddTask(message);
+                writer.AddTask(message, json);
             }
 
-            foreach (var message in orchestratorMessages ?? [])
+            foreach (var (message, json) in events)
             {
                 if (message.Event is ExecutionStartedEvent started)
                 {
@@ -201,12 +240,12 @@ public sealed partial class SqliteOrchestrationService
                     continue;
                 }
 
-                writer.AddEvent(message);
+                writer.AddEvent(message, json);
             }
 
-            foreach (var message in timerMessages ?? [])
+            foreach (var (message, json) in timers)
             {
-                writer.AddEvent(message, (message.Event as TimerFiredEvent)?.FireAt);
+                writer.AddEvent(message, json, (message.Event as TimerFiredEvent)?.FireAt);
             }
         });
 
@@ -338,7 +377,10 @@ public sealed partial class SqliteOrchestrationService
         connection.Execute("DELETE FROM NewEvents WHERE SequenceNumber IN (SELECT value FROM json_each(@ids));", transaction,
             ("@ids", JsonSerializer.Serialize(sequenceNumbers)));
 
+    static List<(TaskMessage Message, string Json)> Serialized(IList<TaskMessage>? messages) =>
+        messages is null ? [] : messages.Select(m => (m, DurableTaskJson.Serialize(m))).ToList();
+
     sealed record PendingMessage(long SequenceNumber, string? ExecutionId, string EventType, int DequeueCount, string Message);
 
-    sealed record LockedInstance(string InstanceId, string ExecutionId, int HistoryCount, IReadOnlyList<PendingMessage> Messages);
+    sealed record LockedInstance(string InstanceId, string ExecutionId, int HistoryCount, IReadOnlyList<PendingMessage> Messages, string Token, DateTime LockedUntil);
 }

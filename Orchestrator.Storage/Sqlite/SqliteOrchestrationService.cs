@@ -41,15 +41,15 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     DateTime Now => settings.TimeProvider.GetUtcNow().UtcDateTime;
 
     /// <summary>Creates the file or upgrades its schema; <paramref name="recreateInstanceStore"/> wipes it first.</summary>
-    public override Task CreateAsync(bool recreateInstanceStore)
+    public override async Task CreateAsync(bool recreateInstanceStore)
     {
         if (recreateInstanceStore)
         {
+            await database.CloseWriterAsync();
             DeleteFiles();
         }
 
         StoreSchema.Migrate(database, settings.TimeProvider);
-        return Task.CompletedTask;
     }
 
     /// <summary>Starts a worker on the store: registers it and frees the locks of dead processes of this machine.</summary>
@@ -70,17 +70,18 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         EndAllSessions();
         // Locked but never handed out: DetachWorkerAsync gives their locks back with the others.
         lockedActivities.Clear();
+        lockedInstances.Clear();
         await DetachWorkerAsync();
+        await database.CloseWriterAsync();
     }
 
-    public override Task DeleteAsync(bool deleteInstanceStore)
+    public override async Task DeleteAsync(bool deleteInstanceStore)
     {
         if (deleteInstanceStore)
         {
+            await database.CloseWriterAsync();
             DeleteFiles();
         }
-
-        return Task.CompletedTask;
     }
 
     void DeleteFiles()
