@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Storage.Sqlite;
@@ -15,6 +16,10 @@ sealed class SqliteDatabase
     // Writes take turns anyway, so they share one connection kept open: no pool round trip and no per-connection
     // pragmas per transaction. Only touched inside the gate.
     SqliteConnection? writer;
+
+    const int MaxGroupedWrites = 256;
+    readonly ConcurrentQueue<IGroupedWrite> grouped = new();
+    int writingGroup;
 
     public SqliteDatabase(string path, TimeSpan busyTimeout) =>
         File = new SqliteFile(path, busyTimeout, SqliteDurability.SurvivesProcessCrash);
@@ -55,6 +60,69 @@ sealed class SqliteDatabase
     public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken = default) =>
         WriteAsync<bool>((connection, transaction) => { work(connection, transaction); return true; }, cancellationToken);
 
+    /// <summary>
+    /// Group commit: writes that arrive while a transaction runs share the next one, so concurrent checkpoints and
+    /// activity results do not queue for the writer one by one. Each runs in its own savepoint: one that throws
+    /// (a lock found lost) rolls back alone, and only its caller sees the exception.
+    /// </summary>
+    public async Task<T> WriteGroupedAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        var write = new GroupedWrite<T>(work);
+        grouped.Enqueue(write);
+        // Whoever finds nobody writing writes every queued work; it looks again after each transaction, so a work
+        // queued while it wrote is never left behind.
+        while (!grouped.IsEmpty && Interlocked.CompareExchange(ref writingGroup, 1, 0) == 0)
+        {
+            var batch = new List<IGroupedWrite>();
+            try
+            {
+                while (batch.Count < MaxGroupedWrites && grouped.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                await WriteAsync((connection, transaction) =>
+                {
+                    foreach (var each in batch)
+                    {
+                        transaction.Save("grouped");
+                        try
+                        {
+                            each.Run(connection, transaction);
+                            transaction.Release("grouped");
+                        }
+                        catch (Exception ex)
+                        {
+                            transaction.Rollback("grouped");
+                            transaction.Release("grouped");
+                            each.Fail(ex);
+                        }
+                    }
+                });
+                foreach (var each in batch)
+                {
+                    each.Committed();
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var each in batch)
+                {
+                    each.Fail(ex);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref writingGroup, 0);
+            }
+        }
+
+        return await write.Result;
+    }
+
+    public Task WriteGroupedAsync(Action<SqliteConnection, SqliteTransaction> work) =>
+        WriteGroupedAsync<bool>((connection, transaction) => { work(connection, transaction); return true; });
+
     /// <summary>Closes the shared write connection (on stop, or before the file is deleted); the next write opens another.</summary>
     public async Task CloseWriterAsync()
     {
@@ -79,5 +147,39 @@ sealed class SqliteDatabase
     {
         using var connection = Open();
         return work(connection);
+    }
+
+    interface IGroupedWrite
+    {
+        void Run(SqliteConnection connection, SqliteTransaction transaction);
+
+        void Committed();
+
+        void Fail(Exception exception);
+    }
+
+    sealed class GroupedWrite<T>(Func<SqliteConnection, SqliteTransaction, T> work) : IGroupedWrite
+    {
+        readonly TaskCompletionSource<T> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        T? value;
+        bool failed;
+
+        public Task<T> Result => outcome.Task;
+
+        public void Run(SqliteConnection connection, SqliteTransaction transaction) => value = work(connection, transaction);
+
+        public void Committed()
+        {
+            if (!failed)
+            {
+                outcome.TrySetResult(value!);
+            }
+        }
+
+        public void Fail(Exception exception)
+        {
+            failed = true;
+            outcome.TrySetException(exception);
+        }
     }
 }

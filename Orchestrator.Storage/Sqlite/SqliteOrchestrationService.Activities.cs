@@ -8,10 +8,7 @@ namespace Orchestrator.Storage.Sqlite;
 // and only while this worker still holds the lock: that is what makes an activity complete exactly once.
 public sealed partial class SqliteOrchestrationService
 {
-    const int MaxCompletionsPerTransaction = 256;
     readonly ConcurrentQueue<SqliteActivityWorkItem> lockedActivities = new();
-    readonly ConcurrentQueue<ActivityCompletion> completions = new();
-    int writingCompletions;
 
     public override Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
         PollAsync<TaskActivityWorkItem>(activitiesSignal, TryLockNextActivityAsync, receiveTimeout, cancellationToken);
@@ -123,67 +120,29 @@ public sealed partial class SqliteOrchestrationService
     {
         var item = (SqliteActivityWorkItem)workItem;
         heldLocks.TryRemove(item.LockToken, out _);
-        var completion = new ActivityCompletion(item, responseMessage, DurableTaskJson.Serialize(responseMessage));
-        completions.Enqueue(completion);
-        await WriteCompletionsAsync();
-        if (!await completion.Committed.Task)
+        var json = DurableTaskJson.Serialize(responseMessage);
+        var now = Now;
+        var completed = await database.WriteGroupedAsync((connection, transaction) =>
+        {
+            // Only while this worker still holds the lock: that makes a completion count exactly once.
+            if (connection.Execute("DELETE FROM NewTasks WHERE SequenceNumber = @s AND LockedBy = @token;", transaction,
+                    ("@s", item.SequenceNumber), ("@token", item.LockToken)) == 0)
+            {
+                return false;
+            }
+
+            using var writer = new MessageWriter(connection, transaction, now);
+            writer.AddEvent(responseMessage, json);
+            return true;
+        });
+        if (completed)
+        {
+            MessagesEnqueued([responseMessage]);
+        }
+        else
         {
             // Another worker took the expired lock and will complete (or has completed) this activity.
             logger.ActivityResultDropped(item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
-        }
-    }
-
-    /// <summary>
-    /// Group commit: completions that arrive while one transaction writes are written together by the next, so
-    /// concurrent activities share transactions instead of queueing for the writer one by one.
-    /// </summary>
-    async Task WriteCompletionsAsync()
-    {
-        while (!completions.IsEmpty && Interlocked.CompareExchange(ref writingCompletions, 1, 0) == 0)
-        {
-            var batch = new List<ActivityCompletion>();
-            try
-            {
-                while (batch.Count < MaxCompletionsPerTransaction && completions.TryDequeue(out var next))
-                {
-                    batch.Add(next);
-                }
-
-                var now = Now;
-                var committed = await database.WriteAsync((connection, transaction) =>
-                {
-                    using var deleteTask = connection.Prepare("DELETE FROM NewTasks WHERE SequenceNumber = @s AND LockedBy = @token;", transaction, "@s", "@token");
-                    using var writer = new MessageWriter(connection, transaction, now);
-                    var results = new bool[batch.Count];
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        // Only while this worker still holds the lock: that makes a completion count exactly once.
-                        results[i] = deleteTask.Run(batch[i].Item.SequenceNumber, batch[i].Item.LockToken) == 1;
-                        if (results[i])
-                        {
-                            writer.AddEvent(batch[i].Response, batch[i].Json);
-                        }
-                    }
-
-                    return results;
-                });
-                MessagesEnqueued(batch.Where((_, i) => committed[i]).Select(c => c.Response));
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Committed.TrySetResult(committed[i]);
-                }
-            }
-            catch (Exception ex)
-            {
-                foreach (var completion in batch)
-                {
-                    completion.Committed.TrySetException(ex);
-                }
-            }
-            finally
-            {
-                Volatile.Write(ref writingCompletions, 0);
-            }
         }
     }
 
@@ -199,9 +158,4 @@ public sealed partial class SqliteOrchestrationService
     }
 
     sealed record LockedTask(long SequenceNumber, string Message, int DequeueCount, string Token);
-
-    sealed record ActivityCompletion(SqliteActivityWorkItem Item, TaskMessage Response, string Json)
-    {
-        public TaskCompletionSource<bool> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

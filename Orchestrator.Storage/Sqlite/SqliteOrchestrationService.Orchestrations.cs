@@ -187,7 +187,7 @@ public sealed partial class SqliteOrchestrationService
         var tasks = Serialized(outboundMessages);
         var events = Serialized(orchestratorMessages);
         var timers = Serialized(timerMessages);
-        await database.WriteAsync((connection, transaction) =>
+        await database.WriteGroupedAsync((connection, transaction) =>
         {
             var stored = connection.Query("SELECT LockedBy, ExecutionId FROM Instances WHERE InstanceId = @i;",
                 r => (LockedBy: r.GetStringOrNull(0), ExecutionId: r.GetString(1)), transaction, ("@i", item.InstanceId)).FirstOrDefault();
