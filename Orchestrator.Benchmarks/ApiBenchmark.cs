@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Host.Rehearsal;
@@ -7,23 +8,41 @@ using Orchestrator.Host.Rehearsal;
 namespace Orchestrator.Benchmarks;
 
 /// <summary>
-/// The REST API under load: the real host binary in its own process over a store of 10,000 seeded runs, and 200
-/// concurrent clients listing runs from this process. Also the host's resident memory when idle.
+/// The REST API under load: the real host binary in its own process over a store of seeded runs (100,000 by default,
+/// in two pipelines), and 200 concurrent clients listing runs from this process, the first page under each filter
+/// in turn. Also the host's resident memory when idle. <c>--baseline DIR</c> first runs the same verb from another
+/// build's output folder (an older commit, which seeds and serves the store its own way) and prints both side by side.
 /// </summary>
 static class ApiBenchmark
 {
+    /// <summary>The second pipeline: fewer runs, and a name that the first one's is a prefix of.</summary>
+    const string Other = "data-preparation-eu";
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var runs = Option(args, "--runs", 10_000);
+        var runs = Option(args, "--runs", 100_000);
         var clients = Option(args, "--clients", 200);
-        var seconds = Option(args, "--seconds", 20);
+        var seconds = Option(args, "--seconds", 10);
+        var baseline = Text(args, "--baseline");
+        var json = Text(args, "--json");
+        Dictionary<string, Figures>? before = null;
+        if (baseline is not null)
+        {
+            before = await RunBaselineAsync(baseline, runs, clients, seconds);
+        }
+
         var directory = Directory.CreateTempSubdirectory("orchestrator-api-bench-");
+        var after = new Dictionary<string, Figures>();
         try
         {
             var config = await WriteConfigAsync(directory.FullName);
-            var seeded = await RunHistorySeeder.SeedAsync(Path.Combine(directory.FullName, "data", "orchestrator.db"), Pipeline(),
-                new RunHistorySeed(runs, DateTime.UtcNow, TimeSpan.FromMinutes(30)));
-            Console.WriteLine($"seeded {seeded.Runs} runs ({seeded.Failed} failed)");
+            var store = Path.Combine(directory.FullName, "data", "orchestrator.db");
+            var newest = DateTime.UtcNow;
+            var clock = Stopwatch.StartNew();
+            // Nine in ten runs are the shipped pipeline's, one in ten the other's, all in one 30-minute rhythm.
+            var seeded = await RunHistorySeeder.SeedAsync(store, Pipeline(), new RunHistorySeed(runs - (runs / 10), newest, TimeSpan.FromMinutes(30)));
+            var others = await RunHistorySeeder.SeedAsync(store, Pipeline() with { Name = Other }, new RunHistorySeed(runs / 10, newest.AddMinutes(-7), TimeSpan.FromMinutes(300), RandomSeed: 7));
+            Console.WriteLine(Invariant($"seeded {seeded.Runs + others.Runs} runs ({seeded.Failed + others.Failed} failed) in {clock.Elapsed.TotalSeconds:F1} s"));
 
             var url = $"http://127.0.0.1:{FreePort()}";
             using var host = Process.Start(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "orchestrator"), ["serve", "--config", config, "--urls", url])
@@ -42,13 +61,17 @@ static class ApiBenchmark
                 await Task.Delay(TimeSpan.FromSeconds(10));
                 Console.WriteLine(Invariant($"idle host resident memory (VmRSS after 10 s idle): {Memory(host.Id, "VmRSS"):F0} MB"));
 
-                for (var i = 0; i < 50; i++)
+                foreach (var (name, path) in Listings(newest))
                 {
-                    (await http.GetAsync("/api/runs?limit=50")).EnsureSuccessStatusCode();
+                    for (var i = 0; i < 20; i++)
+                    {
+                        (await http.GetAsync(path)).EnsureSuccessStatusCode();
+                    }
+
+                    var latencies = await LoadAsync(http, path, clients, TimeSpan.FromSeconds(seconds));
+                    after[name] = Report($"GET {path}, {clients} concurrent clients, {seconds} s", latencies, seconds);
                 }
 
-                var latencies = await LoadAsync(http, "/api/runs?limit=50", clients, TimeSpan.FromSeconds(seconds));
-                Report($"GET /api/runs?limit=50, {clients} concurrent clients, {seconds} s", latencies, seconds);
                 var pipelines = await LoadAsync(http, "/api/pipelines", clients, TimeSpan.FromSeconds(seconds / 2));
                 Report($"GET /api/pipelines, {clients} concurrent clients, {seconds / 2} s", pipelines, seconds / 2);
                 Console.WriteLine(Invariant($"host peak resident memory (VmHWM): {Memory(host.Id, "VmHWM"):F0} MB"));
@@ -64,7 +87,70 @@ static class ApiBenchmark
             directory.Delete(recursive: true);
         }
 
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(after));
+        }
+
+        if (before is not null)
+        {
+            PrintComparison(before, after, runs, clients);
+        }
+
         return 0;
+    }
+
+    /// <summary>The first page (50 runs) under each filter the dashboard offers, newest first.</summary>
+    static (string Name, string Path)[] Listings(DateTime newest)
+    {
+        var since = Uri.EscapeDataString((newest - TimeSpan.FromDays(60)).ToString("O", CultureInfo.InvariantCulture));
+        var until = Uri.EscapeDataString((newest - TimeSpan.FromDays(30)).ToString("O", CultureInfo.InvariantCulture));
+        return
+        [
+            ("none", "/api/runs?limit=50"),
+            ("status=Failed", "/api/runs?status=Failed&limit=50"),
+            ("status=Succeeded", "/api/runs?status=Succeeded&limit=50"),
+            ("pipeline", $"/api/runs?pipeline={Other}&limit=50"),
+            ("pipeline+status=Failed", $"/api/runs?pipeline={Other}&status=Failed&limit=50"),
+            ("time range (30 days, a month back)", $"/api/runs?since={since}&until={until}&limit=50"),
+        ];
+    }
+
+    /// <summary>The same verb from another build, in its own process before this one's, so the two never share the cores.</summary>
+    static async Task<Dictionary<string, Figures>> RunBaselineAsync(string folder, int runs, int clients, int seconds)
+    {
+        var results = Path.Combine(Path.GetTempPath(), $"orchestrator-api-baseline-{Guid.NewGuid():N}.json");
+        var arguments = new[] { "api", "--runs", Invariant($"{runs}"), "--clients", Invariant($"{clients}"), "--seconds", Invariant($"{seconds}"), "--json", results };
+        Console.WriteLine($"baseline: {folder}");
+        using var baseline = Process.Start(new ProcessStartInfo(Path.Combine(Path.GetFullPath(folder), "Orchestrator.Benchmarks"), arguments))!;
+        await baseline.WaitForExitAsync();
+        if (baseline.ExitCode != 0 || !File.Exists(results))
+        {
+            throw new InvalidOperationException($"The baseline benchmark in '{folder}' exited with {baseline.ExitCode} and wrote no figures.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, Figures>>(await File.ReadAllTextAsync(results))!;
+        }
+        finally
+        {
+            File.Delete(results);
+        }
+    }
+
+    static void PrintComparison(Dictionary<string, Figures> before, Dictionary<string, Figures> after, int runs, int clients)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"first page of GET /api/runs, {runs:N0} runs, {clients} clients: before (baseline) and after (this build)"));
+        Console.WriteLine("| Filter | Before p95 | After p95 | Before ÷ after | Before req/s | After req/s | Target p95 < 50 ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (name, figures) in after)
+        {
+            var old = before.GetValueOrDefault(name);
+            Console.WriteLine(Invariant(
+                $"| {name} | {(old is null ? "-" : $"{old.P95:F1} ms")} | {figures.P95:F1} ms | {(old is null ? "-" : $"{old.P95 / figures.P95:F1}")} | {(old is null ? "-" : $"{old.PerSecond:F0}")} | {figures.PerSecond:F0} | {(figures.P95 < 50 ? "met" : "missed")} |"));
+        }
     }
 
     static async Task<List<double>> LoadAsync(HttpClient http, string path, int clients, TimeSpan duration)
@@ -100,11 +186,13 @@ static class ApiBenchmark
         return latencies;
     }
 
-    static void Report(string title, List<double> latencies, int seconds)
+    static Figures Report(string title, List<double> latencies, int seconds)
     {
         latencies.Sort();
+        var figures = new Figures(latencies.Count / (double)seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99));
         Console.WriteLine(title);
-        Console.WriteLine(Invariant($"  {latencies.Count} requests, {latencies.Count / (double)seconds:F0}/s; p50 {Percentile(latencies, 0.50):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms, max {latencies[^1]:F1} ms"));
+        Console.WriteLine(Invariant($"  {latencies.Count} requests, {figures.PerSecond:F0}/s; p50 {figures.P50:F1} ms, p95 {figures.P95:F1} ms, p99 {figures.P99:F1} ms, max {latencies[^1]:F1} ms"));
+        return figures;
     }
 
     static async Task<string> WriteConfigAsync(string directory)
@@ -116,6 +204,9 @@ static class ApiBenchmark
         var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
         pipeline.Remove("Schedule");
         pipeline["RunOnStartup"] = false;
+        orchestrator["Pipelines"]![Other] = pipeline.DeepClone();
+        // The seeded runs go back years: retention must not purge them while the clients read.
+        orchestrator["Retention"]!["Days"] = 36500;
         shipped["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";
         var path = Path.Combine(directory, "appsettings.json");
         await File.WriteAllTextAsync(path, shipped.ToJsonString());
@@ -173,5 +264,13 @@ static class ApiBenchmark
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
+    static string? Text(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    sealed record Figures(double PerSecond, double P50, double P95, double P99);
 }
