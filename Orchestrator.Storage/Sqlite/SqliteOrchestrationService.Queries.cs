@@ -52,25 +52,7 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
             parameters.Add(("@group", group));
         }
 
-        if (filter.CreatedFrom is { } from)
-        {
-            where.Add("CreatedTime >= @from");
-            parameters.Add(("@from", SqliteTime.ToText(from)));
-        }
-
-        if (filter.CreatedTo is { } to)
-        {
-            where.Add("CreatedTime <= @to");
-            parameters.Add(("@to", SqliteTime.ToText(to)));
-        }
-
-        if (filter.After is { } after)
-        {
-            // A row value, not (a < x OR (a = x AND b < y)): SQLite bounds an index range with it.
-            where.Add("(CreatedTime, InstanceId) < (@afterTime, @afterId)");
-            parameters.Add(("@afterTime", SqliteTime.ToText(after.CreatedAt)));
-            parameters.Add(("@afterId", after.Id));
-        }
+        WhereCreated(where, parameters, filter.CreatedFrom, filter.CreatedTo, filter.After);
 
         var select = $"SELECT {ListingColumns} FROM Instances WHERE {string.Join(" AND ", where)}";
         var outcomes = filter.Outcomes?.Distinct(StringComparer.Ordinal).ToList();
@@ -94,29 +76,12 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
             parameters.Add(("@statuses", JsonSerializer.Serialize(statuses.Select(s => s.ToString()))));
         }
 
-        if (query.CreatedTimeFrom is { } from)
-        {
-            where.Add("CreatedTime >= @from");
-            parameters.Add(("@from", SqliteTime.ToText(from)));
-        }
-
-        if (query.CreatedTimeTo is { } to)
-        {
-            where.Add("CreatedTime <= @to");
-            parameters.Add(("@to", SqliteTime.ToText(to)));
-        }
+        WhereCreated(where, parameters, query.CreatedTimeFrom, query.CreatedTimeTo, ListingPosition.FromToken(query.ContinuationToken));
 
         if (!string.IsNullOrEmpty(query.InstanceIdPrefix))
         {
             where.Add("substr(InstanceId, 1, length(@prefix)) = @prefix");
             parameters.Add(("@prefix", query.InstanceIdPrefix));
-        }
-
-        if (ListingPosition.FromToken(query.ContinuationToken) is { } after)
-        {
-            where.Add("(CreatedTime, InstanceId) < (@afterTime, @afterId)");
-            parameters.Add(("@afterTime", SqliteTime.ToText(after.CreatedAt)));
-            parameters.Add(("@afterId", after.Id));
         }
 
         var sql = new StringBuilder($"SELECT {InstanceColumns} FROM Instances");
@@ -138,6 +103,30 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
         }
 
         return Task.FromResult(new OrchestrationQueryResult(rows, next));
+    }
+
+    /// <summary>The creation-time range (both ends inclusive) and the keyset position of a newest-first listing.</summary>
+    static void WhereCreated(List<string> where, List<(string, object?)> parameters, DateTime? from, DateTime? to, ListingPosition? after)
+    {
+        if (from is { } start)
+        {
+            where.Add("CreatedTime >= @from");
+            parameters.Add(("@from", SqliteTime.ToText(start)));
+        }
+
+        if (to is { } end)
+        {
+            where.Add("CreatedTime <= @to");
+            parameters.Add(("@to", SqliteTime.ToText(end)));
+        }
+
+        if (after is { } position)
+        {
+            // A row value, not (a < x OR (a = x AND b < y)): SQLite bounds an index range with it.
+            where.Add("(CreatedTime, InstanceId) < (@afterTime, @afterId)");
+            parameters.Add(("@afterTime", SqliteTime.ToText(position.CreatedAt)));
+            parameters.Add(("@afterId", position.Id));
+        }
     }
 
     public override async Task<PurgeResult> PurgeInstanceStateAsync(string instanceId)
