@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Host.Rehearsal;
@@ -10,8 +9,12 @@ namespace Orchestrator.Benchmarks;
 /// <summary>
 /// The REST API under load: the real host binary in its own process over a store of seeded runs (100,000 by default,
 /// in two pipelines), and 200 concurrent clients listing runs from this process, the first page under each filter
-/// in turn. Also the host's resident memory when idle. <c>--baseline DIR</c> first runs the same verb from another
-/// build's output folder (an older commit, which seeds and serves the store its own way) and prints both side by side.
+/// the dashboard offers. Each filter is measured twice: every client asking for the same page (what a room of
+/// dashboards does; identical listings share one store query a second) and every request its own listing (a unique
+/// <c>until</c>, so each one is a store query). Also the host's resident memory when idle.
+/// <c>--baseline DIR</c> names another build's output folder (an older commit with this verb): its benchmark seeds a
+/// store its own way (<c>--prepare</c>), its host serves it beside this build's, and every measurement alternates
+/// between the two hosts, so both see the same machine; the table gives both and the ratio.
 /// </summary>
 static class ApiBenchmark
 {
@@ -23,148 +26,162 @@ static class ApiBenchmark
         var runs = Option(args, "--runs", 100_000);
         var clients = Option(args, "--clients", 200);
         var seconds = Option(args, "--seconds", 10);
+        var rounds = Option(args, "--rounds", 2);
         var baseline = Text(args, "--baseline");
-        var json = Text(args, "--json");
-        Dictionary<string, Figures>? before = null;
-        if (baseline is not null)
+        var newest = DateTime.UtcNow;
+        if (Text(args, "--prepare") is { } prepare)
         {
-            before = await RunBaselineAsync(baseline, runs, clients, seconds);
+            await PrepareAsync(prepare, runs, newest);
+            return 0;
         }
 
-        var directory = Directory.CreateTempSubdirectory("orchestrator-api-bench-");
-        var after = new Dictionary<string, Figures>();
+        using var directories = new Directories();
+        var hosts = new List<Host>();
         try
         {
-            var config = await WriteConfigAsync(directory.FullName);
-            var store = Path.Combine(directory.FullName, "data", "orchestrator.db");
-            var newest = DateTime.UtcNow;
-            var clock = Stopwatch.StartNew();
-            // Nine in ten runs are the shipped pipeline's, one in ten the other's, all in one 30-minute rhythm.
-            var seeded = await RunHistorySeeder.SeedAsync(store, Pipeline(), new RunHistorySeed(runs - (runs / 10), newest, TimeSpan.FromMinutes(30)));
-            var others = await RunHistorySeeder.SeedAsync(store, Pipeline() with { Name = Other }, new RunHistorySeed(runs / 10, newest.AddMinutes(-7), TimeSpan.FromMinutes(300), RandomSeed: 7));
-            Console.WriteLine(Invariant($"seeded {seeded.Runs + others.Runs} runs ({seeded.Failed + others.Failed} failed) in {clock.Elapsed.TotalSeconds:F1} s"));
-
-            var url = $"http://127.0.0.1:{FreePort()}";
-            using var host = Process.Start(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "orchestrator"), ["serve", "--config", config, "--urls", url])
+            if (baseline is not null)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            host.OutputDataReceived += (_, _) => { };
-            host.ErrorDataReceived += (_, _) => { };
-            host.BeginOutputReadLine();
-            host.BeginErrorReadLine();
-            try
-            {
-                using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(url) };
-                await WaitForHealthAsync(http);
-                await Task.Delay(TimeSpan.FromSeconds(10));
-                Console.WriteLine(Invariant($"idle host resident memory (VmRSS after 10 s idle): {Memory(host.Id, "VmRSS"):F0} MB"));
+                var folder = Path.GetFullPath(baseline);
+                var prepared = directories.Create();
+                var arguments = new[] { "api", "--prepare", prepared, "--runs", Invariant($"{runs}") };
+                using var child = Process.Start(new ProcessStartInfo(Path.Combine(folder, "Orchestrator.Benchmarks"), arguments))!;
+                await child.WaitForExitAsync();
+                if (child.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"The baseline benchmark in '{folder}' could not prepare its store (exit {child.ExitCode}).");
+                }
 
-                foreach (var (name, path) in Listings(newest))
+                hosts.Add(Host.Start("before", folder, prepared, clients));
+            }
+
+            var mine = directories.Create();
+            await PrepareAsync(mine, runs, newest);
+            hosts.Add(Host.Start(baseline is null ? "this build" : "after", AppContext.BaseDirectory, mine, clients));
+            foreach (var host in hosts)
+            {
+                await host.WaitForHealthAsync();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            foreach (var host in hosts)
+            {
+                Console.WriteLine(Invariant($"{host.Name}: idle host resident memory (VmRSS after 10 s idle): {host.Memory("VmRSS"):F0} MB"));
+            }
+
+            var figures = new Dictionary<(string Host, string Listing), List<double>>();
+            foreach (var listing in Listings(newest))
+            {
+                foreach (var host in hosts)
                 {
                     for (var i = 0; i < 20; i++)
                     {
-                        (await http.GetAsync(path)).EnsureSuccessStatusCode();
+                        (await host.Http.GetAsync(listing.Path(i))).EnsureSuccessStatusCode();
                     }
-
-                    var latencies = await LoadAsync(http, path, clients, TimeSpan.FromSeconds(seconds));
-                    after[name] = Report($"GET {path}, {clients} concurrent clients, {seconds} s", latencies, seconds);
                 }
 
-                var pipelines = await LoadAsync(http, "/api/pipelines", clients, TimeSpan.FromSeconds(seconds / 2));
-                Report($"GET /api/pipelines, {clients} concurrent clients, {seconds / 2} s", pipelines, seconds / 2);
-                Console.WriteLine(Invariant($"host peak resident memory (VmHWM): {Memory(host.Id, "VmHWM"):F0} MB"));
+                // Alternate which host goes first, so neither always meets the other's leftovers.
+                for (var round = 0; round < rounds; round++)
+                {
+                    foreach (var host in round % 2 == 0 ? hosts : Enumerable.Reverse(hosts))
+                    {
+                        var latencies = await LoadAsync(host.Http, listing.Path, clients, TimeSpan.FromSeconds(seconds));
+                        Report($"{host.Name}: GET {listing.Path(0)}{(listing.Shared ? string.Empty : " (each request its own until)")}, {clients} clients, {seconds} s", latencies, seconds);
+                        figures.TryAdd((host.Name, listing.Name), []);
+                        figures[(host.Name, listing.Name)].AddRange(latencies);
+                    }
+                }
             }
-            finally
+
+            foreach (var host in hosts)
             {
-                host.Kill(entireProcessTree: true);
-                await host.WaitForExitAsync();
+                Console.WriteLine(Invariant($"{host.Name}: host peak resident memory (VmHWM): {host.Memory("VmHWM"):F0} MB"));
             }
+
+            PrintTable(hosts, figures, runs, clients, rounds * seconds);
         }
         finally
         {
-            directory.Delete(recursive: true);
-        }
-
-        if (json is not null)
-        {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(after));
-        }
-
-        if (before is not null)
-        {
-            PrintComparison(before, after, runs, clients);
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
         }
 
         return 0;
     }
 
-    /// <summary>The first page (50 runs) under each filter the dashboard offers, newest first.</summary>
-    static (string Name, string Path)[] Listings(DateTime newest)
+    /// <summary>Writes the host's configuration and seeds its store in <paramref name="directory"/>.</summary>
+    static async Task PrepareAsync(string directory, int runs, DateTime newest)
     {
-        var since = Uri.EscapeDataString((newest - TimeSpan.FromDays(60)).ToString("O", CultureInfo.InvariantCulture));
-        var until = Uri.EscapeDataString((newest - TimeSpan.FromDays(30)).ToString("O", CultureInfo.InvariantCulture));
-        return
+        await WriteConfigAsync(directory);
+        var store = Path.Combine(directory, "data", "orchestrator.db");
+        var clock = Stopwatch.StartNew();
+        // Nine in ten runs are the shipped pipeline's, one in ten the other's: every 30 minutes and every 300.
+        var seeded = await RunHistorySeeder.SeedAsync(store, Pipeline(), new RunHistorySeed(runs - (runs / 10), newest, TimeSpan.FromMinutes(30)));
+        var others = await RunHistorySeeder.SeedAsync(store, Pipeline() with { Name = Other }, new RunHistorySeed(runs / 10, newest.AddMinutes(-7), TimeSpan.FromMinutes(300), RandomSeed: 7));
+        Console.WriteLine(Invariant($"seeded {seeded.Runs + others.Runs} runs ({seeded.Failed + others.Failed} failed) in {clock.Elapsed.TotalSeconds:F1} s: {directory}"));
+    }
+
+    /// <summary>
+    /// The first page (50 runs) under each filter, each listing twice: shared (every request the same) and not
+    /// (request n asks <c>until</c> n ticks later, or for a range <c>since</c> n ticks earlier: the same runs, its own query).
+    /// </summary>
+    static List<Listing> Listings(DateTime newest)
+    {
+        var far = new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var since = newest - TimeSpan.FromDays(60);
+        var until = newest - TimeSpan.FromDays(30);
+        (string Name, string Query, bool Range)[] filters =
         [
-            ("none", "/api/runs?limit=50"),
-            ("status=Failed", "/api/runs?status=Failed&limit=50"),
-            ("status=Succeeded", "/api/runs?status=Succeeded&limit=50"),
-            ("pipeline", $"/api/runs?pipeline={Other}&limit=50"),
-            ("pipeline+status=Failed", $"/api/runs?pipeline={Other}&status=Failed&limit=50"),
-            ("time range (30 days, a month back)", $"/api/runs?since={since}&until={until}&limit=50"),
+            ("none", string.Empty, false),
+            ("status=Failed", "status=Failed&", false),
+            ("status=Succeeded", "status=Succeeded&", false),
+            ("pipeline", $"pipeline={Other}&", false),
+            ("pipeline+status=Failed", $"pipeline={Other}&status=Failed&", false),
+            ("time range (30 days, a month back)", $"until={Time(until)}&", true),
         ];
+        return filters.SelectMany(f => new[] { true, false }.Select(shared => new Listing(
+            $"{f.Name}{(shared ? string.Empty : ", own query")}",
+            shared,
+            n => f.Range
+                ? $"/api/runs?{f.Query}since={Time(since - TimeSpan.FromTicks(shared ? 0 : n))}&limit=50"
+                : $"/api/runs?{f.Query}{(shared ? string.Empty : $"until={Time(far + TimeSpan.FromTicks(n))}&")}limit=50")))
+            .ToList();
     }
 
-    /// <summary>The same verb from another build, in its own process before this one's, so the two never share the cores.</summary>
-    static async Task<Dictionary<string, Figures>> RunBaselineAsync(string folder, int runs, int clients, int seconds)
-    {
-        var results = Path.Combine(Path.GetTempPath(), $"orchestrator-api-baseline-{Guid.NewGuid():N}.json");
-        var arguments = new[] { "api", "--runs", Invariant($"{runs}"), "--clients", Invariant($"{clients}"), "--seconds", Invariant($"{seconds}"), "--json", results };
-        Console.WriteLine($"baseline: {folder}");
-        using var baseline = Process.Start(new ProcessStartInfo(Path.Combine(Path.GetFullPath(folder), "Orchestrator.Benchmarks"), arguments))!;
-        await baseline.WaitForExitAsync();
-        if (baseline.ExitCode != 0 || !File.Exists(results))
-        {
-            throw new InvalidOperationException($"The baseline benchmark in '{folder}' exited with {baseline.ExitCode} and wrote no figures.");
-        }
+    static string Time(DateTime time) => Uri.EscapeDataString(time.ToString("O", CultureInfo.InvariantCulture));
 
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, Figures>>(await File.ReadAllTextAsync(results))!;
-        }
-        finally
-        {
-            File.Delete(results);
-        }
-    }
-
-    static void PrintComparison(Dictionary<string, Figures> before, Dictionary<string, Figures> after, int runs, int clients)
+    static void PrintTable(List<Host> hosts, Dictionary<(string Host, string Listing), List<double>> figures, int runs, int clients, int seconds)
     {
         Console.WriteLine();
-        Console.WriteLine(Invariant($"first page of GET /api/runs, {runs:N0} runs, {clients} clients: before (baseline) and after (this build)"));
-        Console.WriteLine("| Filter | Before p95 | After p95 | Before ÷ after | Before req/s | After req/s | Target p95 < 50 ms |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var (name, figures) in after)
+        Console.WriteLine(Invariant($"first page of GET /api/runs over {runs:N0} runs, {clients} concurrent clients, {seconds} s per host and listing"));
+        var names = hosts.Select(h => h.Name).ToList();
+        Console.WriteLine($"| Listing | {string.Join(" | ", names.Select(n => $"{n} p50 / p95 / req/s"))} |{(names.Count == 2 ? " p95 before ÷ after |" : string.Empty)}");
+        Console.WriteLine($"|---|{string.Concat(names.Select(_ => "---|"))}{(names.Count == 2 ? "---|" : string.Empty)}");
+        foreach (var listing in figures.Keys.Select(k => k.Listing).Distinct())
         {
-            var old = before.GetValueOrDefault(name);
-            Console.WriteLine(Invariant(
-                $"| {name} | {(old is null ? "-" : $"{old.P95:F1} ms")} | {figures.P95:F1} ms | {(old is null ? "-" : $"{old.P95 / figures.P95:F1}")} | {(old is null ? "-" : $"{old.PerSecond:F0}")} | {figures.PerSecond:F0} | {(figures.P95 < 50 ? "met" : "missed")} |"));
+            var cells = names.Select(n =>
+            {
+                var sorted = figures[(n, listing)].Order().ToList();
+                return (P95: Percentile(sorted, 0.95), Text: Invariant($"{Percentile(sorted, 0.50):F1} / {Percentile(sorted, 0.95):F1} ms / {sorted.Count / (double)seconds:F0}"));
+            }).ToList();
+            Console.WriteLine($"| {listing} | {string.Join(" | ", cells.Select(c => c.Text))} |{(cells.Count == 2 ? Invariant($" {cells[0].P95 / cells[1].P95:F1} |") : string.Empty)}");
         }
     }
 
-    static async Task<List<double>> LoadAsync(HttpClient http, string path, int clients, TimeSpan duration)
+    static async Task<List<double>> LoadAsync(HttpClient http, Func<long, string> path, int clients, TimeSpan duration)
     {
         var latencies = new List<double>();
         var stop = Stopwatch.StartNew();
         var errors = 0;
+        var sent = 0L;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
         {
             var mine = new List<double>();
             while (stop.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.GetAsync(path);
+                using var response = await http.GetAsync(path(Interlocked.Increment(ref sent)));
                 await response.Content.ReadAsByteArrayAsync();
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 if (!response.IsSuccessStatusCode)
@@ -186,16 +203,14 @@ static class ApiBenchmark
         return latencies;
     }
 
-    static Figures Report(string title, List<double> latencies, int seconds)
+    static void Report(string title, List<double> latencies, int seconds)
     {
-        latencies.Sort();
-        var figures = new Figures(latencies.Count / (double)seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99));
+        var sorted = latencies.Order().ToList();
         Console.WriteLine(title);
-        Console.WriteLine(Invariant($"  {latencies.Count} requests, {figures.PerSecond:F0}/s; p50 {figures.P50:F1} ms, p95 {figures.P95:F1} ms, p99 {figures.P99:F1} ms, max {latencies[^1]:F1} ms"));
-        return figures;
+        Console.WriteLine(Invariant($"  {sorted.Count} requests, {sorted.Count / (double)seconds:F0}/s; p50 {Percentile(sorted, 0.50):F1} ms, p95 {Percentile(sorted, 0.95):F1} ms, p99 {Percentile(sorted, 0.99):F1} ms, max {sorted[^1]:F1} ms"));
     }
 
-    static async Task<string> WriteConfigAsync(string directory)
+    static async Task WriteConfigAsync(string directory)
     {
         var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))!.AsObject();
         var orchestrator = shipped["Orchestrator"]!.AsObject();
@@ -208,9 +223,7 @@ static class ApiBenchmark
         // The seeded runs go back years: retention must not purge them while the clients read.
         orchestrator["Retention"]!["Days"] = 36500;
         shipped["Serilog"]!["MinimumLevel"]!["Default"] = "Warning";
-        var path = Path.Combine(directory, "appsettings.json");
-        await File.WriteAllTextAsync(path, shipped.ToJsonString());
-        return path;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), shipped.ToJsonString());
     }
 
     /// <summary>The shipped data-preparation pipeline, as the seeded runs name it.</summary>
@@ -221,32 +234,6 @@ static class ApiBenchmark
             .ToList();
         return new PipelineDefinition("data-preparation", new PipelineSchedule("*/30 * * * *", "UTC"), OverlapPolicy.Skip, true, "mystore-raw-crawler", "mystore-clean-crawler",
             CleanCrawlerCondition.AllSucceeded, 8, new PollPolicy(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), 1.5), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(27), entities);
-    }
-
-    static async Task WaitForHealthAsync(HttpClient http)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
-            {
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    static double Memory(int pid, string field)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
     static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
@@ -272,5 +259,77 @@ static class ApiBenchmark
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    sealed record Figures(double PerSecond, double P50, double P95, double P99);
+    sealed record Listing(string Name, bool Shared, Func<long, string> Path);
+
+    /// <summary>Temporary folders, deleted at the end.</summary>
+    sealed class Directories : IDisposable
+    {
+        readonly List<string> created = [];
+
+        public string Create()
+        {
+            var path = Directory.CreateTempSubdirectory("orchestrator-api-bench-").FullName;
+            created.Add(path);
+            return path;
+        }
+
+        public void Dispose() => created.ForEach(path => Directory.Delete(path, recursive: true));
+    }
+
+    /// <summary>An <c>orchestrator serve</c> process of one build over one prepared folder, and a client for it.</summary>
+    sealed class Host(string name, Process process, HttpClient http) : IAsyncDisposable
+    {
+        public string Name => name;
+
+        public HttpClient Http => http;
+
+        public static Host Start(string name, string buildFolder, string directory, int clients)
+        {
+            var url = $"http://127.0.0.1:{FreePort()}";
+            var process = Process.Start(new ProcessStartInfo(Path.Combine(buildFolder, "orchestrator"), ["serve", "--config", Path.Combine(directory, "appsettings.json"), "--urls", url])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return new Host(name, process, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(url) });
+        }
+
+        public async Task WaitForHealthAsync()
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(120))
+                {
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        public double Memory(string field)
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+            return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            http.Dispose();
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
 }
