@@ -21,6 +21,9 @@ static class ApiBenchmark
     /// <summary>The second pipeline: fewer runs, and a name that the first one's is a prefix of.</summary>
     const string Other = "data-preparation-eu";
 
+    /// <summary>How long a client waits for a page before counting it failed.</summary>
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var runs = Option(args, "--runs", 100_000);
@@ -68,14 +71,16 @@ static class ApiBenchmark
                 Console.WriteLine(Invariant($"{host.Name}: idle host resident memory (VmRSS after 10 s idle): {host.Memory("VmRSS"):F0} MB"));
             }
 
-            var figures = new Dictionary<(string Host, string Listing), List<double>>();
+            var figures = new Dictionary<(string Host, string Listing), Measured>();
             foreach (var listing in Listings(newest))
             {
                 foreach (var host in hosts)
                 {
-                    for (var i = 0; i < 20; i++)
+                    // A few requests first, at most 30 s of them: a listing that scans may take that long alone.
+                    var warming = Stopwatch.StartNew();
+                    for (var i = 0; i < 5 && warming.Elapsed < TimeSpan.FromSeconds(30); i++)
                     {
-                        (await host.Http.GetAsync(listing.Path(i))).EnsureSuccessStatusCode();
+                        await GetAsync(host.Http, listing.Path(-i));
                     }
                 }
 
@@ -84,10 +89,11 @@ static class ApiBenchmark
                 {
                     foreach (var host in round % 2 == 0 ? hosts : Enumerable.Reverse(hosts))
                     {
-                        var latencies = await LoadAsync(host.Http, listing.Path, clients, TimeSpan.FromSeconds(seconds));
+                        var (latencies, failed) = await LoadAsync(host.Http, listing.Path, clients, TimeSpan.FromSeconds(seconds));
                         Report($"{host.Name}: GET {listing.Path(0)}{(listing.Shared ? string.Empty : " (each request its own until)")}, {clients} clients, {seconds} s", latencies, seconds);
-                        figures.TryAdd((host.Name, listing.Name), []);
-                        figures[(host.Name, listing.Name)].AddRange(latencies);
+                        var measured = figures.TryGetValue((host.Name, listing.Name), out var earlier) ? earlier : new Measured([], 0);
+                        measured.Latencies.AddRange(latencies);
+                        figures[(host.Name, listing.Name)] = measured with { Failed = measured.Failed + failed };
                     }
                 }
             }
@@ -151,7 +157,7 @@ static class ApiBenchmark
 
     static string Time(DateTime time) => Uri.EscapeDataString(time.ToString("O", CultureInfo.InvariantCulture));
 
-    static void PrintTable(List<Host> hosts, Dictionary<(string Host, string Listing), List<double>> figures, int runs, int clients, int seconds)
+    static void PrintTable(List<Host> hosts, Dictionary<(string Host, string Listing), Measured> figures, int runs, int clients, int seconds)
     {
         Console.WriteLine();
         Console.WriteLine(Invariant($"first page of GET /api/runs over {runs:N0} runs, {clients} concurrent clients, {seconds} s per host and listing"));
@@ -162,14 +168,16 @@ static class ApiBenchmark
         {
             var cells = names.Select(n =>
             {
-                var sorted = figures[(n, listing)].Order().ToList();
-                return (P95: Percentile(sorted, 0.95), Text: Invariant($"{Percentile(sorted, 0.50):F1} / {Percentile(sorted, 0.95):F1} ms / {sorted.Count / (double)seconds:F0}"));
+                var measured = figures[(n, listing)];
+                var sorted = measured.Latencies.Order().ToList();
+                var failed = measured.Failed > 0 ? Invariant($" ({measured.Failed} failed)") : string.Empty;
+                return (P95: Percentile(sorted, 0.95), Text: Invariant($"{Percentile(sorted, 0.50):F1} / {Percentile(sorted, 0.95):F1} ms / {sorted.Count / (double)seconds:F0}{failed}"));
             }).ToList();
             Console.WriteLine($"| {listing} | {string.Join(" | ", cells.Select(c => c.Text))} |{(cells.Count == 2 ? Invariant($" {cells[0].P95 / cells[1].P95:F1} |") : string.Empty)}");
         }
     }
 
-    static async Task<List<double>> LoadAsync(HttpClient http, Func<long, string> path, int clients, TimeSpan duration)
+    static async Task<(List<double> Latencies, int Failed)> LoadAsync(HttpClient http, Func<long, string> path, int clients, TimeSpan duration)
     {
         var latencies = new List<double>();
         var stop = Stopwatch.StartNew();
@@ -181,10 +189,10 @@ static class ApiBenchmark
             while (stop.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.GetAsync(path(Interlocked.Increment(ref sent)));
-                await response.Content.ReadAsByteArrayAsync();
+                var ok = await GetAsync(http, path(Interlocked.Increment(ref sent)));
+                // A failed or timed-out request counts with the time it took: dropping it would flatter a collapse.
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (!response.IsSuccessStatusCode)
+                if (!ok)
                 {
                     Interlocked.Increment(ref errors);
                 }
@@ -200,7 +208,22 @@ static class ApiBenchmark
             Console.WriteLine($"  {errors} requests failed");
         }
 
-        return latencies;
+        return (latencies, errors);
+    }
+
+    /// <summary>Whether the request succeeded within the client's timeout (<see cref="Timeout"/>).</summary>
+    static async Task<bool> GetAsync(HttpClient http, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     static void Report(string title, List<double> latencies, int seconds)
@@ -261,6 +284,8 @@ static class ApiBenchmark
 
     sealed record Listing(string Name, bool Shared, Func<long, string> Path);
 
+    sealed record Measured(List<double> Latencies, int Failed);
+
     /// <summary>Temporary folders, deleted at the end.</summary>
     sealed class Directories : IDisposable
     {
@@ -295,7 +320,7 @@ static class ApiBenchmark
             process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            return new Host(name, process, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(url) });
+            return new Host(name, process, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(url), Timeout = Timeout });
         }
 
         public async Task WaitForHealthAsync()
