@@ -1,11 +1,13 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
+using Orchestrator.Storage.Listings;
 
 namespace Orchestrator.Storage;
 
 /// <summary>
-/// One durable store seen through the four DurableTask.Core interfaces the product uses: the worker side,
-/// the client, dashboard queries and purge. SQLite and SQL Server both provide all four. <see cref="Workers"/> is
+/// One durable store seen through the four DurableTask.Core interfaces the product uses (the worker side, the
+/// client, dashboard queries and purge) and the keyed newest-first listing of <see cref="IInstanceListing"/>.
+/// SQLite and SQL Server both provide all five. <see cref="Workers"/> is
 /// set when the store knows which worker processes are attached (SQLite does, SQL Server does not).
 /// </summary>
 public sealed record DurableStore(
@@ -13,9 +15,10 @@ public sealed record DurableStore(
     IOrchestrationServiceClient Client,
     IOrchestrationServiceQueryClient Query,
     IOrchestrationServicePurgeClient Purge,
+    IInstanceListing Listing,
     IWorkerDirectory? Workers = null)
 {
     public static DurableStore From<T>(T store)
-        where T : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient =>
-        new(store, store, store, store, store as IWorkerDirectory);
+        where T : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient, IInstanceListing =>
+        new(store, store, store, store, store, store as IWorkerDirectory);
 }

@@ -34,7 +34,8 @@ public static class DurableStoreFactory
             }
 
             // The SQL provider lists oldest first, by offset; run listings want newest first, after a position.
-            return new DurableStore(sql, sql, new NewestFirstQueryClient(sql, time), sql);
+            var newestFirst = new NewestFirstQueryClient(sql, time);
+            return new DurableStore(sql, sql, newestFirst, sql, newestFirst);
         }
 
         var path = SqlitePath(options, dataDirectory);

@@ -1,19 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Orchestrator.Storage.Listings;
 
 namespace Orchestrator.Activities.Runs;
 
-/// <summary>The last item of a page in a newest-first listing: the next page starts strictly after it.</summary>
-public readonly record struct ListingPosition(DateTime CreatedAt, string Id)
-{
-    /// <summary>Whether an item created at <paramref name="createdAt"/> with <paramref name="id"/> comes after this position.</summary>
-    public bool Precedes(DateTime createdAt, string id) =>
-        createdAt < CreatedAt || (createdAt == CreatedAt && string.CompareOrdinal(id, Id) < 0);
-}
-
 /// <summary>
-/// The cursor codec of every listing the API pages newest first by (creation time, id). A cursor carries its format
+/// The cursor codec of every listing the API pages newest first by (creation time, id) (a <see cref="ListingPosition"/>,
+/// whose plain token the stores use among themselves). A cursor carries its format
 /// version, the position, a hash of the filters that produced it and a checksum, so a cursor from another filter, an
 /// older version or an edited one is refused with a 400 that says which and why, instead of silently paging the wrong
 /// listing. The checksum guards against accidents, not forgery: a forged cursor could only page a listing its

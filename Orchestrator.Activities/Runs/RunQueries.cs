@@ -1,12 +1,12 @@
 using System.Globalization;
 using DurableTask.Core;
-using DurableTask.Core.Query;
 using DurableTask.Core.Serializing;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Glue;
+using Orchestrator.Storage.Listings;
 
 namespace Orchestrator.Activities.Runs;
 
@@ -16,7 +16,7 @@ namespace Orchestrator.Activities.Runs;
 /// </summary>
 public sealed partial class RunQueries(
     IOrchestrationServiceClient client,
-    IOrchestrationServiceQueryClient query,
+    IInstanceListing listing,
     PipelineCatalog pipelines,
     IGlueBackend glue,
     RunListingCache listings,
@@ -55,13 +55,12 @@ public sealed partial class RunQueries(
     /// <summary>The runs of a pipeline that are pending or running, newest first.</summary>
     public async Task<IReadOnlyList<RunSummary>> ActiveRunsAsync(string pipelineName, CancellationToken cancellationToken = default)
     {
-        var page = await query.GetOrchestrationWithQueryAsync(new OrchestrationQuery
+        var page = await listing.ListInstancesAsync(new InstanceFilter(RunOrchestration, 100)
         {
-            InstanceIdPrefix = $"{pipelineName}@",
-            RuntimeStatus = [.. RunStatuses.Live],
-            PageSize = 100,
+            Group = pipelineName,
+            Outcomes = [.. RunStatuses.Live.Select(s => s.ToString())],
         }, cancellationToken);
-        return page.OrchestrationState.Where(s => IsRunOf(s, pipelineName)).Select(s => Summarize(s, null)).ToList();
+        return page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(s => Summarize(s, null)).ToList();
     }
 
     /// <summary>The run's orchestration history, oldest first.</summary>
@@ -103,50 +102,20 @@ public sealed partial class RunQueries(
         var filterKey = FilterKey(filter, pipeline);
         var after = ListingCursor.Decode(filter.Cursor, filterKey);
         var limit = Math.Clamp(filter.Limit, 1, 500);
-        var request = new OrchestrationQuery
+        // Every filter is served by the store (an index on SQLite), newest first, after the cursor's position.
+        var page = await listing.ListInstancesAsync(new InstanceFilter(RunOrchestration, limit)
         {
-            InstanceIdPrefix = pipeline is null ? null : $"{pipeline.Name}@",
-            CreatedTimeFrom = filter.Since,
-            CreatedTimeTo = after?.CreatedAt ?? filter.Until,
-            RuntimeStatus = filter.Status is { } status ? RunStatuses.InStore(status) : null,
-            // Finished runs are all Completed in the store and their status is checked after the query, so read
-            // bigger pages for those (the page size stays fixed: some stores page by offset).
-            PageSize = filter.Status is { } finished && finished.IsFinished() ? Math.Max(limit + 1, 200) : limit + 1,
-            FetchInputsAndOutputs = false,
-        };
-
-        var runs = new List<RunSummary>();
-        var more = false;
-        do
-        {
-            var page = await query.GetOrchestrationWithQueryAsync(request, cancellationToken);
-            foreach (var state in page.OrchestrationState)
-            {
-                if (!IsRunOf(state, pipeline?.Name) || (after is { } position && !position.Precedes(state.CreatedTime, state.OrchestrationInstance.InstanceId)))
-                {
-                    continue;
-                }
-
-                var summary = Summarize(state, null);
-                if (filter.Status is { } wanted && summary.Status != wanted)
-                {
-                    continue;
-                }
-
-                if (runs.Count == limit)
-                {
-                    more = true;
-                    break;
-                }
-
-                runs.Add(summary);
-            }
-
-            request.ContinuationToken = page.ContinuationToken;
-        }
-        while (!more && request.ContinuationToken is not null);
-
-        return new RunPage(runs, more ? ListingCursor.Encode(new ListingPosition(runs[^1].CreatedAt, runs[^1].RunId), filterKey) : null);
+            Group = pipeline?.Name,
+            Outcomes = filter.Status is { } status ? RunStatuses.Outcomes(status) : null,
+            CreatedFrom = filter.Since,
+            CreatedTo = filter.Until,
+            After = after,
+        }, cancellationToken);
+        var runs = page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(s => Summarize(s, null)).ToList();
+        var last = page.Instances.Count > 0 ? page.Instances[^1] : null;
+        return new RunPage(runs, page.HasMore && last is not null
+            ? ListingCursor.Encode(new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId), filterKey)
+            : null);
     }
 
     /// <summary>What a cursor is bound to: the filters that choose the runs (not the page size, which may change between pages).</summary>
@@ -156,14 +125,6 @@ public sealed partial class RunQueries(
         filter.Status?.ToString() ?? string.Empty,
         filter.Since?.Ticks.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
         filter.Until?.Ticks.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-
-    /// <summary>
-    /// A run of the given pipeline (not a step's sub-orchestration, nor a run of another pipeline whose name the
-    /// store's prefix match also let through: SQL Server's LIKE reads '_' as a wildcard).
-    /// </summary>
-    static bool IsRunOf(OrchestrationState state, string? pipeline) =>
-        state.Name == RunOrchestration && RunIds.IsRun(state.OrchestrationInstance.InstanceId)
-        && (pipeline is null || string.Equals(RunIds.PipelineOf(state.OrchestrationInstance.InstanceId), pipeline, StringComparison.OrdinalIgnoreCase));
 
     async Task<IReadOnlyList<StepOutcome>> LiveStepsAsync(string runId, IReadOnlyList<StepSummary> steps, List<string> unreadable)
     {

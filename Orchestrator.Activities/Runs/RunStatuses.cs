@@ -1,4 +1,6 @@
+using System.Globalization;
 using DurableTask.Core;
+using Orchestrator.Storage;
 
 namespace Orchestrator.Activities.Runs;
 
@@ -13,8 +15,7 @@ public static class RunStatuses
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended, OrchestrationStatus.ContinuedAsNew];
 
     /// <summary>Store statuses of an instance that has ended for good (the ones retention may purge).</summary>
-    public static readonly IReadOnlyList<OrchestrationStatus> Finished =
-        [OrchestrationStatus.Completed, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled];
+    public static IReadOnlyList<OrchestrationStatus> Finished => InstanceStatuses.Finished;
 
     /// <summary>Whether a run in this status has ended: Succeeded, Failed or Terminated.</summary>
     public static bool IsFinished(this RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Terminated;
@@ -34,10 +35,31 @@ public static class RunStatuses
     };
 
     /// <summary>
-    /// The store statuses a run in <paramref name="status"/> can have. Finished statuses all include Completed, so a
-    /// listing filtered by one must check each run's own status after the query.
+    /// The store outcomes (<see cref="Storage.Listings.InstanceOutcomes"/>) of a run in <paramref name="status"/>, so a
+    /// listing filtered by status is a keyed query, exactly as <see cref="Of"/> reads runs: its runtime statuses other
+    /// than Completed, and for a Completed run the status it reported in <see cref="RunProgress.Status"/>. That is
+    /// written as a number (DurableTask's JsonDataConverter writes enums so); the name is taken too, should a converter
+    /// ever write names. A Completed run that reported nothing succeeded.
     /// </summary>
-    public static OrchestrationStatus[] InStore(RunStatus status) => status switch
+    public static IReadOnlyList<string> Outcomes(RunStatus status)
+    {
+        var stored = InStore(status);
+        var outcomes = stored.Where(s => s != OrchestrationStatus.Completed).Select(s => s.ToString()).ToList();
+        if (stored.Contains(OrchestrationStatus.Completed))
+        {
+            outcomes.AddRange([((int)status).ToString(CultureInfo.InvariantCulture), status.ToString()]);
+        }
+
+        if (status == RunStatus.Succeeded)
+        {
+            outcomes.Add(nameof(OrchestrationStatus.Completed));
+        }
+
+        return outcomes.Distinct().ToList();
+    }
+
+    /// <summary>The store statuses a run in <paramref name="status"/> can have; finished ones all include Completed.</summary>
+    static OrchestrationStatus[] InStore(RunStatus status) => status switch
     {
         RunStatus.Pending => [OrchestrationStatus.Pending],
         RunStatus.Running => [OrchestrationStatus.Running, OrchestrationStatus.Suspended, OrchestrationStatus.ContinuedAsNew],

@@ -56,6 +56,7 @@ public static class OrchestratorServices
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store);
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Client);
         services.AddSingleton<IOrchestrationServiceQueryClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Query);
+        services.AddSingleton<Orchestrator.Storage.Listings.IInstanceListing>(sp => sp.GetRequiredService<StoreConnection>().Store.Listing);
         services.AddSingleton<IOrchestrationServicePurgeClient>(sp => sp.GetRequiredService<StoreConnection>().Store.Purge);
         services.AddSingleton(sp => new PipelineCatalog(sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.Read().Definitions));
         services.AddSingleton<RunListingCache>();

@@ -3,15 +3,66 @@ using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.Query;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Storage.Listings;
 
 namespace Orchestrator.Storage.Sqlite;
 
 // Queries for dashboards (newest first, keyset paging) and purge, which deletes finished instances in batches
 // so a large purge never holds the single writer for long.
-public sealed partial class SqliteOrchestrationService
+public sealed partial class SqliteOrchestrationService : IInstanceListing
 {
-    static readonly OrchestrationStatus[] TerminalStatuses =
-        [OrchestrationStatus.Completed, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled];
+    const string NewestFirst = "ORDER BY CreatedTime DESC, InstanceId DESC";
+
+    // Listings never return inputs and outputs: not selecting them spares reading their overflow pages.
+    static readonly string ListingColumns = InstanceColumns.Replace("Input, Output", "NULL, NULL", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Every filter is a keyed SEARCH on one of schema 3's indexes (name, group, outcome, then creation order), so a
+    /// page reads about a page of rows whatever the store holds. Several outcomes are one SELECT each, merged in
+    /// order (UNION ALL with the ORDER BY outside): each stays a SEARCH, where an IN list would sort every match.
+    /// </summary>
+    public Task<InstancePage> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(filter.Limit, 1);
+        if (filter.Outcomes is { Count: 0 })
+        {
+            return Task.FromResult(new InstancePage([], HasMore: false));
+        }
+
+        var (sql, parameters) = ListingQuery(filter);
+        var rows = database.Read(connection => connection.Query(sql, r => ReadState(r, fetchInputsAndOutputs: false), null, parameters));
+        var more = rows.Count > filter.Limit;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return Task.FromResult(new InstancePage(rows, more));
+    }
+
+    /// <summary>The SQL of a listing and its parameters (the plan tests EXPLAIN it).</summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) ListingQuery(InstanceFilter filter)
+    {
+        var where = new List<string> { "Name = @name" };
+        var parameters = new List<(string, object?)> { ("@name", filter.Name), ("@limit", filter.Limit + 1) };
+        if (filter.Group is { } group)
+        {
+            where.Add("InstanceGroup = @group");
+            parameters.Add(("@group", group));
+        }
+
+        WhereCreated(where, parameters, filter.CreatedFrom, filter.CreatedTo, filter.After);
+
+        var select = $"SELECT {ListingColumns} FROM Instances WHERE {string.Join(" AND ", where)}";
+        var outcomes = filter.Outcomes?.Distinct(StringComparer.Ordinal).ToList();
+        var sql = outcomes is null
+            ? $"{select} {NewestFirst} LIMIT @limit;"
+            : $"{string.Join(" UNION ALL ", outcomes.Select((_, i) => $"{select} AND Outcome = @outcome{i}"))} {NewestFirst} LIMIT @limit;";
+        parameters.AddRange((outcomes ?? []).Select((outcome, i) => ($"@outcome{i}", (object?)outcome)));
+
+        return (sql, [.. parameters]);
+    }
 
     public override Task<OrchestrationQueryResult> GetOrchestrationWithQueryAsync(OrchestrationQuery query, CancellationToken cancellationToken)
     {
@@ -25,29 +76,12 @@ public sealed partial class SqliteOrchestrationService
             parameters.Add(("@statuses", JsonSerializer.Serialize(statuses.Select(s => s.ToString()))));
         }
 
-        if (query.CreatedTimeFrom is { } from)
-        {
-            where.Add("CreatedTime >= @from");
-            parameters.Add(("@from", SqliteTime.ToText(from)));
-        }
-
-        if (query.CreatedTimeTo is { } to)
-        {
-            where.Add("CreatedTime <= @to");
-            parameters.Add(("@to", SqliteTime.ToText(to)));
-        }
+        WhereCreated(where, parameters, query.CreatedTimeFrom, query.CreatedTimeTo, ListingPosition.FromToken(query.ContinuationToken));
 
         if (!string.IsNullOrEmpty(query.InstanceIdPrefix))
         {
             where.Add("substr(InstanceId, 1, length(@prefix)) = @prefix");
             parameters.Add(("@prefix", query.InstanceIdPrefix));
-        }
-
-        if (ContinuationToken.TryParse(query.ContinuationToken, out var after))
-        {
-            where.Add("(CreatedTime < @afterTime OR (CreatedTime = @afterTime AND InstanceId < @afterId))");
-            parameters.Add(("@afterTime", after.CreatedTime));
-            parameters.Add(("@afterId", after.InstanceId));
         }
 
         var sql = new StringBuilder($"SELECT {InstanceColumns} FROM Instances");
@@ -56,7 +90,7 @@ public sealed partial class SqliteOrchestrationService
             sql.Append(" WHERE ").AppendJoin(" AND ", where);
         }
 
-        sql.Append(" ORDER BY CreatedTime DESC, InstanceId DESC LIMIT @limit;");
+        sql.Append($" {NewestFirst} LIMIT @limit;");
         parameters.Add(("@limit", pageSize + 1));
 
         var rows = database.Read(connection => connection.Query(sql.ToString(), r => ReadState(r, query.FetchInputsAndOutputs), null, [.. parameters]));
@@ -65,10 +99,34 @@ public sealed partial class SqliteOrchestrationService
         {
             rows.RemoveAt(rows.Count - 1);
             var last = rows[^1];
-            next = new ContinuationToken(SqliteTime.ToText(last.CreatedTime), last.OrchestrationInstance.InstanceId).ToString();
+            next = new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId).ToToken();
         }
 
         return Task.FromResult(new OrchestrationQueryResult(rows, next));
+    }
+
+    /// <summary>The creation-time range (both ends inclusive) and the keyset position of a newest-first listing.</summary>
+    static void WhereCreated(List<string> where, List<(string, object?)> parameters, DateTime? from, DateTime? to, ListingPosition? after)
+    {
+        if (from is { } start)
+        {
+            where.Add("CreatedTime >= @from");
+            parameters.Add(("@from", SqliteTime.ToText(start)));
+        }
+
+        if (to is { } end)
+        {
+            where.Add("CreatedTime <= @to");
+            parameters.Add(("@to", SqliteTime.ToText(end)));
+        }
+
+        if (after is { } position)
+        {
+            // A row value, not (a < x OR (a = x AND b < y)): SQLite bounds an index range with it.
+            where.Add("(CreatedTime, InstanceId) < (@afterTime, @afterId)");
+            parameters.Add(("@afterTime", SqliteTime.ToText(position.CreatedAt)));
+            parameters.Add(("@afterId", position.Id));
+        }
     }
 
     public override async Task<PurgeResult> PurgeInstanceStateAsync(string instanceId)
@@ -88,8 +146,8 @@ public sealed partial class SqliteOrchestrationService
     {
         ArgumentNullException.ThrowIfNull(purgeInstanceFilter);
         var statuses = purgeInstanceFilter.RuntimeStatus?.Any() == true
-            ? TerminalStatuses.Intersect(purgeInstanceFilter.RuntimeStatus).ToArray()
-            : TerminalStatuses;
+            ? InstanceStatuses.Finished.Intersect(purgeInstanceFilter.RuntimeStatus).ToArray()
+            : InstanceStatuses.Finished;
         var where = "CreatedTime >= @from" + (purgeInstanceFilter.CreatedTimeTo is null ? string.Empty : " AND CreatedTime <= @to");
         return PurgeWhereAsync(where, statuses, purgeInstanceFilter.Timeout,
             ("@from", SqliteTime.ToText(purgeInstanceFilter.CreatedTimeFrom)),
@@ -104,11 +162,11 @@ public sealed partial class SqliteOrchestrationService
             OrchestrationStateTimeRangeFilterType.OrchestrationCompletedTimeFilter => "CompletedTime",
             _ => "LastUpdatedTime",
         };
-        return PurgeWhereAsync($"{column} < @threshold", TerminalStatuses, timeout: null, ("@threshold", SqliteTime.ToText(thresholdDateTimeUtc)));
+        return PurgeWhereAsync($"{column} < @threshold", InstanceStatuses.Finished, timeout: null, ("@threshold", SqliteTime.ToText(thresholdDateTimeUtc)));
     }
 
     /// <summary>Purges finished instances matching <paramref name="where"/>, one batch per transaction, until none are left.</summary>
-    async Task<PurgeResult> PurgeWhereAsync(string where, OrchestrationStatus[] statuses, TimeSpan? timeout, params (string, object?)[] parameters)
+    async Task<PurgeResult> PurgeWhereAsync(string where, IReadOnlyList<OrchestrationStatus> statuses, TimeSpan? timeout, params (string, object?)[] parameters)
     {
         var started = settings.TimeProvider.GetTimestamp();
         var total = 0;
@@ -145,36 +203,5 @@ public sealed partial class SqliteOrchestrationService
         }
 
         return connection.Execute("DELETE FROM Instances WHERE InstanceId IN (SELECT value FROM json_each(@ids));", transaction, ("@ids", ids));
-    }
-
-    /// <summary>Keyset position: the last row of a page, opaque to callers.</summary>
-    readonly record struct ContinuationToken(string CreatedTime, string InstanceId)
-    {
-        public override string ToString() =>
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{CreatedTime}\n{InstanceId}"));
-
-        public static bool TryParse(string? text, out ContinuationToken token)
-        {
-            token = default;
-            if (string.IsNullOrEmpty(text))
-            {
-                return false;
-            }
-
-            var buffer = new byte[text.Length];
-            if (!Convert.TryFromBase64String(text, buffer, out var length))
-            {
-                throw new ArgumentException("The continuation token is not one this store issued.", nameof(text));
-            }
-
-            var parts = Encoding.UTF8.GetString(buffer, 0, length).Split('\n', 2);
-            if (parts.Length != 2)
-            {
-                throw new ArgumentException("The continuation token is not one this store issued.", nameof(text));
-            }
-
-            token = new ContinuationToken(parts[0], parts[1]);
-            return true;
-        }
     }
 }

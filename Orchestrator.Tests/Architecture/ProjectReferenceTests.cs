@@ -25,7 +25,7 @@ public sealed partial class ProjectReferenceTests
         [Sqlite] = [],
         [Glue] = [],
         [GlueLocal] = [Glue, Sqlite],
-        [Activities] = [Glue],
+        [Activities] = [Glue, Storage],
         [Storage] = [Sqlite],
         [Host] = [Sqlite, Glue, GlueLocal, Activities, Storage],
         [Tests] = [Sqlite, Glue, GlueLocal, Activities, Storage, Host],

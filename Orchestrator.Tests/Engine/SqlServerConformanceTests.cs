@@ -19,6 +19,7 @@ public sealed class SqlServerConformanceTests : StoreConformanceTests
         var settings = new SqlOrchestrationServiceSettings(connectionString, $"t{Guid.NewGuid():N}"[..20]) { CreateDatabaseIfNotExists = true };
         // As the host does: the SQL provider lists oldest first by offset, the adapter gives newest first.
         var sql = new SqlOrchestrationService(settings);
-        return Task.FromResult(new DurableStore(sql, sql, new Orchestrator.Storage.SqlServer.NewestFirstQueryClient(sql, TimeProvider.System), sql));
+        var newestFirst = new Orchestrator.Storage.SqlServer.NewestFirstQueryClient(sql, TimeProvider.System);
+        return Task.FromResult(new DurableStore(sql, sql, newestFirst, sql, newestFirst));
     }
 }

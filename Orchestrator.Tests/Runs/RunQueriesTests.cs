@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using DurableTask.Core;
-using DurableTask.Core.Query;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Orchestrator.Activities.Orchestrations;
@@ -27,7 +26,7 @@ public sealed class RunQueriesTests
             NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration)), string.Empty, runId, "not a run input");
         var log = new FakeLogger<RunQueries>();
         var queries = new RunQueries(
-            host.Service<IOrchestrationServiceClient>(), host.Service<IOrchestrationServiceQueryClient>(), host.Service<PipelineCatalog>(),
+            host.Service<IOrchestrationServiceClient>(), host.Service<Orchestrator.Storage.Listings.IInstanceListing>(), host.Service<PipelineCatalog>(),
             host.Service<IGlueBackend>(), new RunListingCache(TimeProvider.System), TimeProvider.System, log);
 
         var run = await queries.GetAsync(runId, Token);

@@ -212,7 +212,7 @@ public sealed class PipelineSchedulerTests : IAsyncLifetime
     }
 
     RunQueries Queries(PipelineDefinition pipeline) => new(
-        host.Service<IOrchestrationServiceClient>(), host.Service<IOrchestrationServiceQueryClient>(), new PipelineCatalog([pipeline]),
+        host.Service<IOrchestrationServiceClient>(), host.Service<Orchestrator.Storage.Listings.IInstanceListing>(), new PipelineCatalog([pipeline]),
         host.Service<IGlueBackend>(), new RunListingCache(clock), clock, NullLogger<RunQueries>.Instance);
 
     RunCommands Runs(PipelineDefinition pipeline) => new(
