@@ -154,6 +154,5 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         return delay < settings.MaxAbandonDelay ? delay : settings.MaxAbandonDelay;
     }
 
-    static bool IsTerminal(OrchestrationStatus status) => status is OrchestrationStatus.Completed
-        or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled;
+    static bool IsTerminal(OrchestrationStatus status) => InstanceStatuses.IsFinished(status);
 }
