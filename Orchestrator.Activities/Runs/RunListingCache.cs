@@ -21,7 +21,9 @@ public sealed class RunListingCache(TimeProvider time)
     public Task<RunPage> GetAsync(RunFilter filter, Func<RunFilter, Task<RunPage>> query, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        if (pages.TryGetValue(filter, out var recent) && recent.Until > now && !recent.Page.IsFaulted)
+        // A query still running is joined even past its reuse window: starting another beside it is how one slow
+        // listing used to pile up a query a second under many watchers.
+        if (pages.TryGetValue(filter, out var recent) && (recent.Until > now || !recent.Page.IsCompleted) && !recent.Page.IsFaulted)
         {
             return recent.Page.WaitAsync(cancellationToken);
         }
