@@ -40,7 +40,7 @@ public static class RunsApi
         [Description("Only this pipeline's runs.")] string? pipeline = null,
         [Description("Only runs in this status: exactly one of Pending, Running, Succeeded, Failed, Terminated (any case). A list is refused.")] string? status = null,
         [Description("Only runs created at or after this time (ISO 8601, e.g. 2026-11-25T12:00:00Z).")] string? since = null,
-        [Description("Only runs created before this time (ISO 8601).")] string? until = null,
+        [Description("Only runs created at or before this time (ISO 8601).")] string? until = null,
         [Description("Runs per page: a whole number from 1 to 500 (default 50).")] string? limit = null,
         [Description("The nextCursor of the previous page, to continue after it; valid only with the same filters.")] string? cursor = null)
     {
