@@ -162,24 +162,14 @@ sealed class SqliteDatabase
     {
         readonly TaskCompletionSource<T> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         T? value;
-        bool failed;
 
         public Task<T> Result => outcome.Task;
 
         public void Run(SqliteConnection connection, SqliteTransaction transaction) => value = work(connection, transaction);
 
-        public void Committed()
-        {
-            if (!failed)
-            {
-                outcome.TrySetResult(value!);
-            }
-        }
+        // A write that failed in its savepoint has its exception set already; this then does nothing.
+        public void Committed() => outcome.TrySetResult(value!);
 
-        public void Fail(Exception exception)
-        {
-            failed = true;
-            outcome.TrySetException(exception);
-        }
+        public void Fail(Exception exception) => outcome.TrySetException(exception);
     }
 }

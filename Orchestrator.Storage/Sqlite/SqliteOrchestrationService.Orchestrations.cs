@@ -94,6 +94,12 @@ public sealed partial class SqliteOrchestrationService
         return locked;
     }
 
+    /// <summary>Visible messages of instances whose lock is free or expired: what the next lock would take.</summary>
+    const string ReadyMessages = """
+        NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
+        WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now)
+        """;
+
     LockedInstance? LockNextInstance(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
     {
         var nowText = SqliteTime.ToText(now);
@@ -101,12 +107,7 @@ public sealed partial class SqliteOrchestrationService
         {
             // Oldest visible message first, among instances whose lock is free or expired.
             var candidate = connection.Query(
-                """
-                SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus FROM NewEvents e
-                JOIN Instances i ON i.InstanceId = e.InstanceId
-                WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now)
-                ORDER BY e.SequenceNumber LIMIT 1;
-                """,
+                $"SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus FROM {ReadyMessages} ORDER BY e.SequenceNumber LIMIT 1;",
                 r => (InstanceId: r.GetString(0), ExecutionId: r.GetString(1), Status: Enum.Parse<OrchestrationStatus>(r.GetString(2))),
                 transaction, ("@now", nowText)).FirstOrDefault();
             if (candidate.InstanceId is null)

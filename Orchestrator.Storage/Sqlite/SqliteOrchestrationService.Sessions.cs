@@ -37,7 +37,7 @@ public sealed partial class SqliteOrchestrationService
         {
             while (sessions.Count >= settings.MaxExtendedSessions)
             {
-                var idlest = sessions.Values.Where(s => s.Waiting).MinBy(s => s.LastActive);
+                var idlest = IdlestWaitingSession();
                 if (idlest is null)
                 {
                     return null;
@@ -53,6 +53,10 @@ public sealed partial class SqliteOrchestrationService
             return session;
         }
     }
+
+    /// <summary>The live session that has waited longest for messages; call under <c>sessionsGate</c>.</summary>
+    SqliteOrchestrationSession? IdlestWaitingSession() =>
+        sessions.Values.Where(s => s.Waiting && !s.Ended).MinBy(s => s.LastActive);
 
     internal void ForgetSession(SqliteOrchestrationSession session)
     {
@@ -237,7 +241,7 @@ public sealed partial class SqliteOrchestrationService
 
         lock (sessionsGate)
         {
-            if (sessions.Values.Where(s => s.Waiting && !s.Ended).MinBy(s => s.LastActive) != session)
+            if (IdlestWaitingSession() != session)
             {
                 return false;
             }
@@ -245,10 +249,7 @@ public sealed partial class SqliteOrchestrationService
 
         var nowText = SqliteTime.ToText(now);
         return database.Read(connection => connection.Scalar(
-            """
-            SELECT 1 FROM NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
-            WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now) LIMIT 1;
-            """, null, ("@now", nowText))) is not null;
+            $"SELECT 1 FROM {ReadyMessages} LIMIT 1;", null, ("@now", nowText))) is not null;
     }
 
     /// <summary>The instance's owner and visible messages, read without taking the writer: the lock keeps every
