@@ -66,6 +66,9 @@ sealed class InstantGlueBackend(TimeProvider time) : IGlueBackend
         return Task.FromResult(runs.Values.FirstOrDefault(r => r.Marker == marker));
     }
 
+    public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
+        Task.FromResult(new JobRunOutput([]));
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {
         Count();

@@ -177,6 +177,13 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         return await jobRuns.FindByMarkerAsync(jobName, marker, notBefore, timeProvider.GetUtcNow(), cancellationToken);
     }
 
+    public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
+        Task.FromResult(run.Details is { } details
+            ? new JobRunOutput(details.Writes
+                ?? [.. details.PartitionsAdded.Select(p => new PartitionWrite(p, true, 0, 0)),
+                    .. details.PartitionsUpdated.Select(p => new PartitionWrite(p, false, 0, 0))])
+            : new JobRunOutput([], $"job run {run.Id} has no commit record"));
+
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {

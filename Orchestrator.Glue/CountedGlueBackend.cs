@@ -33,6 +33,10 @@ public sealed class CountedGlueBackend(IGlueBackend inner, GlueApiMetrics metric
     public Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken) =>
         Count("GetJobRuns", () => inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken));
 
+    // Not a Glue API call (the local engine answers from its own records; AWS reads an S3 object), so not counted.
+    public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
+        inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
         Count("BatchStopJobRun", () => inner.StopJobRunsAsync(jobName, runIds, cancellationToken));
 

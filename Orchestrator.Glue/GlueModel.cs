@@ -121,7 +121,20 @@ public sealed record JobRunDetails(
     IReadOnlyList<string> PartitionsUpdated,
     IReadOnlyDictionary<string, long> NullsFromFailedCasts,
     long RowsInDefaultPartition,
-    int FilesProcessed);
+    int FilesProcessed,
+    IReadOnlyList<PartitionWrite>? Writes = null);
+
+/// <summary>
+/// One clean partition (<c>key=value</c>) a job run committed: whether the partition is new to the clean zone
+/// (<see cref="Added"/>) or an older one that late events updated, and the rows and files the run added to it.
+/// </summary>
+public sealed record PartitionWrite(string Partition, bool Added, long Rows, int Files);
+
+/// <summary>
+/// What a succeeded job run wrote, read after it ended: the partitions (from the local engine's commit, or from the
+/// manifest the AWS script writes), and a warning when that could not be told (manifest missing or unreadable).
+/// </summary>
+public sealed record JobRunOutput(IReadOnlyList<PartitionWrite> Partitions, string? Warning = null);
 
 /// <summary>A per-run error from BatchStopJobRun (reported with HTTP 200).</summary>
 public sealed record JobRunStopError(string JobRunId, string ErrorCode, string? ErrorMessage);

@@ -37,6 +37,12 @@ public interface IGlueBackend
     Task<GlueJobRun?> FindJobRunByMarkerAsync(
         string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The partitions a succeeded run wrote. Never throws for a missing or malformed record of them: that is a
+    /// <see cref="JobRunOutput.Warning"/>, because the data is written and the run must not fail over its receipt.
+    /// </summary>
+    Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken);
+
     /// <summary>Asks Glue to stop runs; returns the per-run errors Glue reported (empty when all were accepted).</summary>
     Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken);

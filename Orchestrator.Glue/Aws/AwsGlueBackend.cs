@@ -105,6 +105,10 @@ public sealed partial class AwsGlueBackend : IGlueBackend
         return ToJobRun(response.JobRun ?? throw MissingMember("GetJobRun", "JobRun"), jobName, "GetJobRun");
     }
 
+    // Glue does not report what a run wrote; the script's manifest in S3 will (issue 15).
+    public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
+        Task.FromResult(new JobRunOutput([], "the partitions this run wrote are not known: manifests are not read yet"));
+
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {
