@@ -272,5 +272,9 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
         Finish(Outcome(input, state, final, context.CurrentUtcDateTime));
 
     static StepOutcome Outcome(CrawlerRunInput input, CrawlerRunState state, StepState stepState, DateTime? endedAt = null) =>
-        Outcome(input.StepId, input.Kind, input.Crawler, input.Crawler, stepState, state.StartedAt, endedAt, state.Attempts, state.Active);
+        Outcome(input.StepId, input.Kind, StepName(input), input.Crawler, stepState, state.StartedAt, endedAt, state.Attempts, state.Active);
+
+    /// <summary>A lane's crawl is named by its entity (as its job is); the pipeline's crawlers by the crawler.</summary>
+    static string StepName(CrawlerRunInput input) =>
+        input.Kind == StepKind.EntityCleanCrawler ? input.StepId[StepIds.EntityCleanCrawlerPrefix.Length..] : input.Crawler;
 }

@@ -18,6 +18,12 @@ static partial class OrchestrationLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Run {RunId} is terminating: {Reason}")]
     public static partial void RunTerminating(this ILogger logger, string runId, string reason);
 
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "The clean data of {Entity} ({Pipeline}) is catalogued {LagSeconds:0} s after the run's slot")]
+    public static partial void EntityVisible(this ILogger logger, string pipeline, string entity, double lagSeconds);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Warning, Message = "The clean data of {Entity} ({Pipeline}) is not catalogued within the visibility SLA of {VisibilitySla}")]
+    public static partial void EntityVisibilityLate(this ILogger logger, string pipeline, string entity, TimeSpan visibilitySla);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Error, Message = "Could not start crawler {Crawler}: {ErrorCode}: {ErrorMessage}")]
     public static partial void CrawlerStartRefused(this ILogger logger, string crawler, string errorCode, string errorMessage);
 

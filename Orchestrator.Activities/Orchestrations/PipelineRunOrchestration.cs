@@ -9,9 +9,11 @@ namespace Orchestrator.Activities.Orchestrations;
 
 /// <summary>
 /// A run of a pipeline: the raw crawler, then one job per entity with at most MaxParallelJobs in flight, then the
-/// clean crawler when CleanCrawlerWhen allows. Each step is a sub-orchestration; the run's custom status lists
-/// the steps as they stand and its output is the <see cref="RunResult"/>. A "terminate" event stops the steps
-/// in flight (their Glue runs included) and ends the run Terminated with every step's last state.
+/// clean crawler when CleanCrawlerWhen allows. With CleanCrawl PerEntity each entity is a lane: its own clean crawler
+/// starts as soon as its job succeeds, so one failing entity delays only its own visibility. Each step is a
+/// sub-orchestration; the run's custom status lists the steps as they stand (and when each entity's data became
+/// visible) and its output is the <see cref="RunResult"/>. A "terminate" event stops the steps in flight (their Glue
+/// runs included) and ends the run Terminated with every step's last state.
 /// </summary>
 public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = null, RunMetrics? metrics = null) : TaskOrchestration<RunResult, PipelineRunInput, string, RunProgress>
 {
@@ -21,8 +23,16 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     readonly TaskCompletionSource<string> terminate = new();
     readonly ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PipelineRunOrchestration>();
     readonly List<StepOutcome> steps = [];
+    readonly List<EntityVisibility> visibility = [];
     bool stopping;
     RunResult? result;
+    PipelineRunInput? run;
+
+    /// <summary>Fires when the pipeline's VisibilitySla has passed since the slot; null once handled, or without an SLA.</summary>
+    Task<StepOutcome>? slaPassed;
+
+    /// <summary>Cancels the SLA timer when the run ends first: DurableTask.Core completes no orchestration with a timer open.</summary>
+    readonly CancellationTokenSource slaCancel = new();
 
     public PipelineRunOrchestration()
         : this(null, null)
@@ -37,19 +47,38 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         }
     }
 
-    public override RunProgress OnGetStatus() => new(steps.Select(StepSummary.Of).ToList(), stopping, result?.Status, result?.Message);
+    public override RunProgress OnGetStatus() =>
+        new(steps.Select(StepSummary.Of).ToList(), stopping, result?.Status, result?.Message, visibility.Count > 0 ? [.. visibility] : null);
 
     public override async Task<RunResult> RunTask(OrchestrationContext context, PipelineRunInput input)
     {
         var runId = context.OrchestrationInstance.InstanceId;
         var pipeline = input.Pipeline;
+        run = input;
         var reused = (input.ReusedSteps ?? []).ToDictionary(s => s.Id);
         if (pipeline.RawCrawler is { } raw)
         {
             steps.Add(Initial(StepIds.RawCrawler, StepKind.RawCrawler, raw, raw, reused));
         }
 
-        steps.AddRange(input.SelectedEntities.Select(e => Initial(StepIds.Entity(e.Name), StepKind.EntityJob, e.Name, e.Job, reused)));
+        foreach (var entity in input.SelectedEntities)
+        {
+            var job = Initial(StepIds.Entity(entity.Name), StepKind.EntityJob, entity.Name, entity.Job, reused);
+            steps.Add(job);
+            if (entity.CleanCrawler is { } laneCrawler)
+            {
+                // A lane's crawl is reused only with its job: a rerun's partitions must reach the catalog.
+                var laneId = StepIds.EntityCleanCrawler(entity.Name);
+                steps.Add(job.State == StepState.Reused
+                    ? Initial(laneId, StepKind.EntityCleanCrawler, entity.Name, laneCrawler, reused)
+                    : StepOutcome.Pending(laneId, StepKind.EntityCleanCrawler, entity.Name, laneCrawler));
+            }
+        }
+
+        if (pipeline.VisibilitySla is { } sla)
+        {
+            slaPassed = Signal(context.CreateTimer(Slot + sla, true, slaCancel.Token));
+        }
         if (pipeline.CleanCrawler is { } clean)
         {
             // The clean crawl is reused only if no entity runs again: a rerun's partitions must reach the catalog.
@@ -98,6 +127,16 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             }
         }
 
+        FinishVisibility(context);
+        if (slaPassed is not null)
+        {
+            // Synchronous on purpose, as in StepOrchestration.WaitUntilAsync: it must happen within this turn.
+#pragma warning disable CA1849
+            slaCancel.Cancel();
+#pragma warning restore CA1849
+            slaPassed = null;
+        }
+
         var status = stopping ? RunStatus.Terminated : steps.All(s => s.Succeeded) ? RunStatus.Succeeded : RunStatus.Failed;
         var message = stopping ? terminate.Task.Result : status == RunStatus.Failed ? FailureSummary() : null;
         Log(context, runId, log => log.RunEnded(status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning, pipeline.Name, status, message is null ? string.Empty : $": {message}"));
@@ -116,7 +155,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             }
         }
 
-        result = new RunResult(status, [.. steps], input.DefinitionHash, message);
+        result = new RunResult(status, [.. steps], input.DefinitionHash, message, visibility.Count > 0 ? [.. visibility] : null);
         if (!context.IsReplaying)
         {
             metrics?.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
@@ -129,7 +168,15 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     {
         var pending = new Queue<EntityDefinition>(input.SelectedEntities.Where(e => Find(StepIds.Entity(e.Name))!.State == StepState.Pending));
         var running = new Dictionary<Task<StepOutcome>, string>();
+        var jobsRunning = 0;
         var terminateSeen = false;
+
+        // A redrive's reused job whose lane crawl did not succeed crawls again at once.
+        foreach (var entity in input.SelectedEntities.Where(e => Find(StepIds.Entity(e.Name))!.Succeeded))
+        {
+            StartLaneCrawl(context, runId, entity.Name, running);
+        }
+
         while (true)
         {
             if (!terminateSeen && terminate.Task.IsCompleted)
@@ -138,12 +185,13 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
                 Stop(context, runId, running.Values);
             }
 
-            while (!stopping && pending.Count > 0 && running.Count < input.Pipeline.MaxParallelJobs)
+            while (!stopping && pending.Count > 0 && jobsRunning < input.Pipeline.MaxParallelJobs)
             {
                 var entity = pending.Dequeue();
                 var stepId = StepIds.Entity(entity.Name);
                 Update(Find(stepId)! with { State = StepState.Running, StartedAt = context.CurrentUtcDateTime });
                 running[RunStepAsync(context, runId, stepId, typeof(EntityJobOrchestration), new EntityJobInput(runId, entity, input.Pipeline.Poll))] = stepId;
+                jobsRunning++;
             }
 
             if (running.Count == 0)
@@ -151,14 +199,39 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
                 return;
             }
 
-            var first = terminateSeen
-                ? await Task.WhenAny(running.Keys)
-                : await Task.WhenAny([.. running.Keys, Completion(terminate.Task)]);
-            if (running.Remove(first, out _))
+            var first = await Task.WhenAny([.. running.Keys, .. TerminateSignal(terminateSeen), .. SlaSignal()]);
+            if (first == slaPassed)
             {
-                Finished(context, input.Pipeline.Name, await first);
+                VisibilitySlaPassed(context);
+            }
+            else if (running.Remove(first, out _))
+            {
+                var outcome = await first;
+                Finished(context, input.Pipeline.Name, outcome);
+                if (outcome.Kind == StepKind.EntityJob)
+                {
+                    jobsRunning--;
+                    if (outcome.Succeeded)
+                    {
+                        StartLaneCrawl(context, runId, outcome.Name, running);
+                    }
+                }
             }
         }
+    }
+
+    /// <summary>Starts the entity's own clean crawl, when it has a lane whose crawl is still to do.</summary>
+    void StartLaneCrawl(OrchestrationContext context, string runId, string entity, Dictionary<Task<StepOutcome>, string> running)
+    {
+        if (stopping || Find(StepIds.EntityCleanCrawler(entity)) is not { State: StepState.Pending } lane)
+        {
+            return;
+        }
+
+        var pipeline = run!.Pipeline;
+        Update(lane with { State = StepState.Running, StartedAt = context.CurrentUtcDateTime });
+        running[RunStepAsync(context, runId, lane.Id, typeof(CrawlerRunOrchestration),
+            new CrawlerRunInput(runId, lane.Id, lane.Kind, lane.Resource!, pipeline.Poll, pipeline.CrawlerTimeout, Retry: pipeline.CrawlerRetryPolicy))] = lane.Id;
     }
 
     async Task RunCrawlerAsync(OrchestrationContext context, string runId, StepOutcome step, PipelineDefinition pipeline)
@@ -172,9 +245,18 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         Update(step with { State = StepState.Running, StartedAt = context.CurrentUtcDateTime });
         var crawl = RunStepAsync(context, runId, step.Id, typeof(CrawlerRunOrchestration),
             new CrawlerRunInput(runId, step.Id, step.Kind, step.Resource!, pipeline.Poll, pipeline.CrawlerTimeout, Retry: pipeline.CrawlerRetryPolicy));
-        if (await Task.WhenAny(crawl, Completion(terminate.Task)) != crawl)
+        while (!crawl.IsCompleted)
         {
-            Stop(context, runId, [step.Id]);
+            var first = await Task.WhenAny([crawl, Completion(terminate.Task), .. SlaSignal()]);
+            if (first == slaPassed)
+            {
+                VisibilitySlaPassed(context);
+            }
+            else if (first != crawl)
+            {
+                Stop(context, runId, [step.Id]);
+                break;
+            }
         }
 
         Finished(context, pipeline.Name, await crawl);
@@ -211,6 +293,85 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         return null!;
     }
 
+    static async Task<StepOutcome> Signal(Task timer)
+    {
+        await timer;
+        return null!;
+    }
+
+    Task<StepOutcome>[] TerminateSignal(bool seen) => seen ? [] : [Completion(terminate.Task)];
+
+    Task<StepOutcome>[] SlaSignal() => slaPassed is { } signal ? [signal] : [];
+
+    DateTime Slot => run!.ScheduledSlot ?? run.RequestedAt;
+
+    /// <summary>
+    /// The SLA has passed: every entity of this run whose data is not yet visible is late, told now rather than when
+    /// (or if) it is finally catalogued.
+    /// </summary>
+    void VisibilitySlaPassed(OrchestrationContext context)
+    {
+        slaPassed = null;
+        foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)))
+        {
+            visibility.Add(new EntityVisibility(entity, null, null, Late: true));
+            Log(context, context.OrchestrationInstance.InstanceId, log => log.EntityVisibilityLate(run!.Pipeline.Name, entity, run.Pipeline.VisibilitySla!.Value));
+        }
+    }
+
+    /// <summary>The entities whose data this run makes visible: those whose job it runs (a reused one was made visible before).</summary>
+    IEnumerable<string> VisibleEntities() =>
+        steps.Where(s => s.Kind == StepKind.EntityJob && s.State != StepState.Reused).Select(s => s.Name);
+
+    /// <summary>A clean crawl succeeded: the entities it catalogued (its own lane, or every entity whose job succeeded) are visible.</summary>
+    void Catalogued(OrchestrationContext context, StepOutcome crawl)
+    {
+        if (crawl.State != StepState.Succeeded || crawl.EndedAt is not { } at)
+        {
+            return;
+        }
+
+        var entities = crawl.Kind == StepKind.EntityCleanCrawler
+            ? [crawl.Name]
+            : VisibleEntities().Where(e => Find(StepIds.Entity(e))!.Succeeded).ToList();
+        var pipeline = run!.Pipeline;
+        foreach (var entity in entities)
+        {
+            var index = visibility.FindIndex(v => v.Entity == entity);
+            if (index >= 0 && visibility[index].CataloguedAt is not null)
+            {
+                continue;
+            }
+
+            var lag = (at - Slot).TotalSeconds;
+            var seen = new EntityVisibility(entity, at, lag, pipeline.VisibilitySla is { } sla && lag > sla.TotalSeconds);
+            if (index >= 0)
+            {
+                visibility[index] = seen with { Late = true };
+            }
+            else
+            {
+                visibility.Add(seen);
+            }
+
+            Log(context, context.OrchestrationInstance.InstanceId, log => log.EntityVisible(pipeline.Name, entity, lag));
+            if (!context.IsReplaying)
+            {
+                metrics?.EntityVisible(pipeline.Name, entity, lag);
+            }
+        }
+    }
+
+    /// <summary>The run ends: entities never catalogued are listed too, late when the SLA has passed.</summary>
+    void FinishVisibility(OrchestrationContext context)
+    {
+        var sla = run!.Pipeline.VisibilitySla;
+        foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)).ToList())
+        {
+            visibility.Add(new EntityVisibility(entity, null, null, sla is { } limit && context.CurrentUtcDateTime - Slot > limit));
+        }
+    }
+
     StepOutcome Initial(string id, StepKind kind, string name, string? resource, Dictionary<string, StepOutcome> reused) =>
         reused.TryGetValue(id, out var previous) && previous.Succeeded
             ? previous with { State = StepState.Reused }
@@ -223,6 +384,11 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     void Finished(OrchestrationContext context, string pipeline, StepOutcome outcome)
     {
         Update(outcome);
+        if (outcome.Kind is StepKind.CleanCrawler or StepKind.EntityCleanCrawler)
+        {
+            Catalogued(context, outcome);
+        }
+
         if (!context.IsReplaying)
         {
             metrics?.StepFinished(pipeline, outcome);

@@ -21,7 +21,9 @@ public sealed record PipelineDefinition(
     TimeSpan CrawlerTimeout,
     TimeSpan RunDeadline,
     IReadOnlyList<EntityDefinition> Entities,
-    RetryPolicy? CrawlerRetry = null)
+    RetryPolicy? CrawlerRetry = null,
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] CleanCrawlMode CleanCrawl = CleanCrawlMode.AfterAll,
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] TimeSpan? VisibilitySla = null)
 {
     /// <summary>How failed crawls are retried: the pipeline's Retry, or its CrawlerRetry override.</summary>
     [JsonIgnore]
@@ -45,7 +47,8 @@ public sealed record EntityDefinition(
     string Job,
     IReadOnlyDictionary<string, string> Arguments,
     RetryPolicy Retry,
-    TimeSpan JobTimeout);
+    TimeSpan JobTimeout,
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] string? CleanCrawler = null);
 
 /// <summary>How often a running crawler or job is polled: the delay grows by the coefficient up to the maximum.</summary>
 public sealed record PollPolicy(TimeSpan FirstDelay, TimeSpan MaxDelay, double BackoffCoefficient)
@@ -66,6 +69,20 @@ public enum OverlapPolicy
 
     /// <summary>The slot starts at once, beside the active run.</summary>
     Allow,
+}
+
+/// <summary>
+/// When clean data is catalogued. The settings left at their defaults stay out of the stored definition (and so out
+/// of <see cref="PipelineDefinition.Hash"/>), so a pipeline that does not use lanes keeps its hash.
+/// </summary>
+[System.ComponentModel.TypeConverter(typeof(NamedEnumConverter<CleanCrawlMode>))]
+public enum CleanCrawlMode
+{
+    /// <summary>One clean crawl after every entity job, as CleanCrawlerWhen allows: cheapest, but one slow entity delays all.</summary>
+    AfterAll,
+
+    /// <summary>Each entity's own clean crawler runs as soon as its job succeeds: one failing entity delays only itself.</summary>
+    PerEntity,
 }
 
 /// <summary>When the clean crawler runs after the entity jobs.</summary>

@@ -46,6 +46,8 @@ public static partial class PipelineDefinitionReader
         var overlap = Named(key, nameof(options.Overlap), options.Overlap, OverlapPolicy.Skip, problems);
         var runOnStartup = options.RunOnStartup ?? false;
         var cleanWhen = Named(key, nameof(options.CleanCrawlerWhen), options.CleanCrawlerWhen, CleanCrawlerCondition.AllSucceeded, problems);
+        var cleanCrawl = Named(key, nameof(options.CleanCrawl), options.CleanCrawl, CleanCrawlMode.AfterAll, problems);
+        TimeSpan? visibilitySla = options.VisibilitySla is null ? null : Time(key, nameof(options.VisibilitySla), options.VisibilitySla, TimeSpan.Zero, problems);
         var maxParallel = Whole<PipelineOptions>(key, nameof(options.MaxParallelJobs), options.MaxParallelJobs, 8, problems);
         var retry = ReadRetry($"{key}:Retry", options.Retry, RetryPolicy.Default, problems);
         var crawlerRetry = options.CrawlerRetry is null ? retry : ReadRetry($"{key}:CrawlerRetry", options.CrawlerRetry, retry, problems);
@@ -78,12 +80,23 @@ public static partial class PipelineDefinitionReader
                 problems.Add($"{entityKey}:Arguments:{argument}: Glue job arguments must start with '--'.");
             }
 
+            var entityCrawler = Blank(entity.CleanCrawler);
+            if (cleanCrawl == CleanCrawlMode.PerEntity && entityCrawler is null)
+            {
+                problems.Add($"{entityKey}:CleanCrawler: with CleanCrawl PerEntity every entity needs the crawler that catalogs its clean table.");
+            }
+            else if (cleanCrawl == CleanCrawlMode.AfterAll && entityCrawler is not null)
+            {
+                problems.Add($"{entityKey}:CleanCrawler: '{entityCrawler}' is used only with CleanCrawl PerEntity; set {key}:CleanCrawl to PerEntity, or remove it.");
+            }
+
             entities.Add(new EntityDefinition(
                 entityName,
                 entity.Job ?? string.Empty,
                 new SortedDictionary<string, string>(entity.Arguments, StringComparer.Ordinal),
                 entity.Retry is null ? retry : ReadRetry($"{entityKey}:Retry", entity.Retry, retry, problems),
-                Time(entityKey, nameof(entity.JobTimeout), entity.JobTimeout, jobTimeout, problems)));
+                Time(entityKey, nameof(entity.JobTimeout), entity.JobTimeout, jobTimeout, problems),
+                cleanCrawl == CleanCrawlMode.PerEntity ? entityCrawler : null));
         }
 
         foreach (var target in entities.GroupBy(e => e.Arguments.GetValueOrDefault("--target_entity_name"), StringComparer.OrdinalIgnoreCase)
@@ -100,7 +113,7 @@ public static partial class PipelineDefinitionReader
         return problems.Count > before
             ? null
             : new PipelineDefinition(name, schedule, overlap, runOnStartup, Blank(options.RawCrawler), Blank(options.CleanCrawler),
-                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities, crawlerRetry);
+                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities, crawlerRetry, cleanCrawl, visibilitySla);
     }
 
     static PipelineSchedule? ReadSchedule(string key, PipelineOptions options, List<string> problems)

@@ -25,6 +25,12 @@ public sealed class PipelineOptions
 
     public CleanCrawlerCondition? CleanCrawlerWhen { get; set; }
 
+    /// <summary>When clean data becomes visible: one clean crawl after all entities, or one per entity as it succeeds.</summary>
+    public CleanCrawlMode? CleanCrawl { get; set; }
+
+    /// <summary>How long after its slot an entity's clean partitions may take to be catalogued before it is late.</summary>
+    public Duration? VisibilitySla { get; set; }
+
     [Range(1, 10_000)]
     public int? MaxParallelJobs { get; set; }
 
@@ -54,6 +60,9 @@ public sealed class EntityOptions
     public RetryOptions? Retry { get; set; }
 
     public Duration? JobTimeout { get; set; }
+
+    /// <summary>The crawler that catalogs this entity's clean table as soon as its job succeeds (CleanCrawl: PerEntity).</summary>
+    public string? CleanCrawler { get; set; }
 }
 
 /// <summary>Step Functions-style retry of failed job runs and crawls.</summary>

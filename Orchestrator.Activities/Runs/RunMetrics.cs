@@ -13,6 +13,7 @@ public sealed class RunMetrics
     readonly Counter<long> finished;
     readonly Histogram<double> runDuration;
     readonly Histogram<double> stepDuration;
+    readonly Histogram<double> visibilityLag;
 
     public RunMetrics(IMeterFactory meters)
     {
@@ -22,6 +23,7 @@ public sealed class RunMetrics
         finished = meter.CreateCounter<long>("orchestrator.runs.finished", description: "Runs finished, by pipeline and status");
         runDuration = meter.CreateHistogram("orchestrator.run.duration", "s", "Run durations, by pipeline and status", advice: buckets);
         stepDuration = meter.CreateHistogram("orchestrator.step.duration", "s", "Step durations, by pipeline, step kind and state", advice: buckets);
+        visibilityLag = meter.CreateHistogram("orchestrator.visibility.lag", "s", "From a run's slot to its entity's clean partitions being catalogued, by pipeline and entity", advice: buckets);
     }
 
     public void RunStarted(string pipeline, RunKind kind) =>
@@ -32,6 +34,9 @@ public sealed class RunMetrics
         finished.Add(1, new("pipeline", pipeline), new("status", status.ToString()));
         runDuration.Record(duration.TotalSeconds, new("pipeline", pipeline), new("status", status.ToString()));
     }
+
+    public void EntityVisible(string pipeline, string entity, double lagSeconds) =>
+        visibilityLag.Record(lagSeconds, new("pipeline", pipeline), new("entity", entity));
 
     public void StepFinished(string pipeline, StepOutcome step)
     {

@@ -26,6 +26,9 @@ public enum StepKind
     RawCrawler,
     EntityJob,
     CleanCrawler,
+
+    /// <summary>An entity's own clean crawler, run as soon as its job succeeds (CleanCrawl: PerEntity).</summary>
+    EntityCleanCrawler,
 }
 
 /// <summary>
@@ -117,11 +120,25 @@ public sealed record StepSummary(
 /// The run's steps as they stand: the orchestration's custom status, updated as steps move and given the run's
 /// final status at the end, so run listings need neither inputs nor outputs.
 /// </summary>
-public sealed record RunProgress(IReadOnlyList<StepSummary> Steps, bool StopRequested = false, RunStatus? Status = null, string? Message = null);
+public sealed record RunProgress(
+    IReadOnlyList<StepSummary> Steps,
+    bool StopRequested = false,
+    RunStatus? Status = null,
+    string? Message = null,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] IReadOnlyList<EntityVisibility>? Visibility = null);
+
+/// <summary>
+/// When an entity's clean partitions of this run became visible: the end of the clean crawl that catalogued them
+/// (its own in PerEntity lanes, the pipeline's otherwise), and the lag from the run's slot (its scheduled minute, or
+/// when it was requested). <see cref="Late"/> when the lag, or the time waited so far, passed the pipeline's
+/// VisibilitySla. An entity whose data never became visible has no <see cref="CataloguedAt"/>.
+/// </summary>
+public sealed record EntityVisibility(string Entity, DateTime? CataloguedAt, double? LagSeconds, bool Late);
 
 /// <summary>The run's output.</summary>
 public sealed record RunResult(
     RunStatus Status,
     IReadOnlyList<StepOutcome> Steps,
     string DefinitionHash,
-    string? Message);
+    string? Message,
+    IReadOnlyList<EntityVisibility>? Visibility = null);

@@ -161,10 +161,12 @@ public sealed partial class RunQueries(
             active ? null : state.CompletedTime > DateTime.MinValue ? state.CompletedTime : state.LastUpdatedTime,
             DateTime.TryParse(tags.GetValueOrDefault("slot"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var slot) ? slot : null,
             tags.GetValueOrDefault("origin"),
-            steps.Where(s => s.Kind == StepKind.EntityJob && s.State is StepState.Failed or StepState.Stopped).Select(s => s.Name).ToList(),
+            // An entity whose own clean crawl failed (CleanCrawl: PerEntity) failed too: its data is not visible.
+            steps.Where(s => s.Kind is StepKind.EntityJob or StepKind.EntityCleanCrawler && s.State is StepState.Failed or StepState.Stopped).Select(s => s.Name).Distinct().ToList(),
             steps,
             active && deadline is { } limit && Now - state.CreatedTime > limit,
-            progress?.Message ?? (state.OrchestrationStatus is OrchestrationStatus.Failed or OrchestrationStatus.Terminated ? state.Output : null));
+            progress?.Message ?? (state.OrchestrationStatus is OrchestrationStatus.Failed or OrchestrationStatus.Terminated ? state.Output : null),
+            progress?.Visibility);
     }
 
     /// <summary>

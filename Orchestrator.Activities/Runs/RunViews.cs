@@ -13,7 +13,8 @@ public sealed record RunSummary(
     IReadOnlyList<string> FailedEntities,
     IReadOnlyList<StepSummary> Steps,
     bool PastDeadline,
-    string? Message);
+    string? Message,
+    IReadOnlyList<EntityVisibility>? Visibility = null);
 
 /// <summary>
 /// A run with its input and every step's attempts (live from the steps while it runs). <see cref="Unreadable"/>

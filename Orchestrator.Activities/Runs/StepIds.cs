@@ -13,5 +13,10 @@ public static class StepIds
     /// <summary>The prefix of every entity job step's id.</summary>
     public const string EntityPrefix = "job/";
 
+    /// <summary>The prefix of every entity's own clean crawler step (CleanCrawl: PerEntity).</summary>
+    public const string EntityCleanCrawlerPrefix = "clean-crawler/";
+
     public static string Entity(string entity) => EntityPrefix + entity;
+
+    public static string EntityCleanCrawler(string entity) => EntityCleanCrawlerPrefix + entity;
 }

@@ -20,7 +20,9 @@ public sealed record PipelineView(
     string? CleanCrawler,
     IReadOnlyList<string> Entities,
     string DefinitionHash,
-    IReadOnlyList<RunSummary> ActiveRuns);
+    IReadOnlyList<RunSummary> ActiveRuns,
+    CleanCrawlMode CleanCrawl = CleanCrawlMode.AfterAll,
+    TimeSpan? VisibilitySla = null);
 
 /// <summary>Body of <c>POST /api/pipelines/{name}/runs</c>; both fields are optional.</summary>
 public sealed record TriggerRunRequest(IReadOnlyList<string>? Entities, string? Reason);
@@ -65,7 +67,8 @@ public sealed record RunDetailsView(
     IReadOnlyList<StepOutcome> Steps,
     RunActions Actions,
     IReadOnlyDictionary<string, string> Links,
-    IReadOnlyList<string>? Unreadable = null)
+    IReadOnlyList<string>? Unreadable = null,
+    IReadOnlyList<EntityVisibility>? Visibility = null)
 {
     public static RunDetailsView Of(RunDetails run, string? awsRegion)
     {
@@ -93,6 +96,7 @@ public sealed record RunDetailsView(
         }
 
         return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
-            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links, run.Unreadable);
+            s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links, run.Unreadable,
+            s.Visibility);
     }
 }

@@ -37,7 +37,7 @@ public static class PipelinesApi
                 paused, paused ? state!.ChangedAt : null, paused ? state!.Reason : null,
                 pipeline.Overlap, pipeline.RunOnStartup, pipeline.MaxParallelJobs, pipeline.RawCrawler, pipeline.CleanCrawler,
                 pipeline.Entities.Select(e => e.Name).ToList(), pipeline.Hash,
-                await runs.ActiveRunsAsync(pipeline.Name, token)));
+                await runs.ActiveRunsAsync(pipeline.Name, token), pipeline.CleanCrawl, pipeline.VisibilitySla));
         }
 
         return TypedResults.Ok(views);

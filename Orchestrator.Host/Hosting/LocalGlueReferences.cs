@@ -39,6 +39,7 @@ public sealed class LocalGlueReferences(
             foreach (var (entity, entityOptions) in pipeline.Entities.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 Check($"{key}:Entities:{entity}:Job", entityOptions.Job, "job", local.Jobs.Keys, "Jobs", problems);
+                Check($"{key}:Entities:{entity}:CleanCrawler", entityOptions.CleanCrawler, "crawler", local.Crawlers.Keys, "Crawlers", problems);
             }
         }
 

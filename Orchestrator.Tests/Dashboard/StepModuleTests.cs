@@ -19,12 +19,13 @@ public sealed partial class StepModuleTests
         Assert.Equal(StepIds.RawCrawler, Constant(module, "RAW_CRAWLER"));
         Assert.Equal(StepIds.CleanCrawler, Constant(module, "CLEAN_CRAWLER"));
         Assert.Equal(StepIds.Entity("sales"), Constant(module, "ENTITY_PREFIX") + "sales");
+        Assert.Equal(StepIds.EntityCleanCrawler("sales"), Constant(module, "LANE_PREFIX") + "sales");
     }
 
     [Fact]
     public void No_other_module_spells_a_step_id()
     {
-        var ids = new[] { StepIds.RawCrawler, StepIds.CleanCrawler, StepIds.Entity(string.Empty) };
+        var ids = new[] { StepIds.RawCrawler, StepIds.CleanCrawler, StepIds.Entity(string.Empty), StepIds.EntityCleanCrawler(string.Empty) };
         var spelled = Directory.EnumerateFiles(Scripts, "*.js")
             .Where(file => Path.GetFileName(file) != "steps.js")
             .SelectMany(file => ids.Where(id => File.ReadAllText(file).Contains($"'{id}", StringComparison.Ordinal) || File.ReadAllText(file).Contains($"`{id}", StringComparison.Ordinal))

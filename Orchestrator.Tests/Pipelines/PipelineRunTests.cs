@@ -340,7 +340,7 @@ public sealed class PipelineRunTests
         };
     }
 
-    static void CopyRaw(string lakeRoot, string from, string to)
+    internal static void CopyRaw(string lakeRoot, string from, string to)
     {
         var source = Path.Combine(lakeRoot, "raw", from);
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))

@@ -4,9 +4,12 @@ import { h } from './dom.js';
 import { runPagePath } from './api.js';
 import { tone, icon, label } from './states.js';
 import { duration, span, localTime, parseTime, utcText } from './format.js';
-import { RAW_CRAWLER, CLEAN_CRAWLER, entityStepId, isCrawlerStep, stepIdName, stepName } from './steps.js';
+import { RAW_CRAWLER, CLEAN_CRAWLER, entityStepId, laneStepId, isCrawlerStep, stepIdName, stepName } from './steps.js';
 
-/** Step rows in pipeline order: raw crawler, the configured entities, entities only old runs had, clean crawler. */
+/**
+ * Step rows in pipeline order: raw crawler, the configured entities (each followed by its own clean crawl, in
+ * lanes), entities only old runs had, clean crawler.
+ */
 function stepRows(runs, pipeline) {
   const seen = new Map();
   for (const run of runs) {
@@ -16,7 +19,7 @@ function stepRows(runs, pipeline) {
       }
     }
   }
-  const configured = (pipeline?.entities ?? []).map(entityStepId);
+  const configured = (pipeline?.entities ?? []).flatMap(e => [entityStepId(e), ...seen.has(laneStepId(e)) ? [laneStepId(e)] : []]);
   const others = [...seen.keys()].filter(id => !isCrawlerStep(id) && !configured.includes(id)).sort();
   const order = [RAW_CRAWLER, ...configured, ...others, CLEAN_CRAWLER];
   return order.filter(id => seen.has(id) || (!isCrawlerStep(id) && configured.includes(id)))

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { poll } from './live.js';
 import { renderPipelines } from './pipelines.js';
 import { renderGrid, legend } from './grid.js';
+import { renderVisibility } from './visibility.js';
 import { renderRunsTable } from './runs-list.js';
 import { isActive } from './states.js';
 
@@ -126,7 +127,7 @@ export function renderHome(main, signal) {
     const started = performance.now();
     const page = await api(`/api/runs?pipeline=${encodeURIComponent(name)}&limit=${state.gridSize}`, { signal });
     if (changed(cache, 'grid', [name, page.runs], page.runs.some(r => isActive(r.status)))) {
-      swap(gridBox, renderGrid(page.runs, state.pipelines.find(p => p.name === name)));
+      swap(gridBox, renderGrid(page.runs, state.pipelines.find(p => p.name === name)), renderVisibility(page.runs));
       gridBox.dataset.pipeline = name;
       gridBox.dataset.runs = page.runs.length;
       performance.measure('dashboard-grid', { start: started, end: performance.now(), detail: { runs: page.runs.length } });

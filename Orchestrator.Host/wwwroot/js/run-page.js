@@ -9,6 +9,7 @@ import { badge, isActive, label } from './states.js';
 import { timeElement, duration, span, count } from './format.js';
 import { notify, notifyError } from './notices.js';
 import { renderGantt } from './gantt.js';
+import { visibilityList } from './visibility.js';
 import { stepName } from './steps.js';
 
 const LIVE_MS = 1500;
@@ -77,6 +78,7 @@ function facts(run) {
     ['Entities', input.entities?.length ? input.entities.join(', ') : 'all'],
     input.reason ? ['Reason', input.reason] : null,
     run.message ? ['Message', h('span', { class: run.status === 'Succeeded' ? '' : 'error-text' }, run.message)] : null,
+    run.visibility?.length ? ['Visibility', visibilityList(run.visibility)] : null,
     run.pastDeadline ? ['Deadline', h('span', { class: 'error-text' }, '⚠ still going after the pipeline\'s run deadline')] : null,
     ['Definition', h('code', {}, run.definitionHash ?? '—')],
     ['Glue backend', run.backend + (run.awsRegion ? ` (${run.awsRegion})` : '')],

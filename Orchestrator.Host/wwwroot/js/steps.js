@@ -1,14 +1,20 @@
-// A run's steps, one place for the dashboard: the step ids are the server's (StepOutcome.RawCrawlerId,
-// CleanCrawlerId and EntityId in Orchestrator.Activities/Runs/RunModel.cs; Orchestrator.Tests checks they agree),
+// A run's steps, one place for the dashboard: the step ids are the server's (StepIds in
+// Orchestrator.Activities/Runs/StepIds.cs; Orchestrator.Tests checks they agree),
 // and the names every view shows for them.
 
 export const RAW_CRAWLER = 'raw-crawler';
 export const CLEAN_CRAWLER = 'clean-crawler';
 const ENTITY_PREFIX = 'job/';
+const LANE_PREFIX = 'clean-crawler/';
 
 /** The step id of an entity's job. */
 export function entityStepId(entity) {
   return `${ENTITY_PREFIX}${entity}`;
+}
+
+/** The step id of an entity's own clean crawler (CleanCrawl: PerEntity). */
+export function laneStepId(entity) {
+  return `${LANE_PREFIX}${entity}`;
 }
 
 /** True for the raw and the clean crawler's steps. */
@@ -24,10 +30,19 @@ export function stepIdName(id) {
   if (id === CLEAN_CRAWLER) {
     return 'Clean crawler';
   }
+  if (id.startsWith(LANE_PREFIX)) {
+    return `${id.slice(LANE_PREFIX.length)} · clean crawl`;
+  }
   return id.startsWith(ENTITY_PREFIX) ? id.slice(ENTITY_PREFIX.length) : id;
 }
 
 /** The name shown for a step of a run: the entity for a job, the crawler's role otherwise. */
 export function stepName(step) {
-  return step.kind === 'EntityJob' ? step.name : stepIdName(step.kind === 'RawCrawler' ? RAW_CRAWLER : CLEAN_CRAWLER);
+  if (step.kind === 'EntityJob') {
+    return step.name;
+  }
+  if (step.kind === 'EntityCleanCrawler') {
+    return stepIdName(laneStepId(step.name));
+  }
+  return stepIdName(step.kind === 'RawCrawler' ? RAW_CRAWLER : CLEAN_CRAWLER);
 }
