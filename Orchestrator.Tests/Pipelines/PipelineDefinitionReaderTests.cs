@@ -37,6 +37,30 @@ public sealed class PipelineDefinitionReaderTests
     }
 
     [Fact]
+    public void PerEntity_lanes_give_each_entity_its_crawler_and_leave_the_hash_of_pipelines_without_lanes_alone()
+    {
+        var plain = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = Valid() }).Definitions.Single();
+        var lanes = Valid();
+        lanes.CleanCrawl = CleanCrawlMode.PerEntity;
+        lanes.VisibilitySla = Duration.Parse("40m");
+        lanes.Entities["customer"].CleanCrawler = "customer-clean";
+        lanes.Entities["sales"].CleanCrawler = " sales-clean ";
+
+        var result = PipelineDefinitionReader.ReadAll(new Dictionary<string, PipelineOptions> { ["p"] = lanes });
+
+        Assert.Empty(result.Problems);
+        var pipeline = result.Definitions.Single();
+        Assert.Equal((CleanCrawlMode.PerEntity, TimeSpan.FromMinutes(40)), (pipeline.CleanCrawl, pipeline.VisibilitySla));
+        Assert.Equal(["customer-clean", "sales-clean"], pipeline.Entities.Select(e => e.CleanCrawler));
+        Assert.NotEqual(plain.Hash, pipeline.Hash);
+
+        // Settings left at their defaults are not stored, so an upgrade does not make every pipeline look changed.
+        var stored = Newtonsoft.Json.JsonConvert.SerializeObject(plain);
+        Assert.DoesNotContain("\"CleanCrawl\"", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("VisibilitySla", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_retry_policy_stored_by_an_earlier_version_in_a_running_run_gets_the_default_interrupted_cap()
     {
         // A run keeps the definition it started with: one stored before MaxInterruptedAttempts existed has no such key.

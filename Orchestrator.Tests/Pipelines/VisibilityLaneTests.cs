@@ -16,7 +16,7 @@ public sealed class VisibilityLaneTests
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>Lanes for the three sample entities and a fourth, <c>returns</c>, whose raw data does not exist yet.</summary>
-    static void Lanes(JsonObject orchestrator)
+    internal static void Lanes(JsonObject orchestrator)
     {
         AddEntity(orchestrator, "returns", source: "returns");
         var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
