@@ -101,12 +101,12 @@ public sealed class VisibilityLaneTests
     }
 
     [Fact]
-    public async Task Terminating_a_run_stops_a_lane_in_flight()
+    public async Task Terminating_a_run_stops_a_lane_in_flight_and_a_redrive_crawls_that_lane_again_without_rerunning_its_job()
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
         {
             Lanes(orchestrator);
-            orchestrator["Glue"]!["Local"]!["Crawlers"]!["clean-sales"]!["RehearseDelay"] = "00:01:00";
+            orchestrator["Glue"]!["Local"]!["Crawlers"]!["clean-sales"]!["RehearseDelay"] = "00:00:08";
         });
         var runs = host.Service<RunCommands>();
         var queries = host.Service<RunQueries>();
@@ -119,6 +119,17 @@ public sealed class VisibilityLaneTests
         Assert.Equal(RunStatus.Terminated, run.Summary.Status);
         Assert.Equal(StepState.Succeeded, run.Steps.Single(s => s.Id == "job/sales").State);
         Assert.Equal(StepState.Stopped, run.Steps.Single(s => s.Id == "clean-crawler/sales").State);
+
+        var redrive = await RunToEndAsync(queries, await runs.RedriveAsync(runId, "crawl it", Token));
+
+        Assert.Equal(RunStatus.Succeeded, redrive.Summary.Status);
+        Assert.Equal(StepState.Reused, redrive.Steps.Single(s => s.Id == "job/sales").State);
+        var lane = redrive.Steps.Single(s => s.Id == "clean-crawler/sales");
+        Assert.Equal(StepState.Succeeded, lane.State);
+        Assert.Equal("SUCCEEDED", lane.Attempts.Single().State);
+        Assert.True(lane.StartedAt >= redrive.Summary.CreatedAt);
+        Assert.Equal(["sales"], new LakeInspection(host.DataDirectory).CatalogTables("clean"));
+        Assert.Single(new LakeInspection(host.DataDirectory).JobRuns());
     }
 
     [Fact]
