@@ -48,6 +48,9 @@ public sealed class AwsJobRunManifestTests : IDisposable
             },
         }.ToJsonString()));
 
+    void ManifestAnswers(IResponseBuilder response) =>
+        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(response);
+
     static IResponseBuilder S3Error(int status, string code, string message) =>
         Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/xml").WithBody(
             $"""<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>r1</RequestId></Error>""");
@@ -68,7 +71,7 @@ public sealed class AwsJobRunManifestTests : IDisposable
     public async Task The_manifest_in_the_bucket_the_job_names_lists_the_partitions_the_run_wrote()
     {
         JobWithManifestBucket();
-        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(S3Object(Manifest));
+        ManifestAnswers(S3Object(Manifest));
 
         var output = await glue.Backend.GetJobRunOutputAsync("prep", CustomerRun(), Token);
 
@@ -116,7 +119,7 @@ public sealed class AwsJobRunManifestTests : IDisposable
     public async Task Access_denied_is_a_warning_that_explains_S3_hides_missing_objects_behind_it()
     {
         JobWithManifestBucket();
-        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(S3Error(403, "AccessDenied", "Access Denied"));
+        ManifestAnswers(S3Error(403, "AccessDenied", "Access Denied"));
 
         var output = await glue.Backend.GetJobRunOutputAsync("prep", CustomerRun(), Token);
 
@@ -136,7 +139,7 @@ public sealed class AwsJobRunManifestTests : IDisposable
     public async Task A_malformed_manifest_is_a_warning_naming_its_object_key(string body, string problem)
     {
         JobWithManifestBucket();
-        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(S3Object(body));
+        ManifestAnswers(S3Object(body));
 
         var output = await glue.Backend.GetJobRunOutputAsync("prep", CustomerRun(), Token);
 
@@ -168,7 +171,7 @@ public sealed class AwsJobRunManifestTests : IDisposable
     public async Task A_read_failing_on_every_attempt_is_a_warning_after_MaxAttempts()
     {
         JobWithManifestBucket();
-        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(S3Error(503, "SlowDown", "Please reduce your request rate."));
+        ManifestAnswers(S3Error(503, "SlowDown", "Please reduce your request rate."));
 
         var output = await glue.Backend.GetJobRunOutputAsync("prep", CustomerRun(), Token);
 
@@ -194,7 +197,7 @@ public sealed class AwsJobRunManifestTests : IDisposable
     {
         using var configured = AwsGlueHarness.Create(server.Url, new Dictionary<string, string?> { ["ManifestBucket"] = "lake" });
         server.Respond("GetJob", GlueStubs.Json("""{"Job": {"Name": "prep", "DefaultArguments": {}}}"""));
-        server.Given(Request.Create().WithPath(ManifestPath).UsingGet()).RespondWith(S3Object(Manifest));
+        ManifestAnswers(S3Object(Manifest));
 
         var output = await configured.Backend.GetJobRunOutputAsync("prep", CustomerRun(), Token);
 

@@ -38,6 +38,12 @@ public sealed class MotoManifestIntegrationTests : IClassFixture<MotoServerFixtu
         glue.Dispose();
     }
 
+    static readonly PartitionWrite[] Written =
+    [
+        new("created_date=2026-03-09", Added: false, Rows: 1, Files: 1),
+        new("created_date=2026-03-10", Added: true, Rows: 4, Files: 2),
+    ];
+
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -53,12 +59,7 @@ public sealed class MotoManifestIntegrationTests : IClassFixture<MotoServerFixtu
         var output = await glue.Backend.GetJobRunOutputAsync(job, run, Token);
 
         Assert.Null(output.Warning);
-        Assert.Equal(
-            [
-                new PartitionWrite("created_date=2026-03-09", Added: false, Rows: 1, Files: 1),
-                new PartitionWrite("created_date=2026-03-10", Added: true, Rows: 4, Files: 2),
-            ],
-            output.Partitions);
+        Assert.Equal(Written, output.Partitions);
     }
 
     [Fact]
@@ -92,12 +93,7 @@ public sealed class MotoManifestIntegrationTests : IClassFixture<MotoServerFixtu
         var output = await glue.Backend.GetJobRunOutputAsync(job, run, Token);
 
         Assert.Null(output.Warning);
-        Assert.Equal(
-            [
-                new PartitionWrite("created_date=2026-03-09", Added: false, Rows: 1, Files: 1),
-                new PartitionWrite("created_date=2026-03-10", Added: true, Rows: 4, Files: 2),
-            ],
-            output.Partitions);
+        Assert.Equal(Written, output.Partitions);
     }
 
     [Fact]
