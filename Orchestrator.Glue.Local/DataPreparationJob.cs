@@ -125,7 +125,8 @@ sealed class DataPreparationJob(
             PartitionsUpdated: partitions.Where(p => !p.IsNew).Select(p => p.Folder).ToList(),
             NullsFromFailedCasts: totals.FailedCasts.Where(f => f.Value > 0).ToDictionary(),
             RowsInDefaultPartition: totals.RowsInDefaultPartition,
-            FilesProcessed: pending.Count);
+            FilesProcessed: pending.Count,
+            Writes: await PartitionCommit.CountStagedAsync(session, runFolder, partitions, cancellationToken));
         // Each line says what is true when it is written: staged output changes nothing until the commit point.
         logger.Staged(run.RunId, details.FilesProcessed, details.RowsWritten, partitions.Count);
         await Step(JobStep.Staged);
@@ -218,7 +219,10 @@ sealed class DataPreparationJob(
         }
     }
 
-    /// <summary>One run's details from several commits (its own and those it finished for crashed runs).</summary>
+    /// <summary>
+    /// One run's details from several commits (its own and those it finished for crashed runs). A partition one of
+    /// them added counts as added, with the rows and files of all of them.
+    /// </summary>
     static JobRunDetails Sum(IReadOnlyList<JobRunDetails> parts) => new(
         parts.Sum(p => p.RowsRead),
         parts.Sum(p => p.RowsWritten),
@@ -228,7 +232,12 @@ sealed class DataPreparationJob(
         parts.SelectMany(p => p.NullsFromFailedCasts).GroupBy(p => p.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal),
         parts.Sum(p => p.RowsInDefaultPartition),
-        parts.Sum(p => p.FilesProcessed));
+        parts.Sum(p => p.FilesProcessed),
+        parts.SelectMany(p => p.PartitionWrites())
+            .GroupBy(w => w.Partition, StringComparer.Ordinal)
+            .Select(g => new PartitionWrite(g.Key, g.Any(w => w.Added), g.Sum(w => w.Rows), g.Sum(w => w.Files)))
+            .OrderBy(w => w.Partition, StringComparer.Ordinal)
+            .ToList());
 
     Bookmark BookmarkOf(LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
 

@@ -34,10 +34,7 @@ sealed class LocalCrawler(
         using var session = DuckDbSession.Open(options, spillDirectory: null);
         var (created, updated, added) = (0, 0, 0);
         var errors = new List<string>();
-        var entityFolders = Directory.EnumerateDirectories(zoneFolder)
-            .Where(f => !LakeNames.IsHidden(Path.GetFileName(f)))
-            .Order(StringComparer.Ordinal);
-        foreach (var folder in entityFolders)
+        foreach (var folder in EntityFolders(crawlerName, crawler, zoneFolder))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!LakeNames.IsName(Path.GetFileName(folder)))
@@ -62,6 +59,29 @@ sealed class LocalCrawler(
         logger.CrawlSummary(crawlerName, created, updated, added, errors.Count);
         return new CrawlOutcome(errors.Count == 0 ? CrawlStatus.Succeeded : CrawlStatus.Failed,
             errors.Count == 0 ? null : string.Join(" ", errors), created, updated, added);
+    }
+
+    /// <summary>
+    /// Every entity folder of the zone, or only those the crawler is limited to (<see cref="LocalCrawlerOptions.Tables"/>:
+    /// a per-entity crawler). A listed folder that does not exist yet is no table and no error, as with a Glue
+    /// crawler whose S3 path is still empty.
+    /// </summary>
+    IEnumerable<string> EntityFolders(string crawlerName, LocalCrawlerOptions crawler, string zoneFolder)
+    {
+        if (crawler.Tables.Count == 0)
+        {
+            return Directory.EnumerateDirectories(zoneFolder)
+                .Where(f => !LakeNames.IsHidden(Path.GetFileName(f)))
+                .Order(StringComparer.Ordinal);
+        }
+
+        var listed = crawler.Tables.Select(t => Path.Combine(zoneFolder, t)).Order(StringComparer.Ordinal).ToList();
+        foreach (var missing in listed.Where(f => !Directory.Exists(f)))
+        {
+            logger.ListedFolderMissing(crawlerName, missing);
+        }
+
+        return listed.Where(Directory.Exists);
     }
 
     async Task<(bool Created, bool Updated, int PartitionsAdded)> CrawlTableAsync(DuckDbSession session,

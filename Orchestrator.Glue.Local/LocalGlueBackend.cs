@@ -179,9 +179,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
 
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
         Task.FromResult(run.Details is { } details
-            ? new JobRunOutput(details.Writes
-                ?? [.. details.PartitionsAdded.Select(p => new PartitionWrite(p, true, 0, 0)),
-                    .. details.PartitionsUpdated.Select(p => new PartitionWrite(p, false, 0, 0))])
+            ? new JobRunOutput(details.PartitionWrites())
             : new JobRunOutput([], $"job run {run.Id} has no commit record"));
 
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(

@@ -62,6 +62,9 @@ static partial class LocalGlueLog
     [LoggerMessage(EventId = 4032, Level = LogLevel.Information, Message = "Crawler {Crawler}: folder {Folder} has no data files; no table")]
     public static partial void FolderEmpty(this ILogger logger, string crawler, string folder);
 
+    [LoggerMessage(EventId = 4033, Level = LogLevel.Information, Message = "Crawler {Crawler}: listed folder {Folder} does not exist yet; no table")]
+    public static partial void ListedFolderMissing(this ILogger logger, string crawler, string folder);
+
     [LoggerMessage(EventId = 4040, Level = LogLevel.Information, Message = "Job run {GlueRunId}: no new raw files")]
     public static partial void NoNewRawFiles(this ILogger logger, string glueRunId);
 

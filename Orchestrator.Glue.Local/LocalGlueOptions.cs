@@ -43,6 +43,13 @@ public sealed class LocalCrawlerOptions
     public string Database { get; set; } = string.Empty;
 
     /// <summary>
+    /// The entity folders (= table names) this crawler catalogs; empty: every folder of the zone. A crawler limited
+    /// to one entity's clean folder is that entity's visibility lane: it catalogs its partitions without waiting for,
+    /// or touching, the other entities' tables.
+    /// </summary>
+    public List<string> Tables { get; } = [];
+
+    /// <summary>
     /// Fault injection for rehearsals: each crawl stays RUNNING this long before it works, so stops, timeouts and
     /// host restarts can be rehearsed against a crawl in progress (as <c>--rehearse_delay_seconds</c> does for jobs).
     /// </summary>

@@ -80,6 +80,7 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
                 zoneOfDatabase[settings.Database] = settings.Zone;
             }
 
+            ValidateTables(crawler, settings.Tables, problems);
             if (settings.RehearseDelay < TimeSpan.Zero)
             {
                 problems.Add($"{Section}:Crawlers:{crawler}:RehearseDelay {settings.RehearseDelay} must not be negative.");
@@ -87,6 +88,23 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
         }
 
         return zoneOfDatabase;
+    }
+
+    static void ValidateTables(string crawler, List<string> tables, List<string> problems)
+    {
+        foreach (var (table, index) in tables.Select((t, i) => (t, i)))
+        {
+            if (!LakeNames.IsName(table) || LakeNames.IsHidden(table))
+            {
+                problems.Add($"{Section}:Crawlers:{crawler}:Tables:{index} '{table}' is not an entity folder name " +
+                    "(letters, digits, '_', '-'; not starting with '_' or '.').");
+            }
+        }
+
+        foreach (var duplicate in tables.GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{Section}:Crawlers:{crawler}:Tables lists '{duplicate.Key}' {duplicate.Count()} times; list each folder once.");
+        }
     }
 
     static void ValidateJobs(

@@ -71,6 +71,21 @@ sealed class PartitionCommit(
 
     public static bool HasJournal(string runFolder) => File.Exists(Path.Combine(runFolder, JournalFile));
 
+    /// <summary>
+    /// What each staged partition adds to the clean zone: rows as the staged Parquet footers count them (what was
+    /// written, not what was read), and files.
+    /// </summary>
+    public static async Task<IReadOnlyList<PartitionWrite>> CountStagedAsync(DuckDbSession session, string runFolder,
+        IReadOnlyList<StagedPartition> partitions, CancellationToken cancellationToken)
+    {
+        string PathOf(StagedPartition partition, string file) => Path.Combine(runFolder, ReadyFolder, partition.Folder, file);
+        var rows = await RowsPerFileAsync(session,
+            partitions.SelectMany(p => p.Files.Select(f => PathOf(p, f))).ToList(), cancellationToken);
+        return partitions
+            .Select(p => new PartitionWrite(p.Folder, p.IsNew, p.Files.Sum(f => rows.GetValueOrDefault(PathOf(p, f))), p.Files.Count))
+            .ToList();
+    }
+
     /// <summary>Writes the journal, then applies it.</summary>
     public async Task CommitAsync(string runFolder, CommitJournal journal, DuckDbSession session,
         Func<JobStep, ValueTask> onStep, CancellationToken cancellationToken)
@@ -176,13 +191,8 @@ sealed class PartitionCommit(
         var folders = journal.Partitions.Select(p => Path.Combine(cleanFolder, p.Folder)).ToList();
         var files = folders.ToDictionary(f => f, f => new DirectoryInfo(f).EnumerateFiles("*.parquet")
             .Where(file => !LakeNames.IsHidden(file.Name)).ToList());
-        var allFiles = files.Values.SelectMany(f => f).Select(f => f.FullName).ToList();
-        var rows = allFiles.Count == 0
-            ? []
-            : (await session.QueryAsync(
-                $"SELECT file_name, num_rows FROM parquet_file_metadata({SqlText.LiteralList(allFiles)})",
-                reader => (File: reader.GetString(0), Rows: reader.GetInt64(1)), CancellationToken.None))
-            .ToDictionary(r => r.File, r => r.Rows, StringComparer.Ordinal);
+        var rows = await RowsPerFileAsync(session,
+            files.Values.SelectMany(f => f).Select(f => f.FullName).ToList(), CancellationToken.None);
         return folders.Select(folder => new CatalogPartition(
             [Path.GetFileName(folder)[(journal.PartitionKey.Length + 1)..]],
             folder,
@@ -206,4 +216,14 @@ sealed class PartitionCommit(
             return merged.Columns;
         }
     }
+
+    /// <summary>Rows per Parquet file, from the footers (keyed by the path as given).</summary>
+    static async Task<Dictionary<string, long>> RowsPerFileAsync(
+        DuckDbSession session, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
+        paths.Count == 0
+            ? new Dictionary<string, long>(StringComparer.Ordinal)
+            : (await session.QueryAsync(
+                $"SELECT file_name, num_rows FROM parquet_file_metadata({SqlText.LiteralList(paths)})",
+                reader => (File: reader.GetString(0), Rows: reader.GetInt64(1)), cancellationToken))
+            .ToDictionary(r => r.File, r => r.Rows, StringComparer.Ordinal);
 }

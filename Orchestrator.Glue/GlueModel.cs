@@ -122,7 +122,19 @@ public sealed record JobRunDetails(
     IReadOnlyDictionary<string, long> NullsFromFailedCasts,
     long RowsInDefaultPartition,
     int FilesProcessed,
-    IReadOnlyList<PartitionWrite>? Writes = null);
+    IReadOnlyList<PartitionWrite>? Writes = null)
+{
+    /// <summary>
+    /// <see cref="Writes"/>; for a record written before they were kept, the partitions added and updated, with no row
+    /// or file counts. A method, not a property, so serialized runs do not carry it twice.
+    /// </summary>
+    public IReadOnlyList<PartitionWrite> PartitionWrites() =>
+        Writes ??
+        [
+            .. PartitionsAdded.Select(p => new PartitionWrite(p, Added: true, Rows: 0, Files: 0)),
+            .. PartitionsUpdated.Select(p => new PartitionWrite(p, Added: false, Rows: 0, Files: 0)),
+        ];
+}
 
 /// <summary>
 /// One clean partition (<c>key=value</c>) a job run committed: whether the partition is new to the clean zone

@@ -14,14 +14,20 @@ public sealed partial class AwsGlueBackend : IGlueBackend
     const int MaxRunIdsPerStopRequest = 25;
 
     readonly GlueApiClient client;
+    readonly JobRunManifests manifests;
     readonly AwsGlueOptions options;
     readonly TimeProvider timeProvider;
     readonly ILogger<AwsGlueBackend> logger;
 
     internal AwsGlueBackend(
-        GlueApiClient client, IOptions<AwsGlueOptions> options, TimeProvider timeProvider, ILogger<AwsGlueBackend> logger)
+        GlueApiClient client,
+        JobRunManifests manifests,
+        IOptions<AwsGlueOptions> options,
+        TimeProvider timeProvider,
+        ILogger<AwsGlueBackend> logger)
     {
         this.client = client;
+        this.manifests = manifests;
         this.options = options.Value;
         this.timeProvider = timeProvider;
         this.logger = logger;
@@ -104,10 +110,6 @@ public sealed partial class AwsGlueBackend : IGlueBackend
             GlueJsonContext.Default.GetJobRunRequest, GlueJsonContext.Default.GetJobRunResponse, cancellationToken);
         return ToJobRun(response.JobRun ?? throw MissingMember("GetJobRun", "JobRun"), jobName, "GetJobRun");
     }
-
-    // Glue does not report what a run wrote; the script's manifest in S3 will (issue 15).
-    public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
-        Task.FromResult(new JobRunOutput([], "the partitions this run wrote are not known: manifests are not read yet"));
 
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)

@@ -11,6 +11,19 @@ public sealed record AwsGlueOptions
     /// <summary>Endpoint override for moto or a test server; when empty, <c>https://glue.{region}.amazonaws.com</c>.</summary>
     public string? ServiceUrl { get; init; }
 
+    /// <summary>
+    /// S3 endpoint override for reading run manifests; when empty, <see cref="ServiceUrl"/> if set (moto serves both on
+    /// one port), else the region's S3 endpoint. With an override, requests use path-style addressing.
+    /// </summary>
+    public string? S3ServiceUrl { get; init; }
+
+    /// <summary>
+    /// Bucket of the run manifests for jobs that do not name one in their <c>--orchestrator_manifest_bucket</c>
+    /// argument (the CloudFormation stack sets that argument to the clean bucket); when both are empty the partitions
+    /// an AWS job run wrote are not known and its step carries a warning.
+    /// </summary>
+    public string? ManifestBucket { get; init; }
+
     /// <summary>HTTP attempts per API call, the first included, for throttling, 5xx and connection errors.</summary>
     public int MaxAttempts { get; init; } = 5;
 

@@ -23,6 +23,17 @@ sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
             problems.Add($"{Prefix}ServiceUrl '{options.ServiceUrl}' {urlProblem}");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.S3ServiceUrl) && ServiceUrlProblem(options.S3ServiceUrl) is { } s3UrlProblem)
+        {
+            problems.Add($"{Prefix}S3ServiceUrl '{options.S3ServiceUrl}' {s3UrlProblem}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ManifestBucket) && !BucketPattern().IsMatch(options.ManifestBucket))
+        {
+            problems.Add($"{Prefix}ManifestBucket '{options.ManifestBucket}' is not an S3 bucket name " +
+                "(3-63 lowercase letters, digits, '.' and '-'; no 's3://' and no key).");
+        }
+
         RequireRange(problems, nameof(options.MaxAttempts), options.MaxAttempts, 1, 20);
         RequireRange(problems, nameof(options.MaxStartAttempts), options.MaxStartAttempts, 1, 10);
         RequireRange(problems, nameof(options.MarkerScanPageSize), options.MarkerScanPageSize, 1, 200);
@@ -57,7 +68,7 @@ sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
 
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
-            return "must not carry a query, fragment or user info: Glue requests are signed POSTs to the URL itself.";
+            return "must not carry a query, fragment or user info: requests are signed and sent to the URL itself.";
         }
 
         return null;
@@ -97,4 +108,7 @@ sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")]
     private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketPattern();
 }

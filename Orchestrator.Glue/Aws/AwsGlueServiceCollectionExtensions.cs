@@ -28,8 +28,10 @@ public static class AwsGlueServiceCollectionExtensions
         services.TryAddSingleton<GlueApiMetrics>();
         services.TryAddSingleton<AwsGlueEndpointResolver>();
         services.TryAddSingleton<GlueApiClient>();
+        services.TryAddSingleton<JobRunManifests>();
         services.TryAddSingleton(sp => new AwsGlueBackend(
             sp.GetRequiredService<GlueApiClient>(),
+            sp.GetRequiredService<JobRunManifests>(),
             sp.GetRequiredService<IOptions<AwsGlueOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AwsGlueBackend>>()));

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Glue;
+using Orchestrator.Glue.Aws;
 
 namespace Orchestrator.Tests.Deployment;
 
@@ -12,12 +13,15 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed partial class AwsStackTests
 {
-    /// <summary>Every Glue operation <c>AwsGlueBackend</c> sends, and nothing else.</summary>
+    /// <summary>Every Glue operation <c>AwsGlueBackend</c> sends, the manifest read, and nothing else.</summary>
     static readonly string[] OrchestratorActions =
     [
         "glue:StartCrawler", "glue:GetCrawler", "glue:GetCrawlerMetrics", "glue:StopCrawler",
         "glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:GetJob",
+        "s3:GetObject",
     ];
+
+    const string ManifestObjects = "arn:${AWS::Partition}:s3:::${CleanBucketName}/" + JobRunManifests.KeyPrefix + "*";
 
     static readonly string AwsFolder = RepositoryRoot.File(System.IO.Path.Combine("deploy", "aws"));
     static readonly string TemplatePath = Path.Combine(AwsFolder, "glue-stack.yaml");
@@ -58,7 +62,7 @@ public sealed partial class AwsStackTests
         Assert.All(statements, s => Assert.Equal("Allow", s["Effect"]?.GetValue<string>()));
         Assert.All(statements, s => Assert.Null(s["NotAction"]));
         Assert.All(statements, s => Assert.Null(s["NotResource"]));
-        var actions = statements.SelectMany(s => CloudFormationTemplate.Texts(s["Action"])).ToList();
+        var actions = statements.SelectMany(s => CloudFormationTemplate.Texts(s["Action"])).Distinct().ToList();
         Assert.DoesNotContain(actions, a => a.Contains('*', StringComparison.Ordinal));
         Assert.Equal(OrchestratorActions.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
     }
@@ -76,9 +80,11 @@ public sealed partial class AwsStackTests
         Assert.Equal(crawlerArns, ResourcesOf(statements, "glue:StopCrawler"));
         Assert.Equal(crawlerArns, ResourcesOf(statements, "glue:GetCrawler"));
         Assert.Equal(
-            ["arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:crawler/${CleanCrawler}",
+            ["arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:crawler/${CleanCrawlerName}-*",
+             "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:crawler/${CleanCrawler}",
              "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:crawler/${RawCrawler}"],
             crawlerArns);
+        Assert.Equal([ManifestObjects], ResourcesOf(statements, "s3:GetObject"));
         foreach (var action in OrchestratorActions.Where(a => a.Contains("Job", StringComparison.Ordinal)))
         {
             Assert.Equal(["arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:job/${DataPreparationJob}"],
@@ -129,6 +135,57 @@ public sealed partial class AwsStackTests
     }
 
     [Fact]
+    public void The_job_writes_run_manifests_where_the_orchestrator_may_read_them_and_nowhere_else()
+    {
+        var template = Template;
+        var defaults = template.Properties("DataPreparationJob")["DefaultArguments"]!.AsObject();
+        var jobStatements = template.Properties("DataPreparationJobRole")["Policies"]!.AsArray()
+            .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray()).Select(s => s!.AsObject()).ToList();
+
+        Assert.Equal("${CleanBucketName}", CloudFormationTemplate.Text(defaults[JobRunManifests.BucketArgument]));
+        var writes = Assert.Single(jobStatements, s => CloudFormationTemplate.Texts(s["Resource"]).Contains(ManifestObjects));
+        Assert.Equal(["s3:PutObject"], CloudFormationTemplate.Texts(writes["Action"]));
+        var reads = Assert.Single(OrchestratorStatements(), s => CloudFormationTemplate.Texts(s["Action"]).Contains("s3:GetObject"));
+        Assert.Equal(["s3:GetObject"], CloudFormationTemplate.Texts(reads["Action"]));
+        Assert.Equal([ManifestObjects], CloudFormationTemplate.Texts(reads["Resource"]));
+    }
+
+    [Fact]
+    public void Per_entity_clean_crawlers_are_off_by_default_and_each_crawls_one_entitys_folder()
+    {
+        var template = Template;
+        var (identifier, collection, logicalId, crawler) = template.ForEach("Resources", "EntityCleanCrawlers");
+        var properties = crawler["Properties"]!.AsObject();
+
+        Assert.Equal("AWS::LanguageExtensions", CloudFormationTemplate.Text(template.Root["Transform"]));
+        Assert.Equal("false", template.ParameterDefault("PerEntityCleanCrawlers"));
+        Assert.Equal("customer,customer_address,sales", template.ParameterDefault("CleanCrawlerEntities"));
+        Assert.Equal(("Entity", "${CleanCrawlerEntities}", "CleanCrawler&{Entity}"),
+            (identifier, CloudFormationTemplate.Text(collection), logicalId));
+        Assert.Equal("AWS::Glue::Crawler", CloudFormationTemplate.Text(crawler["Type"]));
+        Assert.Equal("CrawlsEachEntity", CloudFormationTemplate.Text(crawler["Condition"]));
+        Assert.Equal("${CleanCrawlerName}-${Entity}", CloudFormationTemplate.Text(properties["Name"]));
+        Assert.Equal("${CleanDatabase}", CloudFormationTemplate.Text(properties["DatabaseName"]));
+        var target = Assert.Single(properties["Targets"]!["S3Targets"]!.AsArray());
+        Assert.Equal("s3://${CleanBucketName}/${CleanPrefix}${Entity}/", CloudFormationTemplate.Text(target!["Path"]));
+        // The same crawl settings as the pipeline's clean crawler, so either catalogues a table the same way.
+        var clean = template.Properties("CleanCrawler");
+        foreach (var setting in new[] { "Configuration", "SchemaChangePolicy", "RecrawlPolicy" })
+        {
+            Assert.Equal(clean[setting]!.ToJsonString(), properties[setting]!.ToJsonString());
+        }
+
+        var lanes = Assert.Single(OrchestratorStatements(),
+            s => CloudFormationTemplate.Texts(s["Resource"]).Any(r => r.EndsWith("crawler/${CleanCrawlerName}-*", StringComparison.Ordinal)));
+        Assert.Equal(["glue:GetCrawler", "glue:StartCrawler", "glue:StopCrawler"],
+            CloudFormationTemplate.Texts(lanes["Action"]).Order(StringComparer.Ordinal));
+        var conditional = template.Properties("OrchestratorPolicy")["PolicyDocument"]!["Statement"]!.AsArray()
+            .Single(s => s!["Fn::If"] is not null)!["Fn::If"]!.AsArray();
+        Assert.Equal("CrawlsEachEntity", CloudFormationTemplate.Text(conditional[0]));
+        Assert.Equal("${AWS::NoValue}", CloudFormationTemplate.Text(conditional[2]));
+    }
+
+    [Fact]
     public async Task The_script_compiles()
     {
         var python = Python();
@@ -160,7 +217,7 @@ public sealed partial class AwsStackTests
         var python = Python();
         var run = await python.RunAsync(
             ["-c", "import json, data_preparation as d; " +
-                "print(json.dumps([list(d.REQUIRED_ARGUMENTS), list(d.OPTIONAL_ARGUMENTS), list(d.PARQUET_CODECS)]))"],
+                "print(json.dumps([list(d.REQUIRED_ARGUMENTS), list(d.OPTIONAL_ARGUMENTS), list(d.PARQUET_CODECS), d.MANIFEST_PREFIX]))"],
             AwsFolder, new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
         Assert.True(run.ExitCode == 0, $"could not import data_preparation.py:\n{run.Output}");
         var lists = JsonNode.Parse(run.Output)!.AsArray();
@@ -168,6 +225,8 @@ public sealed partial class AwsStackTests
         var accepted = required.Concat(lists[1]!.AsArray().Select(n => "--" + n!.GetValue<string>())).ToList();
 
         Assert.Contains(GlueArguments.RunMarker, accepted);
+        Assert.Contains(JobRunManifests.BucketArgument, accepted);
+        Assert.Equal(JobRunManifests.KeyPrefix, lists[3]!.GetValue<string>());
         Assert.Contains("--datetime_formats", accepted);
         Assert.Subset(required.ToHashSet(),
             new HashSet<string> { "--source_entity_name", "--target_entity_name", "--datetime_partition_column", "--partition_key" });
@@ -181,8 +240,11 @@ public sealed partial class AwsStackTests
         Assert.All(offered, codec => Assert.Contains(codec, codecs));
     }
 
+    /// <summary>The policy's statements, a conditional one (<c>Fn::If</c>) as it reads when its condition holds.</summary>
     static List<JsonObject> OrchestratorStatements() =>
-        Template.Properties("OrchestratorPolicy")["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject()).ToList();
+        Template.Properties("OrchestratorPolicy")["PolicyDocument"]!["Statement"]!.AsArray()
+            .Select(s => s!["Fn::If"] is JsonArray conditional ? conditional[1]!.AsObject() : s.AsObject())
+            .ToList();
 
     static List<string> ResourcesOf(List<JsonObject> statements, string action) =>
         statements.Where(s => CloudFormationTemplate.Texts(s["Action"]).Contains(action))

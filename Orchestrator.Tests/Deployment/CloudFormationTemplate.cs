@@ -39,7 +39,22 @@ public sealed class CloudFormationTemplate
         Resource(logicalId)["Properties"]?.AsObject() ?? throw new KeyNotFoundException($"{logicalId} has no Properties");
 
     public IReadOnlyList<string> ResourcesOfType(string type) =>
-        Root["Resources"]!.AsObject().Where(r => r.Value?["Type"]?.GetValue<string>() == type).Select(r => r.Key).ToList();
+        Root["Resources"]!.AsObject()
+            .Where(r => r.Value is JsonObject resource && resource["Type"]?.GetValue<string>() == type)
+            .Select(r => r.Key)
+            .ToList();
+
+    /// <summary>
+    /// The body of a <c>Fn::ForEach::&lt;name&gt;</c> loop (AWS::LanguageExtensions) in a section: its identifier, the
+    /// collection, and the one templated entry it stamps out per element (logical id or output key, and value).
+    /// </summary>
+    public (string Identifier, JsonNode Collection, string Key, JsonObject Body) ForEach(string section, string loop)
+    {
+        var parts = Root[section]?["Fn::ForEach::" + loop]?.AsArray()
+            ?? throw new KeyNotFoundException($"the template has no Fn::ForEach::{loop} in {section}");
+        var entry = parts[2]!.AsObject().Single();
+        return (parts[0]!.GetValue<string>(), parts[1]!, entry.Key, entry.Value!.AsObject());
+    }
 
     public string ParameterDefault(string name) =>
         Root["Parameters"]?[name]?["Default"]?.GetValue<string>() ?? throw new KeyNotFoundException($"parameter {name} has no Default");

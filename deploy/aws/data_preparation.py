@@ -11,7 +11,9 @@ Arguments (the orchestrator's pipeline configuration supplies the entity ones, t
   --datetime_partition_column  column whose date is the partition value
   --partition_key              name of the partition column, e.g. created_date
   --raw_db_name, --clean_db_name
+  --JOB_RUN_ID                 set by Glue; names the run's partition manifest
   --orchestrator_run_marker    optional; logged so a run can be traced back to its orchestration
+  --orchestrator_manifest_bucket  optional; bucket of the partition manifests (default: the clean table's bucket)
   --datetime_formats           optional; extra strftime formats, comma-separated, e.g. %d/%m/%Y %H:%M:%S
   --parquet_compression        optional; snappy (default), gzip, lz4, brotli, lzo or uncompressed
 
@@ -44,6 +46,13 @@ Late data and reruns (write semantics):
   next run reprocesses the same raw files and converges. Partitions the batch does not touch are not read or
   changed. Do not run two jobs for the same target concurrently (the orchestrator runs one per entity).
 
+Partition manifest: once the clean files are final, the run writes what it changed to
+  s3://<manifest bucket>/_orchestrator/manifests/<target_entity_name>/<job run id>.json
+  (manifest_version 1: every partition rewritten, as key=value, whether it is new to the clean zone, the rows this run
+  added to it and the files it wrote there; an empty list when there was nothing new). The orchestrator reads it after
+  the run succeeds, for its partition change feed. It is written before the bookmark is committed, so a run that
+  dies after writing it is rerun under a new run id and writes its own.
+
 Bookmarks are kept per entity (job.init receives "<job>-<source>-<target>"), so concurrent runs of this one job
 for different entities do not overwrite each other's bookmark state.
 """
@@ -65,6 +74,7 @@ LOG = logging.getLogger("data_preparation")
 
 REQUIRED_ARGUMENTS = (
     "JOB_NAME",
+    "JOB_RUN_ID",
     "source_entity_name",
     "target_entity_name",
     "datetime_partition_column",
@@ -72,7 +82,8 @@ REQUIRED_ARGUMENTS = (
     "raw_db_name",
     "clean_db_name",
 )
-OPTIONAL_ARGUMENTS = ("orchestrator_run_marker", "datetime_formats", "parquet_compression")
+OPTIONAL_ARGUMENTS = ("orchestrator_run_marker", "orchestrator_manifest_bucket", "datetime_formats",
+                      "parquet_compression")
 PARQUET_CODECS = ("snappy", "gzip", "lz4", "brotli", "lzo", "uncompressed")
 
 EPOCH_COLUMN = "processing_datetime"
@@ -85,7 +96,11 @@ IDENTITY_TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
 # Unix seconds beyond year 9999 are not dates; treating them as failures avoids overflow inside Spark.
 MAX_EPOCH_SECONDS = 253402300799
 
+MANIFEST_PREFIX = "_orchestrator/manifests/"
+MANIFEST_VERSION = 1
+
 TABLE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 COLUMN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
 
 
@@ -102,6 +117,7 @@ class SourceDataError(ValueError):
 @dataclass(frozen=True)
 class JobArguments:
     job_name: str
+    job_run_id: str
     source_entity: str
     target_entity: str
     partition_column: str
@@ -109,6 +125,7 @@ class JobArguments:
     raw_db: str
     clean_db: str
     run_marker: str
+    manifest_bucket: str
     datetime_patterns: tuple
     parquet_compression: str
 
@@ -141,6 +158,10 @@ class JobArguments:
             raise JobArgumentError(
                 "--datetime_partition_column is empty: name the *_datetime or *_date column whose date partitions "
                 "the clean table.")
+        manifest_bucket = text("orchestrator_manifest_bucket")
+        if manifest_bucket and not BUCKET_NAME.match(manifest_bucket):
+            raise JobArgumentError(
+                f"--orchestrator_manifest_bucket '{manifest_bucket}' is not an S3 bucket name (no 's3://', no key).")
         compression = (text("parquet_compression") or "snappy").lower()
         if compression not in PARQUET_CODECS:
             raise JobArgumentError(
@@ -148,6 +169,7 @@ class JobArguments:
                 f"use one of {', '.join(PARQUET_CODECS)}.")
         return cls(
             job_name=text("JOB_NAME"),
+            job_run_id=text("JOB_RUN_ID"),
             source_entity=table("source_entity_name"),
             target_entity=table("target_entity_name"),
             partition_column=partition_column,
@@ -155,6 +177,7 @@ class JobArguments:
             raw_db=table("raw_db_name"),
             clean_db=table("clean_db_name"),
             run_marker=text("orchestrator_run_marker"),
+            manifest_bucket=manifest_bucket,
             datetime_patterns=parse_datetime_formats(text("datetime_formats")),
             parquet_compression=compression,
         )
@@ -332,6 +355,53 @@ def superseded_files(before, after):
     A file whose LastModified moved was overwritten by this run's writer and now holds new rows, so it is kept.
     """
     return sorted(key for key, modified in before.items() if after.get(key) == modified)
+
+
+# --- Partition manifest (pure) ----------------------------------------------------------------------------------
+
+def manifest_key(entity, job_run_id):
+    return f"{MANIFEST_PREFIX}{entity}/{job_run_id}.json"
+
+
+def manifest_bucket(args, table_location):
+    """--orchestrator_manifest_bucket, else the clean table's own bucket."""
+    return args.manifest_bucket or split_s3_uri(table_location)[0]
+
+
+def partition_writes(partition_key, values, rows_added, before, after):
+    """What the run did to each partition it rewrote: 'key=value', whether the clean zone had it before, the rows this
+    run added (duplicates it dropped do not count), and the files it wrote (new, or rewritten in place).
+
+    rows_added maps partition values to rows; before and after are list_partition_files() around the write.
+    """
+    writes = []
+    for value in sorted(values):
+        old, new = before.get(value, {}), after.get(value, {})
+        writes.append({
+            "partition": f"{partition_key}={value}",
+            "added": value not in before,
+            "rows": int(rows_added.get(value, 0)),
+            "files": sum(1 for key, modified in new.items() if old.get(key) != modified),
+        })
+    return writes
+
+
+def build_manifest(args, table_location, writes, written_at):
+    """The manifest document (manifest_version 1, documented in deploy/aws/README.md)."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "job_name": args.job_name,
+        "job_run_id": args.job_run_id,
+        "run_marker": args.run_marker,
+        "entity": args.target_entity,
+        "database": args.clean_db,
+        "table": args.target_entity,
+        "partition_key": args.partition_key,
+        "table_location": table_location,
+        "written_at": written_at.astimezone(timezone.utc).isoformat(),
+        "rows_written": sum(write["rows"] for write in writes),
+        "partitions": writes,
+    }
 
 
 # --- Spark: reading and converting ---------------------------------------------------------------------------------
@@ -576,15 +646,16 @@ def run(glue_context, args, started_at):
                "run_marker": args.run_marker, "etl_processing_datetime": started_at.isoformat(),
                "rows_read": 0, "rows_added": 0, "duplicates_dropped": 0, "rows_in_default_partition": 0,
                "nulls_from_failed_conversions": {}, "partitions_added": [], "partitions_updated": [],
-               "files_superseded": 0}
+               "files_superseded": 0, "partitions": []}
 
     raw = read_raw_batch(glue_context, args, raw_partition_keys(glue, args))
+    table = clean_table(glue, args)
+    summary["table_location"] = table.location
     if not raw.columns or not raw.take(1):
         LOG.info("No new raw files for %s since the last bookmark; nothing to write", args.source_entity)
         return summary
 
     plan = plan_conversions(raw.dtypes, args.partition_column, args.partition_key)
-    table = clean_table(glue, args)
     prepared, flagged = prepare(raw, args, plan, started_at, table.column_types)
     prepared = prepared.persist()
     summary["nulls_from_failed_conversions"] = count_failures(prepared, flagged)
@@ -601,7 +672,9 @@ def run(glue_context, args, started_at):
     existing = read_existing(spark, table.location, sorted(all_files(before)), args.partition_key)
     merged = merge(batch, existing, args.partition_key).persist()
     # Survivors stamped with this run's time are the new rows; the rest of the batch duplicated something.
-    summary["rows_added"] = merged.where(F.col(ETL_TIME_COLUMN) == etl_time(started_at)).count()
+    added = merged.where(F.col(ETL_TIME_COLUMN) == etl_time(started_at)).groupBy(args.partition_key).count()
+    rows_added = {row[0]: row[1] for row in added.collect()}
+    summary["rows_added"] = sum(rows_added.values())
     summary["duplicates_dropped"] = summary["rows_read"] - summary["rows_added"]
     summary["partitions_updated"] = [value for value in values if value in before]
     summary["partitions_added"] = [value for value in values if value not in before]
@@ -616,6 +689,7 @@ def run(glue_context, args, started_at):
         LOG.warning("%d superseded file(s) were rewritten in place by this run and are kept: %s", len(kept), kept[:5])
     delete_files(s3, split_s3_uri(table.location)[0], stale)
     summary["files_superseded"] = len(stale)
+    summary["partitions"] = partition_writes(args.partition_key, values, rows_added, before, after)
     merged.unpersist()
     prepared.unpersist()
     return summary
@@ -642,7 +716,19 @@ def main(argv):
     summary = run(glue_context, args, started_at)
     # One machine-readable line per run, for the logs and for anyone tracing late data.
     LOG.info("DATA_PREPARATION_RESULT %s", json.dumps(summary, sort_keys=True))
+    write_manifest(args, summary)
     job.commit()
+
+
+def write_manifest(args, summary):
+    """Writes the run's partition manifest once its clean files are final, before the bookmark is committed."""
+    import boto3
+
+    manifest = build_manifest(args, summary["table_location"], summary["partitions"], datetime.now(timezone.utc))
+    bucket, key = manifest_bucket(args, summary["table_location"]), manifest_key(args.target_entity, args.job_run_id)
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest, sort_keys=True).encode("utf-8"),
+                                  ContentType="application/json")
+    LOG.info("Wrote the partition manifest s3://%s/%s (%d partitions)", bucket, key, len(manifest["partitions"]))
 
 
 if __name__ == "__main__":

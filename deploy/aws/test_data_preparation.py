@@ -7,6 +7,7 @@ import data_preparation as dp
 
 ENTITY_ARGUMENTS = {
     "JOB_NAME": "mystore-data-preparation-parquet",
+    "JOB_RUN_ID": "jr_0123abcd",
     "source_entity_name": "customer",
     "target_entity_name": "customer",
     "datetime_partition_column": "created_datetime",
@@ -27,9 +28,9 @@ class ArgumentTests(unittest.TestCase):
         args = arguments()
         self.assertEqual(("customer", "customer", "created_datetime", "created_date"),
                          (args.source_entity, args.target_entity, args.partition_column, args.partition_key))
-        self.assertEqual(("mystore_raw", "mystore_clean", "", (), "snappy"),
+        self.assertEqual(("mystore_raw", "mystore_clean", "", (), "snappy", "", "jr_0123abcd"),
                          (args.raw_db, args.clean_db, args.run_marker, args.datetime_patterns,
-                          args.parquet_compression))
+                          args.parquet_compression, args.manifest_bucket, args.job_run_id))
 
     def test_each_entity_keeps_its_own_bookmark(self):
         self.assertEqual("mystore-data-preparation-parquet-customer-customer", arguments().bookmark_name)
@@ -194,6 +195,48 @@ class S3LayoutTests(unittest.TestCase):
         before = {"p/a.parquet": t0, "p/b.parquet": t0, "p/gone.parquet": t0}
         after = {"p/a.parquet": t0, "p/b.parquet": t1, "p/new.parquet": t1}
         self.assertEqual(["p/a.parquet"], dp.superseded_files(before, after))
+
+
+class ManifestTests(unittest.TestCase):
+    T0 = datetime(2026, 3, 10, 10, 0, tzinfo=timezone.utc)
+    T1 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+    def test_manifests_live_under_one_prefix_per_entity_named_by_the_job_run(self):
+        self.assertEqual("_orchestrator/manifests/customer/jr_0123abcd.json",
+                         dp.manifest_key("customer", "jr_0123abcd"))
+
+    def test_the_manifest_bucket_is_the_argument_else_the_clean_tables_bucket(self):
+        self.assertEqual("lake", dp.manifest_bucket(arguments(), "s3://lake/clean/customer/"))
+        self.assertEqual("manifests", dp.manifest_bucket(arguments(orchestrator_manifest_bucket="manifests"),
+                                                         "s3://lake/clean/customer/"))
+        with self.assertRaises(dp.JobArgumentError) as raised:
+            arguments(orchestrator_manifest_bucket="s3://lake/x")
+        self.assertIn("--orchestrator_manifest_bucket 's3://lake/x'", str(raised.exception))
+
+    def test_each_rewritten_partition_reports_new_or_updated_its_added_rows_and_the_files_written(self):
+        before = {"2026-03-09": {"p9/old.parquet": self.T0}, "2026-03-08": {"p8/a.parquet": self.T0}}
+        after = {"2026-03-09": {"p9/old.parquet": self.T0, "p9/new.parquet": self.T1},
+                 "2026-03-08": {"p8/a.parquet": self.T1},
+                 "2026-03-10": {"p10/x.parquet": self.T1, "p10/y.parquet": self.T1}}
+        writes = dp.partition_writes("created_date", ["2026-03-10", "2026-03-09", "2026-03-08"],
+                                     {"2026-03-09": 1, "2026-03-10": 4}, before, after)
+        self.assertEqual([
+            {"partition": "created_date=2026-03-08", "added": False, "rows": 0, "files": 1},
+            {"partition": "created_date=2026-03-09", "added": False, "rows": 1, "files": 1},
+            {"partition": "created_date=2026-03-10", "added": True, "rows": 4, "files": 2},
+        ], writes)
+
+    def test_the_manifest_carries_the_run_the_table_and_the_partitions(self):
+        writes = [{"partition": "created_date=2026-03-10", "added": True, "rows": 4, "files": 2}]
+        manifest = dp.build_manifest(arguments(orchestrator_run_marker="r/customer/1"), "s3://lake/clean/customer/",
+                                     writes, self.T1)
+        self.assertEqual(1, manifest["manifest_version"])
+        self.assertEqual(("jr_0123abcd", "r/customer/1", "customer", "mystore_clean", "created_date"),
+                         (manifest["job_run_id"], manifest["run_marker"], manifest["entity"], manifest["database"],
+                          manifest["partition_key"]))
+        self.assertEqual((4, writes, "2026-03-10T12:00:00+00:00"),
+                         (manifest["rows_written"], manifest["partitions"], manifest["written_at"]))
+        self.assertEqual([], dp.build_manifest(arguments(), "s3://lake/clean/customer/", [], self.T1)["partitions"])
 
 
 if __name__ == "__main__":

@@ -324,5 +324,61 @@ public sealed class DataPreparationJobTests
         Assert.Equal(["DOUBLE", 2.5], Assert.Single(points));
     }
 
+    [Fact]
+    public async Task Each_partition_reports_the_rows_and_files_the_run_wrote_to_it_summing_to_the_rows_written()
+    {
+        await using var lake = new TempLake();
+        lake.Options.MaxBatchBytes = 1;
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=10", "a.jsonl",
+            Json(new { customer_id = 1, created_datetime = "2026-03-09T09:00:00Z" }),
+            Json(new { customer_id = 2, created_datetime = "2026-03-10T09:00:00Z" }),
+            Json(new { customer_id = 3, created_datetime = "2026-03-10T10:00:00Z" }));
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "b.jsonl",
+            Json(new { customer_id = 4, created_datetime = "2026-03-10T11:00:00Z" }),
+            Json(new { customer_id = 5, created_datetime = (string?)null }));
+
+        var run = await lake.RunJobAsync(CustomerArguments);
+        var output = await lake.Backend.GetJobRunOutputAsync(TempLake.Job, run, lake.Token);
+
+        Assert.Equal(JobRunState.Succeeded, run.State);
+        Assert.Null(output.Warning);
+        var onDisk = lake.Query(
+            $"SELECT parse_path(filename)[-2], count(*), count(DISTINCT filename) " +
+            $"FROM read_parquet('{lake.CleanFolder("customer")}/*/*.parquet', filename = true) GROUP BY ALL ORDER BY 1")
+            .Select(r => new PartitionWrite((string)r[0]!, true, (long)r[1]!, (int)(long)r[2]!))
+            .ToList();
+        Assert.Equal(3, onDisk.Count);
+        Assert.Equal(onDisk, output.Partitions.OrderBy(w => w.Partition, StringComparer.Ordinal));
+        Assert.Equal(2, output.Partitions.Single(w => w.Partition == "created_date=2026-03-10").Files);
+        Assert.Equal(run.Details!.RowsWritten, output.Partitions.Sum(w => w.Rows));
+    }
+
+    [Fact]
+    public async Task A_late_event_reports_its_older_partition_as_updated_with_only_the_rows_it_added()
+    {
+        await using var lake = new TempLake();
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-09/ingest_hour=10", "a.jsonl",
+            Json(new { customer_id = 1, created_datetime = "2026-03-09T09:00:00Z" }),
+            Json(new { customer_id = 2, created_datetime = "2026-03-09T09:30:00Z" }));
+        var first = await lake.RunJobAsync(CustomerArguments);
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=10", "b.jsonl",
+            Json(new { customer_id = 3, created_datetime = "2026-03-09T23:00:00Z" }),
+            Json(new { customer_id = 4, created_datetime = "2026-03-10T09:00:00Z" }),
+            Json(new { customer_id = 5, created_datetime = "2026-03-10T09:10:00Z" }));
+
+        var second = await lake.RunJobAsync(CustomerArguments);
+
+        Assert.Equal([new PartitionWrite("created_date=2026-03-09", Added: true, Rows: 2, Files: 1)],
+            (await lake.Backend.GetJobRunOutputAsync(TempLake.Job, first, lake.Token)).Partitions);
+        Assert.Equal(
+            [
+                new PartitionWrite("created_date=2026-03-09", Added: false, Rows: 1, Files: 1),
+                new PartitionWrite("created_date=2026-03-10", Added: true, Rows: 2, Files: 1),
+            ],
+            (await lake.Backend.GetJobRunOutputAsync(TempLake.Job, second, lake.Token)).Partitions);
+        Assert.Equal(3L, lake.Query($"SELECT count(*) FROM {lake.Clean("customer")} WHERE created_date = '2026-03-09'")
+            .Single()[0]);
+    }
+
     internal static string Json(object row) => JsonSerializer.Serialize(row);
 }

@@ -64,6 +64,14 @@ public sealed class JobCommitRecoveryTests
         Assert.Equal(1, next.Details!.FilesProcessed);
         Assert.Equal(["created_date=2026-03-10", "created_date=2026-03-11"], next.Details.PartitionsAdded);
         Assert.Equal(["created_date=2026-03-09"], next.Details.PartitionsUpdated);
+        // The finished commit's per-partition writes come through the journal, counted once.
+        Assert.Equal(
+            [
+                new PartitionWrite("created_date=2026-03-09", Added: false, Rows: 1, Files: 1),
+                new PartitionWrite("created_date=2026-03-10", Added: true, Rows: 1, Files: 1),
+                new PartitionWrite("created_date=2026-03-11", Added: true, Rows: 1, Files: 1),
+            ],
+            (await lake.Backend.GetJobRunOutputAsync(TempLake.Job, next, lake.Token)).Partitions);
         AssertEveryCustomerOnce(lake, 5);
         Assert.Equal(2, (await BookmarksAsync(lake)).Count);
         var catalog = await new CatalogTables(new CatalogDatabase(lake.Options.CatalogPath))

@@ -129,6 +129,35 @@ public sealed class LocalCrawlerTests
     }
 
     [Fact]
+    public async Task A_crawler_limited_to_one_entity_catalogs_only_that_entitys_folder()
+    {
+        await using var lake = new TempLake();
+        const string customerCrawler = "mystore-raw-customer";
+        var limited = new LocalCrawlerOptions { Zone = "raw", Database = "raw" };
+        limited.Tables.AddRange(["customer", "returns"]);
+        lake.Options.Crawlers[customerCrawler] = limited;
+        lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=10", "a.jsonl",
+            Json(new { customer_id = 1, created_datetime = "2026-03-10T09:00:00Z" }));
+        lake.WriteJsonLines("sales", "ingest_date=2026-03-10/ingest_hour=10", "b.jsonl",
+            Json(new { order_id = 1, order_datetime = "2026-03-10T09:00:00Z" }));
+        var catalog = new CatalogTables(new CatalogDatabase(lake.Options.CatalogPath));
+
+        var crawler = await lake.CrawlAsync(customerCrawler);
+
+        // "returns" has no folder yet: no table, and not a failure (as a Glue crawler over an empty S3 path).
+        Assert.Equal(CrawlStatus.Succeeded, crawler.LastCrawl!.Status);
+        Assert.Equal((1, 1), (crawler.LastCrawl.TablesCreated, crawler.LastCrawl.PartitionsAdded));
+        Assert.Equal(["2026-03-10/10"], (await TableAsync(lake, "raw", "customer")).Partitions.Select(p => string.Join("/", p.Values)));
+        Assert.Null(await catalog.GetTableAsync("raw", "sales", lake.Token));
+        Assert.Null(await catalog.GetTableAsync("raw", "returns", lake.Token));
+
+        var everything = await lake.CrawlAsync(TempLake.RawCrawler);
+
+        Assert.Equal((1, 0), (everything.LastCrawl!.TablesCreated, everything.LastCrawl.TablesUpdated));
+        Assert.NotNull(await catalog.GetTableAsync("raw", "sales", lake.Token));
+    }
+
+    [Fact]
     public async Task A_start_during_a_crawl_reports_AlreadyRunning_and_a_stop_cancels_it()
     {
         await using var lake = new TempLake();

@@ -85,6 +85,39 @@ public sealed class LocalGlueOptionsTests
     }
 
     [Fact]
+    public void A_crawlers_table_list_is_bound_from_configuration_and_each_entry_checked()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Local:Crawlers:mystore-clean-customer:Zone"] = "clean",
+            ["Local:Crawlers:mystore-clean-customer:Database"] = "clean",
+            ["Local:Crawlers:mystore-clean-customer:Tables:0"] = "customer",
+            ["Local:Crawlers:bad:Zone"] = "clean",
+            ["Local:Crawlers:bad:Database"] = "clean",
+            ["Local:Crawlers:bad:Tables:0"] = "sales",
+            ["Local:Crawlers:bad:Tables:1"] = "../raw",
+            ["Local:Crawlers:bad:Tables:2"] = "_staging",
+            ["Local:Crawlers:bad:Tables:3"] = "sales",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging()
+            .AddLocalGlueBackend(configuration.GetSection("Local"), "data").BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Equal(
+        [
+            "Orchestrator:Glue:Local:Crawlers:bad:Tables:1 '../raw' is not an entity folder name (letters, digits, '_', '-'; not starting with '_' or '.').",
+            "Orchestrator:Glue:Local:Crawlers:bad:Tables:2 '_staging' is not an entity folder name (letters, digits, '_', '-'; not starting with '_' or '.').",
+            "Orchestrator:Glue:Local:Crawlers:bad:Tables lists 'sales' 2 times; list each folder once.",
+        ], error.Failures);
+        var options = TempLake.CreateOptions("lake", "c.db");
+        options.Crawlers["mystore-clean-customer"] = new LocalCrawlerOptions { Zone = "clean", Database = "clean" };
+        options.Crawlers["mystore-clean-customer"].Tables.Add("customer");
+        Assert.True(new LocalGlueOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
     public void Invalid_configuration_stops_start_up_listing_the_problems()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
