@@ -35,6 +35,7 @@ public static class OrchestratorWebApp
         builder.Services.AddSingleton<PipelineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
+        builder.Services.AddHostedService<ChangeRetentionService>();
         builder.Services.AddMetricsExport();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestProblems.Explain);
         builder.Services.AddExceptionHandler<RequestProblems>();
@@ -117,7 +118,9 @@ public static class OrchestratorWebApp
         app.MapMetricsExport();
         app.MapPipelinesApi();
         app.MapRunsApi();
+        app.MapChangesApi();
         app.MapFallbackToFile("/runs/{**id}", "index.html");
+        app.MapFallbackToFile("/changes", "index.html");
     }
 
     static async Task SeedSampleDataAsync(WebApplication app)
