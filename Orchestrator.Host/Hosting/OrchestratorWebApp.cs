@@ -35,7 +35,6 @@ public static class OrchestratorWebApp
         builder.Services.AddSingleton<PipelineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineScheduler>());
         builder.Services.AddHostedService<RetentionService>();
-        builder.Services.AddHostedService<ChangeRetentionService>();
         builder.Services.AddMetricsExport();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestProblems.Explain);
         builder.Services.AddExceptionHandler<RequestProblems>();

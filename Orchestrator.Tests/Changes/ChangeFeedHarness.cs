@@ -21,11 +21,14 @@ sealed class ChangeFeedHarness : IAsyncDisposable
 
     readonly TempDirectory directory;
 
-    ChangeFeedHarness(TempDirectory directory, PartitionChangeFeed feed)
+    ChangeFeedHarness(TempDirectory directory, DurableStore store, PartitionChangeFeed feed)
     {
         this.directory = directory;
+        Store = store;
         Feed = feed;
     }
+
+    public DurableStore Store { get; }
 
     public TempLake Lake { get; } = new();
 
@@ -39,7 +42,8 @@ sealed class ChangeFeedHarness : IAsyncDisposable
         var pipeline = new PipelineDefinition(Pipeline, null, OverlapPolicy.Skip, false, null, null, CleanCrawlerCondition.AllSucceeded, 8,
             new PollPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 1), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
             [Entity("customer", "created_datetime", "created_date"), Entity("sales", "order_datetime", "order_date")]);
-        return new ChangeFeedHarness(directory, new PartitionChangeFeed(DurableStore.From(store).Journal!, new PipelineCatalog([pipeline])));
+        var durable = DurableStore.From(store);
+        return new ChangeFeedHarness(directory, durable, new PartitionChangeFeed(durable.Journal!, new PipelineCatalog([pipeline])));
     }
 
     static EntityDefinition Entity(string name, string column, string key) =>

@@ -20,12 +20,12 @@ public sealed class ChangeRetentionTests
         var recordedAt = Assert.Single((await feed.ReadAllAsync()).Changes).RecordedAt;
         var clock = new FakeTimeProvider(new DateTimeOffset(recordedAt.AddDays(89), TimeSpan.Zero));
         var options = Options.Create(new OrchestratorOptions { Changes = new ChangesOptions { Retention = TimeSpan.FromDays(90) } });
-        var retention = new ChangeRetentionService(feed.Feed, options, clock, NullLogger<ChangeRetentionService>.Instance);
+        var retention = new RetentionService(feed.Store.Query, feed.Store.Purge, feed.Feed, options, clock, NullLogger<RetentionService>.Instance);
 
-        Assert.Equal(0, await retention.PurgeAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, await retention.PurgeChangesAsync(TestContext.Current.CancellationToken));
         Assert.Single((await feed.ReadAllAsync()).Changes);
         clock.Advance(TimeSpan.FromDays(2));
-        Assert.Equal(1, await retention.PurgeAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, await retention.PurgeChangesAsync(TestContext.Current.CancellationToken));
         Assert.Empty((await feed.ReadAllAsync()).Changes);
     }
 

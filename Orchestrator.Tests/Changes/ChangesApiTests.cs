@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities.Runs;
 using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Activities.Runs;
 using Orchestrator.Glue.Local;
 using Orchestrator.Tests.Hosting;
 using Orchestrator.Tests.Pipelines;
