@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Runs;
@@ -14,6 +15,7 @@ public static class PipelineWorkerRegistration
     [
         typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
         typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
+        typeof(RecordPartitionChangesActivity),
     ];
 
     public static TaskHubWorker AddPipelineOrchestrations(this TaskHubWorker worker, IServiceProvider services)

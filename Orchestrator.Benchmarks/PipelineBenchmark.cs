@@ -4,6 +4,7 @@ using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
@@ -46,17 +47,20 @@ static class PipelineBenchmark
         });
         await store.CreateAsync(recreateInstanceStore: true);
         var glue = new InstantGlueBackend(TimeProvider.System);
+        var pipeline = Pipeline(entityCount, maxParallel);
         var services = new ServiceCollection()
             .AddLogging()
             .AddMetrics()
             .AddSingleton<RunMetrics>()
             .AddSingleton<IGlueBackend>(glue)
+            .AddSingleton(TimeProvider.System)
+            // Each succeeded job records its partition changes, as in the host (none here: the instant backend writes nothing).
+            .AddSingleton(new PartitionChangeFeed(store.Journal, new PipelineCatalog([pipeline])))
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
         await worker.StartAsync();
 
-        var pipeline = Pipeline(entityCount, maxParallel);
         var listings = new RunListingCache(TimeProvider.System);
         var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, listings, TimeProvider.System, NullLogger<RunQueries>.Instance);
         var runs = new RunCommands(store, queries, listings, TimeProvider.System, NullLogger<RunCommands>.Instance);

@@ -7,6 +7,11 @@ public static class GlueArguments
 {
     /// <summary>Carries <c>{runId}/{entity}/{attempt}</c> so a start can be found again after a crash.</summary>
     public const string RunMarker = "--orchestrator_run_marker";
+
+    /// <summary>The data-preparation script's clean database and table (its target entity), named in the change feed.</summary>
+    public const string CleanDatabase = "--clean_db_name";
+
+    public const string TargetEntity = "--target_entity_name";
 }
 
 /// <summary>Crawler state READY | RUNNING | STOPPING; values Glue adds later are kept as text.</summary>

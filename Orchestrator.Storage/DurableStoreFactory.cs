@@ -1,6 +1,7 @@
 using DurableTask.SqlServer;
 using Microsoft.Data.SqlClient;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Storage.Journals;
 using Orchestrator.Storage.Sqlite;
 using Orchestrator.Storage.SqlServer;
 
@@ -24,9 +25,11 @@ public static class DurableStoreFactory
                 WorkItemLockTimeout = options.SqlServer.LockTimeout,
             };
             var sql = new SqlOrchestrationService(settings);
+            var journal = new SqlServerJournal(options.SqlServer.ConnectionString ?? string.Empty);
             try
             {
                 await sql.CreateIfNotExistsAsync().WaitAsync(cancellationToken);
+                await journal.CreateIfNotExistsAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is SqlException or InvalidOperationException or ArgumentException or TimeoutException)
             {
@@ -35,7 +38,7 @@ public static class DurableStoreFactory
 
             // The SQL provider lists oldest first, by offset; run listings want newest first, after a position.
             var newestFirst = new NewestFirstQueryClient(sql, time);
-            return new DurableStore(sql, sql, newestFirst, sql, newestFirst);
+            return new DurableStore(sql, sql, newestFirst, sql, newestFirst, Journal: journal);
         }
 
         var path = SqlitePath(options, dataDirectory);

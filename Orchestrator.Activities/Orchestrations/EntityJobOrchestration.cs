@@ -1,5 +1,6 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -34,6 +35,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
     /// <summary>Polls allowed after asking Glue to stop a timed-out run, before moving on without its final state.</summary>
     const int PollsAfterTimeoutStop = 10;
+
+    /// <summary>Tries to record a succeeded attempt's partition changes before giving up with a warning.</summary>
+    const int RecordChangesTries = 5;
 
     public override async Task<StepOutcome> RunTask(OrchestrationContext context, EntityJobInput input)
     {
@@ -158,6 +162,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 });
                 if (succeeded)
                 {
+                    state = await RecordChangesAsync(context, input, state);
                     return Finish(context, input, state, StepState.Succeeded);
                 }
 
@@ -175,6 +180,39 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 return Outcome(input, state, StepState.Running);
             }
         }
+    }
+
+    /// <summary>
+    /// Records the partitions the succeeded attempt wrote in the change feed, before the step reports success. A failed
+    /// record is tried again a few times with the poll delays; what still fails becomes a warning on the attempt, never
+    /// a failed step (the data is written; running the job again would not help).
+    /// </summary>
+    async Task<EntityJobState> RecordChangesAsync(OrchestrationContext context, EntityJobInput input, EntityJobState state)
+    {
+        var attempt = state.Attempts[^1];
+        var stepId = StepIds.Entity(input.Entity.Name);
+        var request = new RecordPartitionChangesRequest(input.RunId, stepId, input.Entity.Name, input.Entity.Job, input.Entity.Arguments, attempt.GlueRunId!, attempt.Number);
+        for (var tries = 1; ; tries++)
+        {
+            var recorded = await context.ScheduleTask<PartitionChangesRecorded>(typeof(RecordPartitionChangesActivity), request);
+            if (recorded.Error is not { } error)
+            {
+                attempt = attempt with { PartitionChanges = recorded.Partitions, Warning = recorded.Warning };
+                break;
+            }
+
+            var delay = input.Poll.DelayAfter(tries);
+            if (error.Permanent || tries >= RecordChangesTries || await WaitUntilAsync(context, context.CurrentUtcDateTime + delay))
+            {
+                Log(context, input.RunId, stepId, log => log.ChangesNotRecorded(attempt.GlueRunId!, tries, error.Message));
+                attempt = attempt with { Warning = $"the partitions this run wrote were not recorded in the change feed: {error.Message}" };
+                break;
+            }
+
+            Log(context, input.RunId, stepId, log => log.ChangesRecordRetrying(attempt.GlueRunId!, error.Message, delay));
+        }
+
+        return state with { Attempts = [.. state.Attempts.Take(state.Attempts.Count - 1), attempt] };
     }
 
     bool TryScheduleRetry(OrchestrationContext context, EntityJobInput input, ref EntityJobState state, string errorClass, string? message)

@@ -29,6 +29,40 @@ public static class RunIds
         return at > 0 ? runId[..at] : runId;
     }
 
+    /// <summary>
+    /// The run's slot read back from its id: a scheduled run's slot, else the time its ULID was made, which is when the
+    /// run was requested (to the millisecond): <c>ScheduledSlot ?? RequestedAt</c>. Null for an id of neither form.
+    /// </summary>
+    public static DateTime? SlotOf(string runId)
+    {
+        var at = runId.IndexOf('@', StringComparison.Ordinal);
+        var tail = at >= 0 ? runId[(at + 1)..] : string.Empty;
+        if (DateTime.TryParseExact(tail, "yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var slot))
+        {
+            return slot;
+        }
+
+        var dash = tail.LastIndexOf('-');
+        if (dash < 0 || tail.Length - dash - 1 != 26)
+        {
+            return null;
+        }
+
+        var time = 0L;
+        foreach (var c in tail.AsSpan(dash + 1, 10))
+        {
+            var digit = Crockford.IndexOf(char.ToUpperInvariant(c), StringComparison.Ordinal);
+            if (digit < 0)
+            {
+                return null;
+            }
+
+            time = (time << 5) | (uint)digit;
+        }
+
+        return time <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(time).UtcDateTime : null;
+    }
+
     /// <summary>True for run ids, false for the sub-orchestrations of their steps.</summary>
     public static bool IsRun(string instanceId) => instanceId.Contains('@', StringComparison.Ordinal) && !instanceId.Contains('/', StringComparison.Ordinal);
 

@@ -49,7 +49,9 @@ public enum StepState
 /// <summary>
 /// One try of a step's Glue resource: a job run, or a crawl. An <see cref="Interrupted"/> attempt ended because the
 /// orchestrator's own host went away and its run could not be resumed: it is tried again at once and does not count
-/// against the retry policy's MaxAttempts (its own cap is MaxInterruptedAttempts).
+/// against the retry policy's MaxAttempts (its own cap is MaxInterruptedAttempts). A succeeded job attempt records
+/// the <see cref="PartitionChanges"/> it wrote in the change feed; <see cref="Warning"/> says what went wrong without
+/// failing the step (the partitions it wrote could not be told, or not recorded).
 /// </summary>
 public sealed record AttemptRecord(
     int Number,
@@ -62,7 +64,9 @@ public sealed record AttemptRecord(
     int? ExecutionTimeSeconds = null,
     double? DpuSeconds = null,
     Glue.JobRunDetails? Details = null,
-    bool Interrupted = false)
+    bool Interrupted = false,
+    int? PartitionChanges = null,
+    string? Warning = null)
 {
     /// <summary>This attempt, ended as interrupted at <paramref name="endedAt"/> with the backend's message.</summary>
     public AttemptRecord AsInterrupted(DateTime endedAt, string? message) =>

@@ -44,10 +44,7 @@ public static class RunsApi
         [Description("Runs per page: a whole number from 1 to 500 (default 50).")] string? limit = null,
         [Description("The nextCursor of the previous page, to continue after it; valid only with the same filters.")] string? cursor = null)
     {
-        if (request.Query.FirstOrDefault(q => q.Value.Count > 1) is { Key: { } repeated } given)
-        {
-            throw Invalid(repeated, $"The query parameter '{repeated}' is given {given.Value.Count} times; give it once.");
-        }
+        QueryParameters.RefuseRepeated(request);
 
         RunStatus? statusFilter = null;
         if (status is not null)
@@ -67,13 +64,7 @@ public static class RunsApi
         }
 
         var (sinceTime, untilTime) = (Time(since, nameof(since)), Time(until, nameof(until)));
-        var pageSize = 50;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > 500))
-        {
-            throw Invalid(nameof(limit), $"limit '{limit}' is not allowed; use a whole number from 1 to 500 (default 50).");
-        }
-
-        var filter = new RunFilter(pipeline, statusFilter, sinceTime, untilTime, pageSize, cursor);
+        var filter = new RunFilter(pipeline, statusFilter, sinceTime, untilTime, QueryParameters.Limit(limit, 50, 500), cursor);
         return TypedResults.Ok(await runs.ListAsync(filter, token));
     }
 
@@ -108,5 +99,5 @@ public static class RunsApi
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed.UtcDateTime
         : throw Invalid(name, $"{name} '{text}' is not a time; use ISO 8601, e.g. 2026-11-25T12:00:00Z.");
 
-    static RunRequestException Invalid(string parameter, string detail) => new(RunProblem.Invalid, detail, parameter);
+    static RunRequestException Invalid(string parameter, string detail) => QueryParameters.Invalid(parameter, detail);
 }

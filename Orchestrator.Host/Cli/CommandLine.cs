@@ -4,7 +4,7 @@ using Orchestrator.Glue.Local;
 namespace Orchestrator.Host.Cli;
 
 /// <summary>
-/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>sample-data</c> and <c>config check</c>.
+/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>sample-data</c>, <c>changes</c> and <c>config check</c>.
 /// Exit codes: 0 success, 1 a run that failed or was terminated, 2 a usage or configuration error.
 /// </summary>
 public static class CommandLine
@@ -39,6 +39,19 @@ public static class CommandLine
         var sample = new Command("sample-data", "Write MyStore sample raw data into the local lake's raw zone.") { rows, days, seed };
         sample.SetAction((parse, token) => SampleDataCommand.RunAsync(parse.GetValue(config), new SampleDataOptions { Rows = parse.GetValue(rows), Days = parse.GetValue(days), Seed = parse.GetValue(seed) }, output, errors, token));
         root.Subcommands.Add(sample);
+
+        var changesPipeline = new Option<string?>("--pipeline") { Description = "Only this pipeline's changes" };
+        var changesEntity = new Option<string?>("--entity") { Description = "Only this entity's changes" };
+        var changesRun = new Option<string?>("--run") { Description = "Only this run's changes" };
+        var after = new Option<string?>("--after") { Description = "Resume after this cursor (printed when the verb ends; the API's nextCursor)" };
+        var follow = new Option<bool>("--follow") { Description = "Keep printing new changes as they are committed, until Ctrl+C" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per change (the API's shape) instead of a line of text" };
+        var interval = new Option<double>("--interval") { Description = "Seconds between polls with --follow", DefaultValueFactory = _ => 2 };
+        var changes = new Command("changes", "Print the partition change feed in commit order, then the cursor to resume from.") { changesPipeline, changesEntity, changesRun, after, follow, json, interval };
+        changes.SetAction((parse, token) => ChangesCommand.RunAsync(parse.GetValue(config),
+            new ChangesRequest(parse.GetValue(changesPipeline), parse.GetValue(changesEntity), parse.GetValue(changesRun), parse.GetValue(after), parse.GetValue(follow), parse.GetValue(json), parse.GetValue(interval)),
+            output, errors, token));
+        root.Subcommands.Add(changes);
 
         var check = new Command("check", "Check the configuration: print every problem (exit 2) or 'configuration OK'.");
         check.SetAction(parse => ConfigCheckCommand.Run(parse.GetValue(config), output));

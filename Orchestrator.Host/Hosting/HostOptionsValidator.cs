@@ -24,6 +24,11 @@ public sealed class HostOptionsValidator : IValidateOptions<OrchestratorOptions>
             problems.Add($"Orchestrator:Retention:Interval: {options.Retention.Interval} is not allowed; use 00:00:01 to 7.00:00:00.");
         }
 
+        if (options.Changes.Retention < TimeSpan.FromHours(1) || options.Changes.Retention > TimeSpan.FromDays(36500))
+        {
+            problems.Add($"Orchestrator:Changes:Retention: {options.Changes.Retention} is not allowed; keep changes for 01:00:00 to 36500.00:00:00 (days.hours:minutes:seconds, e.g. 90.00:00:00).");
+        }
+
         if (options.Worker.ShutdownGracePeriod < TimeSpan.Zero || options.Worker.ShutdownGracePeriod > TimeSpan.FromHours(1))
         {
             problems.Add($"Orchestrator:Worker:ShutdownGracePeriod: {options.Worker.ShutdownGracePeriod} is not allowed; use 00:00:00 to 01:00:00.");

@@ -12,6 +12,8 @@ public sealed class OrchestratorOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
+    public ChangesOptions Changes { get; set; } = new();
+
     public LoggingOptions Logging { get; set; } = new();
 }
 
@@ -27,6 +29,13 @@ public sealed class RetentionOptions
     public int Days { get; set; } = 30;
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary><c>Orchestrator:Changes</c>: the partition change feed.</summary>
+public sealed class ChangesOptions
+{
+    /// <summary>Changes recorded longer ago than this are purged, whatever run retention is (checked every Retention:Interval).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 }
 
 public sealed class LoggingOptions

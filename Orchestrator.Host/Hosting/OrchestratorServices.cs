@@ -2,6 +2,7 @@ using DurableTask.Core;
 using DurableTask.Core.Query;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue.Aws;
@@ -62,6 +63,9 @@ public static class OrchestratorServices
         services.AddSingleton<RunListingCache>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<RunCommands>();
+        services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store.Journal
+            ?? throw new InvalidOperationException("The durable store keeps no journals."));
+        services.AddSingleton<PartitionChangeFeed>();
         services.AddMetrics();
         services.AddSingleton<RunMetrics>();
         services.AddSingleton<OrchestratorMetrics>();

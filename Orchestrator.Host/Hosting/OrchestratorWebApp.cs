@@ -117,7 +117,9 @@ public static class OrchestratorWebApp
         app.MapMetricsExport();
         app.MapPipelinesApi();
         app.MapRunsApi();
+        app.MapChangesApi();
         app.MapFallbackToFile("/runs/{**id}", "index.html");
+        app.MapFallbackToFile("/changes", "index.html");
     }
 
     static async Task SeedSampleDataAsync(WebApplication app)

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
 using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Hosting;
 
@@ -8,11 +9,13 @@ namespace Orchestrator.Host.Scheduling;
 
 /// <summary>
 /// Purges finished runs older than <c>Orchestrator:Retention:Days</c>, page after page until none is left, however
-/// many there are. Schedule state instances are kept: they hold whether a schedule is paused.
+/// many there are. Schedule state instances are kept: they hold whether a schedule is paused. Partition changes have
+/// their own retention (<c>Orchestrator:Changes:Retention</c>), purged in the same round.
 /// </summary>
 public sealed partial class RetentionService(
     IOrchestrationServiceQueryClient query,
     IOrchestrationServicePurgeClient purge,
+    PartitionChangeFeed changes,
     IOptions<OrchestratorOptions> options,
     TimeProvider time,
     ILogger<RetentionService> logger) : BackgroundService
@@ -28,6 +31,15 @@ public sealed partial class RetentionService(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogPurgeFailed(logger, ex);
+            }
+
+            try
+            {
+                await PurgeChangesAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogChangePurgeFailed(logger, ex);
             }
 
             await Task.Delay(options.Value.Retention.Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -66,10 +78,30 @@ public sealed partial class RetentionService(
         return total;
     }
 
+    /// <summary>Purges the partition changes recorded before the feed's own cut-off; returns how many.</summary>
+    public async Task<int> PurgeChangesAsync(CancellationToken cancellationToken)
+    {
+        var retention = options.Value.Changes.Retention;
+        var cutoff = time.GetUtcNow().UtcDateTime - retention;
+        var purged = await changes.PurgeAsync(cutoff, cancellationToken);
+        if (purged > 0)
+        {
+            LogChangesPurged(logger, purged, cutoff, retention);
+        }
+
+        return purged;
+    }
+
     // Log events of retention: EventIds 1120–1129.
     [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Purging old runs failed; trying again later")]
     static partial void LogPurgeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1121, Level = LogLevel.Information, Message = "Purged {Count} runs and steps finished before {Cutoff:o} (retention {Days} days)")]
     static partial void LogPurged(ILogger logger, int count, DateTime cutoff, int days);
+
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Error, Message = "Purging old partition changes failed; trying again later")]
+    static partial void LogChangePurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1123, Level = LogLevel.Information, Message = "Purged {Count} partition changes recorded before {Cutoff:o} (retention {Retention})")]
+    static partial void LogChangesPurged(ILogger logger, int count, DateTime cutoff, TimeSpan retention);
 }

@@ -2,6 +2,7 @@ using DurableTask.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Storage.Journals;
 
 namespace Orchestrator.Storage.Sqlite;
 
@@ -27,7 +28,11 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         this.settings = settings ?? throw new ArgumentNullException(nameof(settings));
         database = new SqliteDatabase(settings.DatabasePath, settings.BusyTimeout);
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteOrchestrationService>();
+        Journal = new SqliteJournal(database);
     }
+
+    /// <summary>The journals kept in the same file, written through the same single writer.</summary>
+    public IJournal Journal { get; }
 
     /// <summary>The schema version this build writes.</summary>
     public static int SchemaVersion => StoreSchema.LatestVersion;

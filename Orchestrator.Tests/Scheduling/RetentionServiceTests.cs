@@ -31,7 +31,7 @@ public sealed class RetentionServiceTests
 
         // 31 days on, the cut-off is a day from now: the schedule state written now is older than it, yet kept.
         var clock = new FakeTimeProvider(new DateTimeOffset(now.AddDays(31), TimeSpan.Zero));
-        var retention = new RetentionService(host.Service<IOrchestrationServiceQueryClient>(), host.Service<IOrchestrationServicePurgeClient>(),
+        var retention = new RetentionService(host.Service<IOrchestrationServiceQueryClient>(), host.Service<IOrchestrationServicePurgeClient>(), host.Service<Orchestrator.Activities.Changes.PartitionChangeFeed>(),
             Options.Create(new OrchestratorOptions { Retention = new RetentionOptions { Days = 30 } }), clock, NullLogger<RetentionService>.Instance);
 
         var purged = await retention.PurgeAsync(Token);

@@ -67,7 +67,7 @@ public sealed class KeyedListingTests : IDisposable
     public async Task A_schema_2_store_upgrades_in_place_keeps_its_instances_and_lists_them_by_group_and_outcome()
     {
         var path = directory.File("orchestrator.db");
-        WriteSchema2Store(path);
+        WriteStoreOfSchema(path, 2);
         var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(path));
 
         await store.CreateIfNotExistsAsync();
@@ -75,7 +75,7 @@ public sealed class KeyedListingTests : IDisposable
         using (var connection = Open(path))
         {
             using var version = new SqliteCommand("PRAGMA user_version;", connection);
-            Assert.Equal(3L, version.ExecuteScalar());
+            Assert.Equal((long)SqliteOrchestrationService.SchemaVersion, version.ExecuteScalar());
             using var count = new SqliteCommand("SELECT count(*) FROM Instances;", connection);
             Assert.Equal(3L, count.ExecuteScalar());
         }
@@ -196,12 +196,15 @@ public sealed class KeyedListingTests : IDisposable
         return connection;
     }
 
-    /// <summary>A store as schema 2 left it, written with the shipped scripts 1 and 2 and recorded as the migrator records them.</summary>
-    static void WriteSchema2Store(string path)
+    /// <summary>
+    /// A store as schema <paramref name="schema"/> left it, written with the shipped scripts up to it and recorded as the
+    /// migrator records them, holding three finished instances (p@1, p@2, q@3).
+    /// </summary>
+    internal static void WriteStoreOfSchema(string path, int schema)
     {
         using var connection = Open(path);
         var assembly = typeof(SqliteOrchestrationService).Assembly;
-        var sql = string.Concat(new[] { 1, 2 }.Select(version =>
+        var sql = string.Concat(Enumerable.Range(1, schema).Select(version =>
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream($"Orchestrator.Storage.Sqlite.Scripts.schema-{version}.sql")!);
             return reader.ReadToEnd();
@@ -211,8 +214,8 @@ public sealed class KeyedListingTests : IDisposable
             PRAGMA journal_mode = WAL;
             {{sql}}
             CREATE TABLE SchemaVersions (Version INTEGER NOT NULL PRIMARY KEY, AppliedTime TEXT NOT NULL);
-            INSERT INTO SchemaVersions VALUES (1, '2026-11-01T00:00:00.0000000Z'), (2, '2026-11-01T00:00:00.0000000Z');
-            PRAGMA user_version = 2;
+            INSERT INTO SchemaVersions VALUES {{string.Join(", ", Enumerable.Range(1, schema).Select(v => $"({v}, '2026-11-01T00:00:00.0000000Z')"))}};
+            PRAGMA user_version = {{schema}};
             {{Row}} ('p@1', 'e', '{{Name}}', 'Completed', '2026-11-01T00:00:01.0000000Z', '2026-11-01T00:00:01.0000000Z', '{"Status":3}');
             {{Row}} ('p@2', 'e', '{{Name}}', 'Failed', '2026-11-01T00:00:02.0000000Z', '2026-11-01T00:00:02.0000000Z', NULL);
             {{Row}} ('q@3', 'e', '{{Name}}', 'Completed', '2026-11-01T00:00:03.0000000Z', '2026-11-01T00:00:03.0000000Z', '{"Status":3}');

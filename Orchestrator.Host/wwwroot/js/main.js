@@ -3,6 +3,7 @@
 import { onNavigate, navigate } from './router.js';
 import { renderHome } from './home.js';
 import { renderRunPage } from './run-page.js';
+import { renderChangesPage } from './changes.js';
 import { storedKey, forgetKey, promptForKey } from './api.js';
 import { notify } from './notices.js';
 
@@ -15,6 +16,8 @@ function route() {
   const path = location.pathname;
   if (path.startsWith('/runs/') && path.length > '/runs/'.length) {
     renderRunPage(main, decodeURIComponent(path.slice('/runs/'.length)), page.signal);
+  } else if (path === '/changes') {
+    renderChangesPage(main, page.signal);
   } else {
     renderHome(main, page.signal);
   }
@@ -23,7 +26,7 @@ function route() {
 function isDashboardLink(link, event) {
   return link && link.origin === location.origin && !link.target && !link.hasAttribute('download')
     && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey && event.button === 0
-    && (link.pathname === '/' || link.pathname.startsWith('/runs/'));
+    && (link.pathname === '/' || link.pathname === '/changes' || link.pathname.startsWith('/runs/'));
 }
 
 document.addEventListener('click', event => {

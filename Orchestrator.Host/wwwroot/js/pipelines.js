@@ -5,6 +5,7 @@ import { openDialog, field } from './dialogs.js';
 import { badge } from './states.js';
 import { timeElement, fromNow, parseTime } from './format.js';
 import { notify, notifyError } from './notices.js';
+import { changesPath } from './changes.js';
 
 function pipelinePath(name) {
   return `/api/pipelines/${encodeURIComponent(name)}`;
@@ -93,7 +94,8 @@ function card(pipeline, refresh) {
         ? h('span', { class: 'muted' }, 'None')
         : active.map(run => h('span', { class: 'active-run' }, h('a', { href: runPagePath(run.runId) }, run.runId), ' ', badge(run.status)))),
       h('dt', {}, 'Entities'),
-      h('dd', {}, pipeline.entities.join(', '))),
+      h('dd', { 'data-field': 'entities' }, pipeline.entities.map((entity, i) => [i ? ', ' : '',
+        h('a', { href: changesPath({ pipeline: pipeline.name, entity }), title: `Partition changes of ${entity}` }, entity)]))),
     h('div', { class: 'buttons' },
       h('button', { type: 'button', class: 'button primary', 'data-focus-key': `trigger-${pipeline.name}`, onclick: () => trigger(pipeline, refresh) }, 'Trigger run…'),
       pipeline.schedule

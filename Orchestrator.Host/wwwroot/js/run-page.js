@@ -11,6 +11,7 @@ import { notify, notifyError } from './notices.js';
 import { renderGantt } from './gantt.js';
 import { visibilityList } from './visibility.js';
 import { stepName } from './steps.js';
+import { changesPath } from './changes.js';
 
 const LIVE_MS = 1500;
 
@@ -76,6 +77,7 @@ function facts(run) {
     ['Duration', duration(span(run.createdAt, run.completedAt))],
     run.scheduledSlot ? ['Schedule slot', timeElement(run.scheduledSlot)] : null,
     ['Entities', input.entities?.length ? input.entities.join(', ') : 'all'],
+    ['Changes', h('a', { href: changesPath({ pipeline: run.pipeline, run: run.runId }), 'data-field': 'changes-link' }, 'Partition changes of this run')],
     input.reason ? ['Reason', input.reason] : null,
     run.message ? ['Message', h('span', { class: run.status === 'Succeeded' ? '' : 'error-text' }, run.message)] : null,
     run.visibility?.length ? ['Visibility', visibilityList(run.visibility)] : null,
@@ -96,7 +98,10 @@ function attemptItem(run, step, attempt) {
     url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', title: 'Open in the AWS Glue console' }, id, h('span', { class: 'visually-hidden' }, ' (AWS console, new tab)'), ' ↗') : id,
     ' ', h('span', { class: 'muted' }, duration(span(attempt.startedAt, attempt.endedAt))),
     attempt.dpuSeconds ? h('span', { class: 'muted' }, ` · ${count(Math.round(attempt.dpuSeconds))} DPU-s`) : null,
-    attempt.errorMessage ? h('p', { class: 'error-text' }, attempt.errorClass ? `${attempt.errorClass}: ` : '', attempt.errorMessage) : null);
+    attempt.partitionChanges !== undefined && attempt.partitionChanges !== null
+      ? h('span', { class: 'muted', 'data-field': 'partition-changes' }, ` · ${count(attempt.partitionChanges)} partition changes`) : null,
+    attempt.errorMessage ? h('p', { class: 'error-text' }, attempt.errorClass ? `${attempt.errorClass}: ` : '', attempt.errorMessage) : null,
+    attempt.warning ? h('p', { class: 'warning-text', 'data-field': 'attempt-warning' }, '⚠ ', attempt.warning) : null);
 }
 
 function lastDetails(step) {
