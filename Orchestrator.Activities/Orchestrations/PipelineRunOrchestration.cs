@@ -2,6 +2,7 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 
@@ -23,6 +24,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     readonly List<StepOutcome> steps = [];
     bool stopping;
     RunResult? result;
+    RunNotifications? notifications;
 
     public PipelineRunOrchestration()
         : this(null, null)
@@ -64,6 +66,8 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         {
             metrics?.RunStarted(pipeline.Name, input.Kind);
         }
+
+        notifications = RunNotifications.Start(context, runId, input);
 
         if (Find(StepIds.RawCrawler) is { State: StepState.Pending } rawStep)
         {
@@ -117,6 +121,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         }
 
         result = new RunResult(status, [.. steps], input.DefinitionHash, message);
+        await notifications.EndAsync(result, input);
         if (!context.IsReplaying)
         {
             metrics?.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
@@ -223,6 +228,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     void Finished(OrchestrationContext context, string pipeline, StepOutcome outcome)
     {
         Update(outcome);
+        notifications?.StepFinished(outcome);
         if (!context.IsReplaying)
         {
             metrics?.StepFinished(pipeline, outcome);
