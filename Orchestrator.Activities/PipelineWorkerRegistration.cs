@@ -15,7 +15,7 @@ public static class PipelineWorkerRegistration
     [
         typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
         typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
-        typeof(PlanWebhooksActivity), typeof(DeliverWebhookActivity),
+        typeof(StartWebhookDeliveriesActivity), typeof(DeliverWebhookActivity),
     ];
 
     public static TaskHubWorker AddPipelineOrchestrations(this TaskHubWorker worker, IServiceProvider services)

@@ -4,7 +4,7 @@ namespace Orchestrator.Activities.Notifications;
 
 /// <summary>
 /// Notification log events (EventIds 2200–2219: deliveries 2200–2209 here, the POST itself 2210 in
-/// <see cref="DeliverWebhookActivity"/>), written once per event through ReplaySafeLog.
+/// <see cref="DeliverWebhookActivity"/>, starts 2211 in <see cref="StartWebhookDeliveriesActivity"/>), written once per event through ReplaySafeLog.
 /// </summary>
 static partial class NotificationLog
 {

@@ -12,10 +12,13 @@ public sealed record NotificationEvent(string Id, string Type, string Source, st
     public string CloudEventType => NotificationEvents.TypePrefix + Type;
 }
 
+/// <summary>The <paramref name="Number"/>-th event a run raised, to hand to every subscription that wants it.</summary>
+public sealed record WebhookDeliveryStart(string RunId, string Pipeline, int Number, NotificationEvent Event);
+
 /// <summary>A subscription as a run sees it: no secret (that stays in configuration and is read when sending).</summary>
 public sealed record WebhookTarget(string Name, string Url, IReadOnlyList<string> Events);
 
-/// <summary>The subscriptions that apply to one pipeline's runs, with the delivery policy, as read when the run started.</summary>
+/// <summary>The subscriptions that apply to one pipeline's runs, with the delivery policy.</summary>
 public sealed record WebhookPlan(IReadOnlyList<WebhookTarget> Targets, WebhookRetry Retry)
 {
     public IEnumerable<WebhookTarget> For(string eventType) =>

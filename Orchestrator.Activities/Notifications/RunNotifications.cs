@@ -7,32 +7,31 @@ namespace Orchestrator.Activities.Notifications;
 
 /// <summary>
 /// The run's side of notifications, replay-safe: it raises events (id, time and data fixed by the run's history) and
-/// starts one <see cref="WebhookDeliveryOrchestration"/> per event and subscription without waiting for it, so a slow
-/// or dead endpoint never delays or fails the run. The subscriptions are read once, by an activity started with the
-/// run and awaited only at its end. Instances are <c>{runId}/webhook/{n}-{name}</c>: found by prefix, purged with
-/// the run's retention.
+/// hands each to <see cref="StartWebhookDeliveriesActivity"/>, which starts one <see cref="WebhookDeliveryOrchestration"/>
+/// per subscription as an instance of its own (<c>{runId}/webhook/{n}-{name}</c>), not a sub-orchestration:
+/// DurableTask.Core keeps an orchestration open until its sub-orchestrations end, and a dead endpoint must never hold
+/// the run. The run waits only for those starts (a local write each), never for a delivery.
 /// </summary>
 public sealed class RunNotifications
 {
     static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web);
 
+    // A few quick tries: the start is a write to the run's own store.
+    static readonly RetryOptions StartRetry = new(TimeSpan.FromSeconds(1), 5) { BackoffCoefficient = 2 };
+
     readonly OrchestrationContext context;
     readonly string runId;
     readonly string pipeline;
-    readonly Task<WebhookPlan?> plan;
     readonly List<Task> dispatches = [];
     readonly HashSet<string> raised = new(StringComparer.Ordinal);
     readonly CancellationTokenSource deadline = new();
-    int deliveries;
 
     RunNotifications(OrchestrationContext context, string runId, string pipeline)
     {
         this.context = context;
         this.runId = runId;
         this.pipeline = pipeline;
-        plan = PlanAsync();
     }
-
     /// <summary>The instance-id prefix of a run's deliveries.</summary>
     public static string DeliveryPrefix(string runId) => $"{runId}/webhook/";
 
@@ -51,7 +50,8 @@ public sealed class RunNotifications
             entities = input.SelectedEntities.Select(e => e.Name).ToList(),
             reason = input.Reason,
         });
-        notifications.dispatches.Add(notifications.WatchDeadlineAsync(input));
+        // Not awaited at the end: the run ends without waiting for its deadline; a late timer finds the run finished and is dropped.
+        _ = notifications.WatchDeadlineAsync(input);
         return notifications;
     }
 
@@ -70,7 +70,7 @@ public sealed class RunNotifications
         }
 
         var raisedEvent = new NotificationEvent(id, type, $"/pipelines/{pipeline}", subject, context.CurrentUtcDateTime, JsonSerializer.Serialize(data, DataJson));
-        dispatches.Add(DispatchAsync(raisedEvent));
+        dispatches.Add(StartDeliveriesAsync(new WebhookDeliveryStart(runId, pipeline, raised.Count, raisedEvent)));
     }
 
     /// <summary><c>step.failed</c> for a failed step; <c>partitions.changed</c> for an entity step that touched clean partitions.</summary>
@@ -110,8 +110,8 @@ public sealed class RunNotifications
     }
 
     /// <summary>
-    /// Raises the run's final event and waits until every delivery is started (not finished): only the subscription
-    /// lookup can still be outstanding. Disarms the deadline.
+    /// Raises the run's final event and waits until every delivery is started (not finished). Disarms the deadline: a
+    /// cancelled timer no longer holds the run open, and when it fires later the store drops it for a finished run.
     /// </summary>
     public async Task EndAsync(RunResult result, PipelineRunInput input)
     {
@@ -139,7 +139,7 @@ public sealed class RunNotifications
 #pragma warning disable CA1849
         deadline.Cancel();
 #pragma warning restore CA1849
-        await Task.WhenAll(dispatches);
+        await Task.WhenAll([.. dispatches]);
     }
 
     async Task WatchDeadlineAsync(PipelineRunInput input)
@@ -165,31 +165,15 @@ public sealed class RunNotifications
         });
     }
 
-    async Task<WebhookPlan?> PlanAsync()
+    async Task StartDeliveriesAsync(WebhookDeliveryStart start)
     {
         try
         {
-            return await context.ScheduleTask<WebhookPlan>(typeof(PlanWebhooksActivity), pipeline);
+            await context.ScheduleWithRetry<int>(typeof(StartWebhookDeliveriesActivity), StartRetry, start);
         }
         catch (TaskFailedException)
         {
-            // Reading configuration cannot fail in practice; if it did, the run goes on without notifications.
-            return null;
-        }
-    }
-
-    async Task DispatchAsync(NotificationEvent raisedEvent)
-    {
-        if (await plan is not { } webhooks)
-        {
-            return;
-        }
-
-        foreach (var target in webhooks.For(raisedEvent.Type))
-        {
-            // Not awaited: the delivery lives on its own, and its completion message to a finished run is dropped by the store.
-            _ = context.CreateSubOrchestrationInstance<WebhookDelivery>(
-                typeof(WebhookDeliveryOrchestration), $"{DeliveryPrefix(runId)}{++deliveries:D3}-{target.Name}", new WebhookDeliveryInput(raisedEvent, target, webhooks.Retry));
+            // The store refused five times: the run goes on; the activity's failure is logged by the worker.
         }
     }
 }

@@ -1,4 +1,3 @@
-using DurableTask.Core;
 using Microsoft.Extensions.Options;
 
 namespace Orchestrator.Activities.Notifications;
@@ -23,13 +22,4 @@ public sealed class WebhookSubscriptions(IOptions<NotificationOptions> options)
     /// <summary>The secret of the webhook named <paramref name="name"/>, or null when it is no longer configured.</summary>
     public string? SecretOf(string name) =>
         options.Value.Webhooks.Select((hook, i) => (hook, i)).FirstOrDefault(h => string.Equals(NameOf(h.hook, h.i), name, StringComparison.OrdinalIgnoreCase)).hook?.Secret;
-}
-
-/// <summary>
-/// Reads the webhooks that apply to a run's pipeline, once per run: the answer goes into the run's history, so the run
-/// replays with the subscriptions it started with even if the configuration changes meanwhile.
-/// </summary>
-public sealed class PlanWebhooksActivity(WebhookSubscriptions subscriptions) : TaskActivity<string, WebhookPlan>
-{
-    protected override WebhookPlan Execute(TaskContext context, string input) => subscriptions.PlanFor(input);
 }
