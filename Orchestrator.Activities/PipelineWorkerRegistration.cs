@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.GlueCalls;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Runs;
 
@@ -16,6 +17,7 @@ public static class PipelineWorkerRegistration
         typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
         typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
         typeof(RecordPartitionChangesActivity),
+        typeof(StartWebhookDeliveriesActivity), typeof(DeliverWebhookActivity),
     ];
 
     public static TaskHubWorker AddPipelineOrchestrations(this TaskHubWorker worker, IServiceProvider services)
@@ -26,7 +28,8 @@ public static class PipelineWorkerRegistration
             new Creator<TaskOrchestration>(typeof(PipelineRunOrchestration), () => new PipelineRunOrchestration(loggers, metrics)),
             new Creator<TaskOrchestration>(typeof(CrawlerRunOrchestration), () => new CrawlerRunOrchestration(loggers)),
             new Creator<TaskOrchestration>(typeof(EntityJobOrchestration), () => new EntityJobOrchestration(loggers)),
-            new Creator<TaskOrchestration>(typeof(ForceStopOrchestration), () => new ForceStopOrchestration(loggers)));
+            new Creator<TaskOrchestration>(typeof(ForceStopOrchestration), () => new ForceStopOrchestration(loggers)),
+            new Creator<TaskOrchestration>(typeof(WebhookDeliveryOrchestration), () => new WebhookDeliveryOrchestration(loggers)));
         worker.AddTaskActivities(Activities
             .Select(type => new Creator<TaskActivity>(type, () => (TaskActivity)ActivatorUtilities.CreateInstance(services, type)))
             .ToArray<ObjectCreator<TaskActivity>>());

@@ -2,6 +2,7 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 
@@ -26,6 +27,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     readonly List<EntityVisibility> visibility = [];
     bool stopping;
     RunResult? result;
+    RunNotifications? notifications;
     PipelineRunInput? run;
 
     /// <summary>Fires when the pipeline's VisibilitySla has passed since the slot; null once handled, or without an SLA.</summary>
@@ -94,6 +96,8 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             metrics?.RunStarted(pipeline.Name, input.Kind);
         }
 
+        notifications = RunNotifications.Start(context, runId, input);
+
         if (Find(StepIds.RawCrawler) is { State: StepState.Pending } rawStep)
         {
             await RunCrawlerAsync(context, runId, rawStep, pipeline);
@@ -156,6 +160,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         }
 
         result = new RunResult(status, [.. steps], input.DefinitionHash, message, visibility.Count > 0 ? [.. visibility] : null);
+        await notifications.EndAsync(result, input);
         if (!context.IsReplaying)
         {
             metrics?.RunFinished(pipeline.Name, status, context.CurrentUtcDateTime - input.RequestedAt);
@@ -315,8 +320,24 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)))
         {
             visibility.Add(new EntityVisibility(entity, null, null, Late: true));
-            Log(context, context.OrchestrationInstance.InstanceId, log => log.EntityVisibilityLate(run!.Pipeline.Name, entity, run.Pipeline.VisibilitySla!.Value));
+            VisibilityLate(context, entity, cataloguedAt: null);
         }
+    }
+
+    /// <summary>Logs and notifies (<c>entity.visibility_late</c>) once per entity, when it is first known to be late.</summary>
+    void VisibilityLate(OrchestrationContext context, string entity, DateTime? cataloguedAt)
+    {
+        var pipeline = run!.Pipeline;
+        Log(context, context.OrchestrationInstance.InstanceId, log => log.EntityVisibilityLate(pipeline.Name, entity, pipeline.VisibilitySla!.Value));
+        notifications?.Raise(NotificationEvents.EntityVisibilityLate, StepIds.Entity(entity), new
+        {
+            runId = context.OrchestrationInstance.InstanceId,
+            pipeline = pipeline.Name,
+            entity,
+            slot = Slot,
+            visibilitySlaSeconds = pipeline.VisibilitySla!.Value.TotalSeconds,
+            cataloguedAt,
+        });
     }
 
     /// <summary>The entities whose data this run makes visible: those whose job it runs (a reused one was made visible before).</summary>
@@ -352,6 +373,10 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             else
             {
                 visibility.Add(seen);
+                if (seen.Late)
+                {
+                    VisibilityLate(context, entity, at);
+                }
             }
 
             Log(context, context.OrchestrationInstance.InstanceId, log => log.EntityVisible(pipeline.Name, entity, lag));
@@ -389,6 +414,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             Catalogued(context, outcome);
         }
 
+        notifications?.StepFinished(outcome);
         if (!context.IsReplaying)
         {
             metrics?.StepFinished(pipeline, outcome);

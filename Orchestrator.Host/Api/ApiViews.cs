@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 
@@ -68,9 +69,10 @@ public sealed record RunDetailsView(
     RunActions Actions,
     IReadOnlyDictionary<string, string> Links,
     IReadOnlyList<string>? Unreadable = null,
-    IReadOnlyList<EntityVisibility>? Visibility = null)
+    IReadOnlyList<EntityVisibility>? Visibility = null,
+    IReadOnlyList<WebhookDelivery>? Notifications = null)
 {
-    public static RunDetailsView Of(RunDetails run, string? awsRegion)
+    public static RunDetailsView Of(RunDetails run, string? awsRegion, IReadOnlyList<WebhookDelivery>? notifications = null)
     {
         var s = run.Summary;
         var self = ApiPaths.Run(s.RunId);
@@ -97,6 +99,6 @@ public sealed record RunDetailsView(
 
         return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
             s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links, run.Unreadable,
-            s.Visibility);
+            s.Visibility, notifications ?? []);
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue.Aws;
 using Orchestrator.Host.Hosting;
@@ -68,10 +69,10 @@ public static class RunsApi
         return TypedResults.Ok(await runs.ListAsync(filter, token));
     }
 
-    static async Task<Ok<RunDetailsView>> GetRun(string id, RunQueries runs, IOptions<AwsGlueOptions> aws, CancellationToken token)
+    static async Task<Ok<RunDetailsView>> GetRun(string id, RunQueries runs, WebhookDeliveries deliveries, IOptions<AwsGlueOptions> aws, CancellationToken token)
     {
         var run = await runs.GetAsync(id, token);
-        return TypedResults.Ok(RunDetailsView.Of(run, run.Backend == GlueSelection.Aws ? ConsoleRegion(aws.Value) : null));
+        return TypedResults.Ok(RunDetailsView.Of(run, run.Backend == GlueSelection.Aws ? ConsoleRegion(aws.Value) : null, await deliveries.OfRunAsync(id, token)));
     }
 
     static async Task<Ok<IReadOnlyList<HistoryEntry>>> GetHistory(string id, RunQueries runs, CancellationToken token) =>

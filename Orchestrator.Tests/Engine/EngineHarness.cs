@@ -33,7 +33,8 @@ public sealed class EngineHarness : IAsyncDisposable
         var worker = new TaskHubWorker(store.Service, NullLoggerFactory.Instance);
         worker.AddTaskOrchestrations(
             typeof(SequenceOrchestration), typeof(FanOutOrchestration), typeof(TimerOrchestration), typeof(RetryOrchestration),
-            typeof(ParentOrchestration), typeof(CounterOrchestration), typeof(ApprovalOrchestration), typeof(SlowOrchestration));
+            typeof(ParentOrchestration), typeof(CounterOrchestration), typeof(ApprovalOrchestration), typeof(SlowOrchestration),
+            typeof(CancelledTimerOrchestration));
         worker.AddTaskActivities(new EffectActivity(log, activityPause), new FlakyActivity(), new SlowActivity());
         await worker.StartAsync();
         return new EngineHarness(store, worker);

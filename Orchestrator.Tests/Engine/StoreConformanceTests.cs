@@ -112,6 +112,31 @@ public abstract class StoreConformanceTests
         Assert.Equal("parent-1", child?.ParentInstance?.OrchestrationInstance.InstanceId);
     }
 
+    /// <summary>
+    /// A run that ends before its deadline cancels the deadline's timer; the timer's message still reaches the
+    /// finished run later. It must neither bring the run back to life nor change what it recorded.
+    /// </summary>
+    [Fact]
+    public async Task A_cancelled_timer_that_fires_after_its_instance_finished_leaves_the_instance_as_it_was()
+    {
+        await using var engine = await StartAsync(new EffectLog());
+        var dueAt = DateTime.UtcNow.AddSeconds(3);
+
+        var parent = await engine.RunAsync<CancelledTimerOrchestration>(dueAt, instanceId: "finished-first");
+        var historyBefore = await engine.Store.Client.GetOrchestrationHistoryAsync("finished-first", null);
+        await Task.Delay(dueAt - DateTime.UtcNow + TimeSpan.FromSeconds(2), Token);
+        var after = await engine.Client.GetOrchestrationStateAsync("finished-first");
+
+        Assert.Equal(OrchestrationStatus.Completed, parent.OrchestrationStatus);
+        Assert.Equal("\"parent done\"", parent.Output);
+        Assert.True(parent.CompletedTime < dueAt, $"the instance completed at {parent.CompletedTime:O}, not before its timer was due at {dueAt:O}");
+        Assert.Equal(OrchestrationStatus.Completed, after?.OrchestrationStatus);
+        Assert.Equal(parent.Output, after?.Output);
+        Assert.Equal(parent.CompletedTime, after?.CompletedTime);
+        Assert.Equal(historyBefore, await engine.Store.Client.GetOrchestrationHistoryAsync("finished-first", null));
+        Assert.Equal(1, (await engine.Store.Purge.PurgeInstanceStateAsync("finished-first")).DeletedInstanceCount);
+    }
+
     [Fact]
     public async Task ContinueAsNew_100_times_keeps_the_history_small()
     {

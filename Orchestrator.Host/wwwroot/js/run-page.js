@@ -12,6 +12,7 @@ import { renderGantt } from './gantt.js';
 import { visibilityList } from './visibility.js';
 import { stepName } from './steps.js';
 import { changesPath } from './changes.js';
+import { notificationsTable, deliveriesInFlight } from './notifications.js';
 
 const LIVE_MS = 1500;
 
@@ -165,6 +166,7 @@ export function renderRunPage(main, runId, signal) {
   const ganttBox = h('div', { class: 'gantt-box', 'data-part': 'gantt' });
   const stepsBox = h('div', { 'data-part': 'steps' });
   const historyBox = h('div', { 'data-part': 'history' });
+  const notificationsBox = h('div', { 'data-part': 'notifications' });
   let run = null;
   let historyKey = '';
   let finishedDrawn = false;
@@ -175,6 +177,7 @@ export function renderRunPage(main, runId, signal) {
     h('section', { class: 'panel', 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title', class: 'visually-hidden' }, 'Actions'), actions, factsBox),
     h('section', { class: 'panel', id: 'timeline', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), ganttBox),
     h('section', { class: 'panel', id: 'steps', 'aria-labelledby': 'steps-title' }, h('h2', { id: 'steps-title' }, 'Steps'), stepsBox),
+    h('section', { class: 'panel', id: 'notifications', 'aria-labelledby': 'notifications-title' }, h('h2', { id: 'notifications-title' }, 'Notifications'), notificationsBox),
     h('section', { class: 'panel', id: 'history', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'History'), historyBox));
   document.title = `${runId} · Orchestrator`;
 
@@ -254,7 +257,9 @@ export function renderRunPage(main, runId, signal) {
     }
 
     const active = isActive(run.status);
-    if (finishedDrawn && !active) {
+    // Deliveries go on after the run ends: keep refreshing until each is delivered or given up.
+    const live = active || deliveriesInFlight(run);
+    if (finishedDrawn && !live) {
       return null;
     }
     swap(status, badge(run.status, { 'data-run-status': run.status }));
@@ -262,15 +267,16 @@ export function renderRunPage(main, runId, signal) {
     swap(factsBox, facts(run));
     drawGantt();
     swap(stepsBox, stepsTable(run));
+    swap(notificationsBox, notificationsTable(run));
     const key = JSON.stringify(history);
     if (key !== historyKey) {
       historyKey = key;
       swap(historyBox, historyTable(history));
     }
-    finishedDrawn = !active;
+    finishedDrawn = !live;
     document.title = `${label(run.status)} · ${runId} · Orchestrator`;
     // A finished run does not change: one last draw, then no more polling.
-    return active ? LIVE_MS : null;
+    return live ? LIVE_MS : null;
   }
 
   let width = 0;

@@ -24,6 +24,8 @@ const GLUE = {
 const OURS = {
   Succeeded: 'succeeded', Reused: 'reused', Running: 'running', Pending: 'pending',
   Failed: 'failed', Stopped: 'stopped', Terminated: 'stopped', Skipped: 'skipped',
+  // Webhook deliveries.
+  Delivered: 'succeeded', Retrying: 'running', 'Given up': 'failed',
 };
 
 /** The tone of any state word the API uses. */

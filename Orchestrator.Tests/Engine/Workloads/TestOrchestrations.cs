@@ -101,3 +101,21 @@ public sealed class SlowOrchestration : TaskOrchestration<string, int>
     public override Task<string> RunTask(OrchestrationContext context, int input) =>
         context.ScheduleTask<string>(typeof(SlowActivity), input);
 }
+
+/// <summary>
+/// Arms a timer due at the given time, cancels it and completes at once, as a run does with its deadline timer when
+/// it ends first: the timer's message still reaches the finished instance later.
+/// </summary>
+public sealed class CancelledTimerOrchestration : TaskOrchestration<string, DateTime>
+{
+    public override async Task<string> RunTask(OrchestrationContext context, DateTime input)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(input, "deadline", cancel.Token);
+#pragma warning disable CA1849 // orchestration code never awaits real work
+        cancel.Cancel();
+#pragma warning restore CA1849
+        await Task.Yield();
+        return timer.IsCanceled ? "parent done" : "timer still armed";
+    }
+}

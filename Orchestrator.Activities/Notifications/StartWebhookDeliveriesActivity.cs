@@ -1,0 +1,45 @@
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Activities.Notifications;
+
+/// <summary>
+/// Starts a <see cref="WebhookDeliveryOrchestration"/> per subscription that wants the event, each under an id fixed by
+/// the run and the event's number (<c>{runId}/webhook/{n}-{name}</c>), with the subscriptions as configured now. An
+/// activity runs at least once: a start that already happened is found by its id and skipped, so a crash between the
+/// starts and the activity's completion neither loses nor doubles a delivery.
+/// </summary>
+public sealed partial class StartWebhookDeliveriesActivity(
+    IOrchestrationServiceClient client,
+    WebhookSubscriptions subscriptions,
+    ILogger<StartWebhookDeliveriesActivity> logger) : AsyncTaskActivity<WebhookDeliveryStart, int>
+{
+    static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
+
+    readonly TaskHubClient hub = new(client);
+
+    protected override async Task<int> ExecuteAsync(TaskContext context, WebhookDeliveryStart input)
+    {
+        var plan = subscriptions.PlanFor(input.Pipeline);
+        var started = 0;
+        foreach (var target in plan.For(input.Event.Type))
+        {
+            var instanceId = $"{RunNotifications.DeliveryPrefix(input.RunId)}{input.Number:D3}-{target.Name}";
+            try
+            {
+                await hub.CreateOrchestrationInstanceAsync(typeof(WebhookDeliveryOrchestration), instanceId, new WebhookDeliveryInput(input.Event, target, plan.Retry), AnyStatus);
+                started++;
+            }
+            catch (OrchestrationAlreadyExistsException)
+            {
+                LogAlreadyStarted(logger, instanceId);
+            }
+        }
+
+        return started;
+    }
+
+    [LoggerMessage(EventId = 2211, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} was already started; not starting it again")]
+    static partial void LogAlreadyStarted(ILogger logger, string deliveryId);
+}
