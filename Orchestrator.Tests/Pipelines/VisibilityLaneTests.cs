@@ -156,6 +156,30 @@ public sealed class VisibilityLaneTests
     }
 
     [Fact]
+    public async Task An_entity_past_the_VisibilitySla_is_notified_once_as_entity_visibility_late_while_the_run_goes_on()
+    {
+        await using var receiver = await Notifications.WebhookReceiver.StartAsync(_ => Notifications.ReceiverAnswer.Ok);
+        await using var host = await TestHost.StartAsync(orchestrator =>
+        {
+            Lanes(orchestrator);
+            orchestrator["Pipelines"]!["data-preparation"]!["VisibilitySla"] = "00:00:00.100";
+            Notifications.WebhookNotificationTests.Subscribe(orchestrator, receiver.Url, ["entity.visibility_late"], maxAttempts: 3, timeout: "00:00:05");
+        });
+        var runId = await host.Service<RunCommands>().StartAsync("data-preparation", new StartRunRequest(), Token);
+
+        await Notifications.WebhookNotificationTests.SettledAsync(host, runId, expected: 4);
+
+        var late = receiver.Posts.Select(p => p.Event).DistinctBy(e => e["id"]!.GetValue<string>()).ToList();
+        Assert.Equal(Healthy.Append("returns").Order(), late.Select(e => e["data"]!["entity"]!.GetValue<string>()).Order());
+        Assert.All(late, e =>
+        {
+            Assert.Equal("dev.orchestrator.entity.visibility_late", e["type"]!.GetValue<string>());
+            Assert.Equal(0.1, e["data"]!["visibilitySlaSeconds"]!.GetValue<double>());
+            Assert.Equal($"{runId}/job/{e["data"]!["entity"]}", e["subject"]!.GetValue<string>());
+        });
+    }
+
+    [Fact]
     public async Task Without_lanes_every_entity_becomes_visible_with_the_pipelines_clean_crawl()
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
