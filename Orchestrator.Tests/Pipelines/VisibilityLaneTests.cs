@@ -27,7 +27,7 @@ public sealed class VisibilityLaneTests
         pipeline["Entities"]!["returns"]!["Retry"] = new JsonObject { ["MaxAttempts"] = 2, ["FirstDelay"] = "00:00:08", ["MaxDelay"] = "00:00:08", ["Jitter"] = false };
         foreach (var entity in Healthy.Append("returns"))
         {
-            orchestrator["Glue"]!["Local"]!["Crawlers"]![$"clean-{entity}"] = new JsonObject { ["Zone"] = "clean", ["Database"] = "clean" };
+            orchestrator["Glue"]!["Local"]!["Crawlers"]![$"clean-{entity}"] = new JsonObject { ["Zone"] = "clean", ["Database"] = "clean", ["Tables"] = new JsonArray(entity) };
             pipeline["Entities"]![entity]!["CleanCrawler"] = $"clean-{entity}";
         }
     }
