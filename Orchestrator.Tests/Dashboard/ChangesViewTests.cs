@@ -40,7 +40,7 @@ public sealed class ChangesViewTests(DashboardBrowser browser)
         await Expect(page.Locator("table.changes tbody tr.late")).ToHaveCountAsync(lateSales.Count);
         var firstLate = lateSales[0];
         await Expect(page.Locator($"table.changes tr[data-sequence='{firstLate.GetProperty("sequence").GetInt64()}'] [data-field=lateness]"))
-            .ToHaveTextAsync($"⏰ Late · {firstLate.GetProperty("lateDays").GetInt32()} d");
+            .ToHaveTextAsync($"↩ Late · {firstLate.GetProperty("lateDays").GetInt32()} d");
         await Expect(page.Locator("table.changes tbody tr:not(.late) [data-late]")).ToHaveCountAsync(0);
 
         // The entity filter of the view itself: back to every entity.
@@ -57,7 +57,7 @@ public sealed class ChangesViewTests(DashboardBrowser browser)
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Sections" }).GetByRole(AriaRole.Link, new() { Name = "Changes" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(host.BaseAddress, "/changes").ToString());
         await Expect(rows).ToHaveCountAsync(all.Count);
-        await tab.ScreenshotAsync("dashboard-changes");
+        await tab.ScreenshotAsync("dashboard-changes", fullPage: false);
         Assert.Empty(tab.ScriptErrors);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Tests.Hosting;
 
@@ -79,6 +80,16 @@ public sealed class PipelineRunTests
         var newJobRuns = lake.JobRuns().Skip(jobRunsBefore).ToList();
         Assert.Single(newJobRuns);
         Assert.StartsWith($"{redrive.Summary.RunId}/returns/", newJobRuns[0].Marker, StringComparison.Ordinal);
+
+        // The change feed: the redrive records only what it reran; what it reused stays recorded once, under its origin.
+        var feed = host.Service<PartitionChangeFeed>();
+        var ofRedrive = (await feed.ReadAsync(new ChangeFilter(RunId: redrive.Summary.RunId, Limit: 1000), Token)).Changes;
+        var ofFailed = (await feed.ReadAsync(new ChangeFilter(RunId: failed.Summary.RunId, Limit: 1000), Token)).Changes;
+        Assert.NotEmpty(ofRedrive);
+        Assert.All(ofRedrive, c => Assert.Equal(("returns", newJobRuns[0].Id), (c.Entity, c.GlueRunId)));
+        Assert.Equal(
+            failed.Steps.Where(s => s.Kind == StepKind.EntityJob && s.Succeeded).SelectMany(s => s.PartitionsTouched.Select(p => $"{s.Name}|{p}")).Order(),
+            ofFailed.Select(c => $"{c.Entity}|{c.Partition}").Order());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ function lateness(change) {
   }
   if (change.late) {
     return h('span', { class: 'badge tone-late', 'data-late': 'true', title: `A partition of ${change.lateDays} day(s) before the run's slot` },
-      h('span', { class: 'icon', 'aria-hidden': 'true' }, '⏰'), ` Late · ${change.lateDays} d`);
+      h('span', { class: 'icon', 'aria-hidden': 'true' }, '↩'), ` Late · ${change.lateDays} d`);
   }
   return h('span', { class: 'muted' }, 'on time');
 }
