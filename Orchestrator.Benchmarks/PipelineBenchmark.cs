@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using DurableTask.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
@@ -52,6 +54,7 @@ static class PipelineBenchmark
             .AddSingleton<RunMetrics>()
             .AddSingleton<IGlueBackend>(glue)
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
+            .AddNotifications(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
         await worker.StartAsync();
