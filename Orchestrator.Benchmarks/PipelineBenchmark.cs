@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using DurableTask.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities;
 using Orchestrator.Activities.Changes;
+using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
@@ -57,6 +59,7 @@ static class PipelineBenchmark
             // Each succeeded job records its partition changes, as in the host (none here: the instant backend writes nothing).
             .AddSingleton(new PartitionChangeFeed(store.Journal, new PipelineCatalog([pipeline])))
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
+            .AddNotifications(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
         await worker.StartAsync();

@@ -32,6 +32,7 @@ public sealed class RunNotifications
         this.runId = runId;
         this.pipeline = pipeline;
     }
+
     /// <summary>The instance-id prefix of a run's deliveries.</summary>
     public static string DeliveryPrefix(string runId) => $"{runId}/webhook/";
 
