@@ -54,6 +54,7 @@ static class PipelineBenchmark
             .AddSingleton<RunMetrics>()
             .AddSingleton<IGlueBackend>(glue)
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
+            .AddSingleton<IOrchestrationServiceClient>(store)
             .AddNotifications(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
