@@ -59,6 +59,7 @@ static class PipelineBenchmark
             // Each succeeded job records its partition changes, as in the host (none here: the instant backend writes nothing).
             .AddSingleton(new PartitionChangeFeed(store.Journal, new PipelineCatalog([pipeline])))
             .AddSingleton<IOrchestrationServicePurgeClient>(store)
+            .AddSingleton<IOrchestrationServiceClient>(store)
             .AddNotifications(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);

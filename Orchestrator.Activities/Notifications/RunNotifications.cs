@@ -26,6 +26,9 @@ public sealed class RunNotifications
     readonly HashSet<string> raised = new(StringComparer.Ordinal);
     readonly CancellationTokenSource deadline = new();
 
+    // The first event's start answers how many webhooks apply to this pipeline; with none, later events skip the activity.
+    Task<int>? subscribed;
+
     RunNotifications(OrchestrationContext context, string runId, string pipeline)
     {
         this.context = context;
@@ -71,7 +74,8 @@ public sealed class RunNotifications
         }
 
         var raisedEvent = new NotificationEvent(id, type, $"/pipelines/{pipeline}", subject, context.CurrentUtcDateTime, JsonSerializer.Serialize(data, DataJson));
-        dispatches.Add(StartDeliveriesAsync(new WebhookDeliveryStart(runId, pipeline, raised.Count, raisedEvent)));
+        var start = new WebhookDeliveryStart(runId, pipeline, raised.Count, raisedEvent);
+        dispatches.Add(subscribed is null ? subscribed = StartDeliveriesAsync(start) : WhenSubscribedAsync(start));
     }
 
     /// <summary><c>step.failed</c> for a failed step; <c>partitions.changed</c> for an entity step that touched clean partitions.</summary>
@@ -166,15 +170,24 @@ public sealed class RunNotifications
         });
     }
 
-    async Task StartDeliveriesAsync(WebhookDeliveryStart start)
+    async Task<int> StartDeliveriesAsync(WebhookDeliveryStart start)
     {
         try
         {
-            await context.ScheduleWithRetry<int>(typeof(StartWebhookDeliveriesActivity), StartRetry, start);
+            return await context.ScheduleWithRetry<int>(typeof(StartWebhookDeliveriesActivity), StartRetry, start);
         }
         catch (TaskFailedException)
         {
-            // The store refused five times: the run goes on; the activity's failure is logged by the worker.
+            // The store refused five times: the run goes on (the worker logs the failure); later events still try.
+            return -1;
+        }
+    }
+
+    async Task WhenSubscribedAsync(WebhookDeliveryStart start)
+    {
+        if (await subscribed! != 0)
+        {
+            await StartDeliveriesAsync(start);
         }
     }
 }

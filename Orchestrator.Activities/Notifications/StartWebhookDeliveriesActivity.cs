@@ -8,7 +8,8 @@ namespace Orchestrator.Activities.Notifications;
 /// Starts a <see cref="WebhookDeliveryOrchestration"/> per subscription that wants the event, each under an id fixed by
 /// the run and the event's number (<c>{runId}/webhook/{n}-{name}</c>), with the subscriptions as configured now. An
 /// activity runs at least once: a start that already happened is found by its id and skipped, so a crash between the
-/// starts and the activity's completion neither loses nor doubles a delivery.
+/// starts and the activity's completion neither loses nor doubles a delivery. Returns how many webhooks apply to the
+/// pipeline at all (whatever the event): a run whose first event finds none raises the rest without this activity.
 /// </summary>
 public sealed partial class StartWebhookDeliveriesActivity(
     IOrchestrationServiceClient client,
@@ -22,14 +23,12 @@ public sealed partial class StartWebhookDeliveriesActivity(
     protected override async Task<int> ExecuteAsync(TaskContext context, WebhookDeliveryStart input)
     {
         var plan = subscriptions.PlanFor(input.Pipeline);
-        var started = 0;
         foreach (var target in plan.For(input.Event.Type))
         {
             var instanceId = $"{RunNotifications.DeliveryPrefix(input.RunId)}{input.Number:D3}-{target.Name}";
             try
             {
                 await hub.CreateOrchestrationInstanceAsync(typeof(WebhookDeliveryOrchestration), instanceId, new WebhookDeliveryInput(input.Event, target, plan.Retry), AnyStatus);
-                started++;
             }
             catch (OrchestrationAlreadyExistsException)
             {
@@ -37,7 +36,7 @@ public sealed partial class StartWebhookDeliveriesActivity(
             }
         }
 
-        return started;
+        return plan.Targets.Count;
     }
 
     [LoggerMessage(EventId = 2211, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} was already started; not starting it again")]

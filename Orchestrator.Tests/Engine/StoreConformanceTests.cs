@@ -120,7 +120,7 @@ public abstract class StoreConformanceTests
     public async Task A_cancelled_timer_that_fires_after_its_instance_finished_leaves_the_instance_as_it_was()
     {
         await using var engine = await StartAsync(new EffectLog());
-        var dueAt = DateTime.UtcNow.AddSeconds(3);
+        var dueAt = DateTime.UtcNow.AddSeconds(6);
 
         var parent = await engine.RunAsync<CancelledTimerOrchestration>(dueAt, instanceId: "finished-first");
         var historyBefore = await engine.Store.Client.GetOrchestrationHistoryAsync("finished-first", null);
