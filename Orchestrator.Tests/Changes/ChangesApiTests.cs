@@ -34,6 +34,11 @@ public sealed class ChangesApiTests
             // What the run page shows per step is what the feed holds for it.
             Assert.Equal(step.PartitionsTouched.Order(), changes.Where(c => (string)c!["entity"]! == step.Name).Select(c => (string)c!["partition"]!).Order());
             Assert.Equal(step.PartitionsTouched.Count, step.Attempts.Single().PartitionChanges);
+
+            // Rows and files as the local engine committed them: every row the job wrote is in exactly one change.
+            var ofStep = changes.Where(c => (string)c!["entity"]! == step.Name).ToList();
+            Assert.Equal(step.Attempts.Single().Details!.RowsWritten, ofStep.Sum(c => (long)c!["rowsAdded"]!));
+            Assert.All(ofStep, c => Assert.True((int)c!["filesAdded"]! >= 1, $"{c["partition"]} has no file"));
         }
 
         // More raw data, ingested a day later (new files), with events of days already in the clean zone.
