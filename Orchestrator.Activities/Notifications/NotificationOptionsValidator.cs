@@ -4,8 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace Orchestrator.Activities.Notifications;
 
-/// <summary>Every problem of the webhook subscriptions at once, each naming the setting, what is wrong and what is allowed.</summary>
-public sealed partial class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+/// <summary>
+/// Every problem of the webhook subscriptions at once, each naming the setting, what is wrong and what is allowed.
+/// <paramref name="pipelines"/>: the configured pipeline names, so a subscription's Pipelines filter cannot name one
+/// that does not exist (it would silently never fire); null skips that check.
+/// </summary>
+public sealed partial class NotificationOptionsValidator(IReadOnlyCollection<string>? pipelines = null) : IValidateOptions<NotificationOptions>
 {
     /// <summary>Secrets shorter than this are guessable; the same floor as API keys.</summary>
     public const int MinSecretLength = 16;
@@ -41,6 +45,11 @@ public sealed partial class NotificationOptionsValidator : IValidateOptions<Noti
             foreach (var unknown in hook.Events.Where(e => !NotificationEvents.IsKnown(e.Trim().ToLowerInvariant())))
             {
                 problems.Add($"{key}:Events: '{unknown}' is not an event; use {string.Join(", ", NotificationEvents.All)}, or * for all.");
+            }
+
+            foreach (var unknown in hook.Pipelines.Where(p => pipelines is not null && !pipelines.Contains(p.Trim(), StringComparer.OrdinalIgnoreCase)))
+            {
+                problems.Add($"{key}:Pipelines: '{unknown}' is not a configured pipeline; use {string.Join(", ", pipelines!.Order(StringComparer.Ordinal))}, or leave Pipelines empty for all.");
             }
 
             if (string.IsNullOrWhiteSpace(hook.Secret))

@@ -11,7 +11,8 @@ public static class NotificationServices
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
+        var pipelines = configuration.GetSection(Pipelines.PipelineDefinitionReader.Section).GetChildren().Select(c => c.Key).ToList();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>>(new NotificationOptionsValidator(pipelines)));
         services.TryAddSingleton<WebhookSubscriptions>();
         services.TryAddSingleton<WebhookDeliveries>();
         // The attempt's timeout is the activity's (per subscription policy), so the client itself never times out first.

@@ -19,14 +19,16 @@ public sealed class NotificationConfigurationTests : IDisposable
                 Hook("http://hooks.example.com/in", ["run.failed"], "0123456789abcdef0123"),
                 Hook("https://hooks.example.com/in", ["run.failed", "run.exploded"], "0123456789abcdef0123"),
                 Hook("https://hooks.example.com/in", ["run.failed"], null),
-                Hook("ftp://hooks.example.com/in", [], "short")),
+                Hook("ftp://hooks.example.com/in", [], "short"),
+                PipelinesOf(Hook("https://hooks.example.com/eu", ["run.failed"], "0123456789abcdef0123", name: "eu"), "data-preparation", "sales-eu")),
             ["Delivery"] = new JsonObject { ["MaxAttempts"] = 0 },
         });
 
         var (exitCode, output) = await ConfigCheckAsync(path);
 
         Assert.True(exitCode == 2, $"exit {exitCode}:\n{output}");
-        Assert.Contains("The configuration has 7 problems:", output, StringComparison.Ordinal);
+        Assert.Contains("The configuration has 8 problems:", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Notifications:Webhooks:4:Pipelines: 'sales-eu' is not a configured pipeline; use data-preparation, or leave Pipelines empty for all.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:0:Url: 'http://hooks.example.com/in' is http to hooks.example.com, which is not this machine", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:1:Events: 'run.exploded' is not an event; use run.started, run.succeeded, run.failed, run.terminated, run.past_deadline, step.failed, partitions.changed, entity.visibility_late, or * for all.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:2:Secret: empty; every webhook is signed", output, StringComparison.Ordinal);
@@ -52,6 +54,12 @@ public sealed class NotificationConfigurationTests : IDisposable
         var (exitCode, output) = await ConfigCheckAsync(typo);
         Assert.Equal(2, exitCode);
         Assert.Contains("Orchestrator:Notifications:Webhook: 'Webhook' is not a setting; did you mean Webhooks?", output, StringComparison.Ordinal);
+    }
+
+    static JsonObject PipelinesOf(JsonObject hook, params string[] pipelines)
+    {
+        hook["Pipelines"] = new JsonArray([.. pipelines.Select(p => JsonValue.Create(p))]);
+        return hook;
     }
 
     static JsonObject Hook(string url, string[] events, string? secret, string? name = null)
