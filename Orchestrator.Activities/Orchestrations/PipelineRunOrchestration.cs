@@ -177,9 +177,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         var terminateSeen = false;
 
         // A redrive's reused job whose lane crawl did not succeed crawls again at once.
-        foreach (var entity in input.SelectedEntities.Where(e => Find(StepIds.Entity(e.Name))!.Succeeded))
+        foreach (var job in steps.Where(s => s.Kind == StepKind.EntityJob && s.Succeeded).ToList())
         {
-            StartLaneCrawl(context, runId, entity.Name, running);
+            StartLaneCrawl(context, runId, job.Name, running);
         }
 
         while (true)
@@ -228,7 +228,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     /// <summary>Starts the entity's own clean crawl, when it has a lane whose crawl is still to do.</summary>
     void StartLaneCrawl(OrchestrationContext context, string runId, string entity, Dictionary<Task<StepOutcome>, string> running)
     {
-        if (stopping || Find(StepIds.EntityCleanCrawler(entity)) is not { State: StepState.Pending } lane)
+        // Without lanes there is nothing to look up: this runs once per finished job.
+        if (stopping || run!.Pipeline.CleanCrawl != CleanCrawlMode.PerEntity
+            || Find(StepIds.EntityCleanCrawler(entity)) is not { State: StepState.Pending } lane)
         {
             return;
         }
@@ -352,9 +354,10 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             return;
         }
 
+        // The pipeline's crawl catalogs every job this run succeeded with (a reused one was made visible before).
         var entities = crawl.Kind == StepKind.EntityCleanCrawler
             ? [crawl.Name]
-            : VisibleEntities().Where(e => Find(StepIds.Entity(e))!.Succeeded).ToList();
+            : steps.Where(s => s.Kind == StepKind.EntityJob && s.State == StepState.Succeeded).Select(s => s.Name).ToList();
         var pipeline = run!.Pipeline;
         foreach (var entity in entities)
         {
