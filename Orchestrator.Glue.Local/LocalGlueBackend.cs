@@ -160,21 +160,31 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
 
     public async Task<GlueJobRun> GetJobRunAsync(string jobName, string runId, CancellationToken cancellationToken)
     {
-        Job(jobName);
+        var job = Job(jobName);
         await EnsureStartedAsync(cancellationToken);
         await ResumeAbandonedAsync(cancellationToken);
-        return await jobRuns.GetAsync(jobName, runId, timeProvider.GetUtcNow(), cancellationToken)
+        var run = await jobRuns.GetAsync(jobName, runId, timeProvider.GetUtcNow(), cancellationToken)
             ?? throw new GlueException(GlueErrorCodes.EntityNotFound,
                 $"Job run '{runId}' of job '{jobName}' was not found.", 400);
+        return Estimated(run, job);
+    }
+
+    /// <summary>The run with the capacity and DPU-seconds the AWS job of the configured size would be billed.</summary>
+    static GlueJobRun Estimated(GlueJobRun run, LocalJobOptions job)
+    {
+        var capacity = job.Capacity();
+        return run with { Capacity = capacity, DpuSeconds = capacity.BilledDpuSeconds(run.ExecutionTimeSeconds, null) };
     }
 
     public async Task<GlueJobRun?> FindJobRunByMarkerAsync(
         string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
     {
-        Job(jobName);
+        var job = Job(jobName);
         await EnsureStartedAsync(cancellationToken);
         await ResumeAbandonedAsync(cancellationToken);
-        return await jobRuns.FindByMarkerAsync(jobName, marker, notBefore, timeProvider.GetUtcNow(), cancellationToken);
+        return await jobRuns.FindByMarkerAsync(jobName, marker, notBefore, timeProvider.GetUtcNow(), cancellationToken) is { } run
+            ? Estimated(run, job)
+            : null;
     }
 
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>

@@ -71,4 +71,22 @@ public sealed class LocalJobOptions
     public int Timeout { get; set; } = 2880;
 
     public Dictionary<string, string> DefaultArguments { get; } = new(StringComparer.Ordinal);
+
+    // The size of the AWS Glue job this local job stands in for: its runs report the capacity and DPU-seconds such a
+    // job would be billed, flagged as an estimate.
+
+    /// <summary>A Glue worker type (G.1X, G.2X, G.025X, ...); default G.1X.</summary>
+    public string WorkerType { get; set; } = "G.1X";
+
+    /// <summary>Workers of <see cref="WorkerType"/>; default 2, Glue's smallest Spark job.</summary>
+    public int NumberOfWorkers { get; set; } = 2;
+
+    /// <summary>STANDARD or FLEX.</summary>
+    public string ExecutionClass { get; set; } = "STANDARD";
+
+    /// <summary>The Glue version, which sets the billed minimum (one minute from 2.0 on); default 4.0.</summary>
+    public string GlueVersion { get; set; } = "4.0";
+
+    /// <summary>The configured size as GetJobRun would report it, flagged as an estimate.</summary>
+    public JobRunCapacity Capacity() => new(null, WorkerType, NumberOfWorkers, ExecutionClass.ToUpperInvariant(), GlueVersion, Estimated: true);
 }

@@ -137,6 +137,7 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
                 problems.Add($"{path}:Timeout is {settings.Timeout}; give minutes, at most 10080 (7 days, Glue's own limit).");
             }
 
+            ValidateSize(path, settings, problems);
             foreach (var (argument, value) in settings.DefaultArguments)
             {
                 if (!argument.StartsWith("--", StringComparison.Ordinal))
@@ -161,4 +162,28 @@ public sealed partial class LocalGlueOptionsValidator : IValidateOptions<LocalGl
 
     [GeneratedRegex(@"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex MemoryLimitPattern();
+
+    /// <summary>The AWS job size a local job's cost is estimated with.</summary>
+    static void ValidateSize(string path, LocalJobOptions settings, List<string> problems)
+    {
+        if (!JobRunCapacity.DpuPerWorker.ContainsKey(settings.WorkerType ?? string.Empty))
+        {
+            problems.Add($"{path}:WorkerType '{settings.WorkerType}' is not a Glue worker type; use one of {string.Join(", ", JobRunCapacity.DpuPerWorker.Keys)}.");
+        }
+
+        if (settings.NumberOfWorkers is < 1 or > 10_000)
+        {
+            problems.Add($"{path}:NumberOfWorkers is {settings.NumberOfWorkers}; use a whole number from 1 to 10000.");
+        }
+
+        if (settings.ExecutionClass?.ToUpperInvariant() is not ("STANDARD" or JobRunCapacity.Flex))
+        {
+            problems.Add($"{path}:ExecutionClass '{settings.ExecutionClass}' is not allowed; use STANDARD or FLEX.");
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.GlueVersion))
+        {
+            problems.Add($"{path}:GlueVersion is empty; give the Glue version of the AWS job, e.g. 4.0.");
+        }
+    }
 }

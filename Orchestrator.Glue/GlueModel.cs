@@ -100,6 +100,8 @@ public sealed record JobRunStart(string RunId, bool Adopted);
 /// <summary>
 /// A job run as GetJobRun reports it, plus what only the local engine knows: its result details, and whether it
 /// failed because its host went away and it could not be resumed (<see cref="Interrupted"/>: not the job's fault).
+/// <see cref="Capacity"/> is what the run was billed by (Glue's MaxCapacity, WorkerType, NumberOfWorkers,
+/// ExecutionClass, GlueVersion), or the local engine's configured stand-in for it.
 /// </summary>
 public sealed record GlueJobRun(
     string Id,
@@ -113,7 +115,8 @@ public sealed record GlueJobRun(
     double? DpuSeconds,
     IReadOnlyDictionary<string, string> Arguments,
     JobRunDetails? Details = null,
-    bool Interrupted = false)
+    bool Interrupted = false,
+    JobRunCapacity? Capacity = null)
 {
     public string? Marker => Arguments.TryGetValue(GlueArguments.RunMarker, out var marker) ? marker : null;
 }

@@ -172,7 +172,8 @@ public sealed partial class AwsGlueBackend : IGlueBackend
             ToTimestamp(run.CompletedOn),
             run.ExecutionTime ?? 0,
             run.DpuSeconds,
-            run.Arguments ?? new Dictionary<string, string>());
+            run.Arguments ?? new Dictionary<string, string>(),
+            Capacity: new JobRunCapacity(run.MaxCapacity, run.WorkerType, run.NumberOfWorkers, run.ExecutionClass, run.GlueVersion));
 
     /// <summary>Glue writes epoch seconds with a fraction (sometimes in exponent form).</summary>
     static DateTimeOffset? ToTimestamp(double? epochSeconds) =>

@@ -32,7 +32,12 @@ sealed record JobRunDto(
     int? Timeout,
     [property: JsonPropertyName("DPUSeconds")] double? DpuSeconds,
     IReadOnlyDictionary<string, string>? Arguments,
-    string? StateDetail);
+    string? StateDetail,
+    double? MaxCapacity = null,
+    string? WorkerType = null,
+    int? NumberOfWorkers = null,
+    string? ExecutionClass = null,
+    string? GlueVersion = null);
 
 sealed record BatchStopJobRunRequest(string JobName, IReadOnlyList<string> JobRunIds);
 
