@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.GlueCalls;
@@ -30,20 +31,24 @@ public sealed record CrawlerSnapshot(
     int? TablesCreated,
     int? TablesUpdated,
     GlueCallError? Error,
-    bool LastCrawlInterrupted = false)
+    bool LastCrawlInterrupted = false,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] CrawlRate? Rate = null)
 {
     [JsonIgnore]
     public bool IsReady => State == CrawlerState.Ready.Value;
 }
 
-public sealed class GetCrawlerActivity(IGlueBackend glue, ILogger<GetCrawlerActivity> logger) : GlueActivity<CrawlerRequest, CrawlerSnapshot>(glue, logger)
+/// <summary>Reads a crawler, with the configured crawl <see cref="CrawlRate"/> the orchestration prices its crawls by.</summary>
+public sealed class GetCrawlerActivity(IGlueBackend glue, ILogger<GetCrawlerActivity> logger, GlueCostCalculator? costs = null) : GlueActivity<CrawlerRequest, CrawlerSnapshot>(glue, logger)
 {
+    readonly GlueCostCalculator costs = costs ?? GlueCostCalculator.Default;
+
     protected override async Task<CrawlerSnapshot> CallAsync(CrawlerRequest input, CancellationToken cancellationToken)
     {
         var crawler = await Glue.GetCrawlerAsync(input.Crawler, cancellationToken);
         var last = crawler.LastCrawl;
         return new CrawlerSnapshot(crawler.State.Value, last?.Status.Value, last?.StartTime?.UtcDateTime, last?.ErrorMessage,
-            last?.TablesCreated, last?.TablesUpdated, null, last?.Interrupted == true);
+            last?.TablesCreated, last?.TablesUpdated, null, last?.Interrupted == true, costs.CrawlRate);
     }
 
     protected override CrawlerSnapshot Failed(GlueCallError error) => new(string.Empty, null, null, null, null, null, error);

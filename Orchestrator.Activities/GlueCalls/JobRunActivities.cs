@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.GlueCalls;
@@ -33,7 +34,7 @@ public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunAc
 
 public sealed record JobRunRequest(string RunId, string Step, string Job, string GlueRunId) : IStepRequest;
 
-/// <summary>A job run's state as the orchestration records it.</summary>
+/// <summary>A job run's state as the orchestration records it, with what it is billed so far (<see cref="Cost"/>).</summary>
 public sealed record JobRunSnapshot(
     string State,
     string? ErrorMessage,
@@ -43,19 +44,24 @@ public sealed record JobRunSnapshot(
     double? DpuSeconds,
     JobRunDetails? Details,
     GlueCallError? Error,
-    bool Interrupted = false)
+    bool Interrupted = false,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] AttemptCost? Cost = null)
 {
     [JsonIgnore]
     public bool IsTerminal => JobRunState.Create(State).IsTerminal;
 }
 
-public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
+/// <summary>Reads a job run; its cost is priced here, where the configured prices are, so the orchestration records it as is.</summary>
+public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger, GlueCostCalculator? costs = null) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
 {
+    readonly GlueCostCalculator costs = costs ?? GlueCostCalculator.Default;
+
     protected override async Task<JobRunSnapshot> CallAsync(JobRunRequest input, CancellationToken cancellationToken)
     {
         var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
         return new JobRunSnapshot(run.State.Value, run.ErrorMessage, run.StartedOn?.UtcDateTime, run.CompletedOn?.UtcDateTime,
-            run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null, run.Interrupted);
+            run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null, run.Interrupted,
+            costs.ForJobRun(run.ExecutionTimeSeconds, run.DpuSeconds, run.Capacity));
     }
 
     protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);

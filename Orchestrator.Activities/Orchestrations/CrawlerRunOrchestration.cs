@@ -1,5 +1,6 @@
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -21,7 +22,8 @@ public sealed record CrawlerRunState(
     int ActivePolls,
     int TransientErrors,
     DateTime? NextAttemptAt = null,
-    int Attaches = 0);
+    int Attaches = 0,
+    CrawlRate? Rate = null);
 
 /// <summary>
 /// One crawl, retried per the pipeline's retry policy (or its CrawlerRetry override) with the same rules as jobs: a
@@ -102,6 +104,7 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
                     Attached = attached,
                     Attaches = attached ? state.Attaches + 1 : 0,
                     PreviousCrawlStart = before.LastCrawlStartTime,
+                    Rate = before.Rate ?? state.Rate,
                     ActivePolls = 0,
                     TransientErrors = 0,
                 };
@@ -259,10 +262,27 @@ public sealed class CrawlerRunOrchestration(ILoggerFactory? loggerFactory = null
         return Finish(context, input, state, StepState.Stopped);
     }
 
+    /// <summary>
+    /// Ends the active attempt. A crawl of ours is billed from its start to now with the ten-minute minimum; one we only
+    /// waited for is someone else's and costs this run nothing.
+    /// </summary>
     static CrawlerRunState EndAttempt(CrawlerRunState state, string finalState, string? errorClass, string? message, DateTime? endedAt) =>
         state with
         {
-            Attempts = [.. state.Attempts, state.Active! with { State = finalState, EndedAt = endedAt, ErrorClass = errorClass, ErrorMessage = message }],
+            Attempts =
+            [
+                .. state.Attempts,
+                state.Active! with
+                {
+                    State = finalState,
+                    EndedAt = endedAt,
+                    ErrorClass = errorClass,
+                    ErrorMessage = message,
+                    Cost = state.Attached || state.Active.StartedAt is not { } start || endedAt is not { } end
+                        ? null
+                        : AttemptCost.ForCrawl(end - start, state.Rate ?? CrawlRate.Default),
+                },
+            ],
             Active = null,
             Attached = false,
             ActivePolls = 0,

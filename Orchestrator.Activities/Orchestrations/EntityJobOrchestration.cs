@@ -129,7 +129,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
             if (run.State != active.State)
             {
-                active = active with { State = run.State, ExecutionTimeSeconds = run.ExecutionTimeSeconds, DpuSeconds = run.DpuSeconds };
+                active = active with { State = run.State, ExecutionTimeSeconds = run.ExecutionTimeSeconds, DpuSeconds = run.DpuSeconds, Cost = run.Cost ?? active.Cost };
                 active = state.TimeoutStopSent ? active : active with { ErrorMessage = run.ErrorMessage };
                 state = state with { Active = active };
                 Log(context, input.RunId, stepId, log => log.JobRunStateSeen(active.GlueRunId, entity.Job, run.State));
@@ -159,6 +159,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                     ErrorClass = errorClass,
                     ErrorMessage = succeeded ? null : active.ErrorMessage ?? run.ErrorMessage,
                     Details = run.Details,
+                    ExecutionTimeSeconds = run.ExecutionTimeSeconds,
+                    DpuSeconds = run.DpuSeconds,
+                    Cost = run.Cost ?? active.Cost,
                 });
                 if (succeeded)
                 {

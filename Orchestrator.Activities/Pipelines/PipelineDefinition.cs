@@ -23,7 +23,8 @@ public sealed record PipelineDefinition(
     IReadOnlyList<EntityDefinition> Entities,
     RetryPolicy? CrawlerRetry = null,
     [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] CleanCrawlMode CleanCrawl = CleanCrawlMode.AfterAll,
-    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] TimeSpan? VisibilitySla = null)
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] TimeSpan? VisibilitySla = null,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] PipelineBudget? Budget = null)
 {
     /// <summary>How failed crawls are retried: the pipeline's Retry, or its CrawlerRetry override.</summary>
     [JsonIgnore]
@@ -36,6 +37,23 @@ public sealed record PipelineDefinition(
 
     public EntityDefinition? FindEntity(string name) =>
         Entities.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// The DPU-hours a pipeline may use per day and what happens past them. Unset, it stays out of the stored definition
+/// (and so out of <see cref="PipelineDefinition.Hash"/>).
+/// </summary>
+public sealed record PipelineBudget(double DailyDpuHours, BudgetAction Action);
+
+/// <summary>What a pipeline past its daily budget does; manual runs always start (with a warning).</summary>
+[System.ComponentModel.TypeConverter(typeof(NamedEnumConverter<BudgetAction>))]
+public enum BudgetAction
+{
+    /// <summary>Scheduled runs still start; the pipeline is flagged, logged, counted and notified.</summary>
+    Alert,
+
+    /// <summary>Scheduled slots are skipped (recorded and counted like overlap skips) until the next day.</summary>
+    SkipScheduled,
 }
 
 /// <summary>A cron expression (Cronos syntax, five fields) evaluated in a time zone.</summary>

@@ -55,6 +55,7 @@ public static partial class PipelineDefinitionReader
         var jobTimeout = Time(key, nameof(options.JobTimeout), options.JobTimeout, TimeSpan.FromHours(2), problems);
         var crawlerTimeout = Time(key, nameof(options.CrawlerTimeout), options.CrawlerTimeout, TimeSpan.FromMinutes(30), problems);
         var deadline = Time(key, nameof(options.RunDeadline), options.RunDeadline, DefaultDeadline(schedule), problems);
+        var budget = options.Budget is null ? null : ReadBudget($"{key}:Budget", options.Budget, problems);
 
         if (options.Entities.Count == 0)
         {
@@ -113,7 +114,7 @@ public static partial class PipelineDefinitionReader
         return problems.Count > before
             ? null
             : new PipelineDefinition(name, schedule, overlap, runOnStartup, Blank(options.RawCrawler), Blank(options.CleanCrawler),
-                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities, crawlerRetry, cleanCrawl, visibilitySla);
+                cleanWhen, maxParallel, poll, crawlerTimeout, deadline, entities, crawlerRetry, cleanCrawl, visibilitySla, budget);
     }
 
     static PipelineSchedule? ReadSchedule(string key, PipelineOptions options, List<string> problems)
@@ -207,6 +208,19 @@ public static partial class PipelineDefinitionReader
         }
 
         return policy;
+    }
+
+    static PipelineBudget? ReadBudget(string key, BudgetOptions options, List<string> problems)
+    {
+        if (options.DailyDpuHours is null)
+        {
+            problems.Add($"{key}:DailyDpuHours: a budget needs the DPU-hours the pipeline may use per day, e.g. 10.");
+            return null;
+        }
+
+        var hours = Number<BudgetOptions>(key, nameof(options.DailyDpuHours), options.DailyDpuHours, 0, problems);
+        var action = Named(key, nameof(options.Action), options.Action, BudgetAction.Alert, problems);
+        return new PipelineBudget(hours, action);
     }
 
     static PollPolicy ReadPoll(string key, PollOptions options, List<string> problems) => new(

@@ -48,6 +48,19 @@ public sealed class PipelineOptions
     public Duration? RunDeadline { get; set; }
 
     public Dictionary<string, EntityOptions> Entities { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The Glue capacity the pipeline may use per day, and what happens past it; unset: no budget.</summary>
+    public BudgetOptions? Budget { get; set; }
+}
+
+/// <summary>A pipeline's daily budget in DPU-hours (job runs and crawls together).</summary>
+public sealed class BudgetOptions
+{
+    [Range(0.01, 1_000_000d)]
+    public double? DailyDpuHours { get; set; }
+
+    /// <summary>Past the budget: Alert only flags (default), SkipScheduled also skips scheduled slots.</summary>
+    public BudgetAction? Action { get; set; }
 }
 
 /// <summary>An entity's Glue job; Retry, JobTimeout and Arguments override the pipeline's.</summary>

@@ -14,15 +14,22 @@ public sealed class RunMetrics
     readonly Histogram<double> runDuration;
     readonly Histogram<double> stepDuration;
     readonly Histogram<double> visibilityLag;
+    readonly Counter<double> dpuSeconds;
+    readonly Counter<double> estimatedCost;
 
-    public RunMetrics(IMeterFactory meters)
+    readonly string currency;
+
+    public RunMetrics(IMeterFactory meters, Microsoft.Extensions.Options.IOptions<Costs.CostOptions>? costs = null)
     {
+        currency = costs?.Value.Currency ?? new Costs.CostOptions().Currency;
         var meter = meters.Create(OrchestratorMeter.Name);
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = OrchestratorMeter.DurationBuckets };
         started = meter.CreateCounter<long>("orchestrator.runs.started", description: "Runs started, by pipeline and kind");
         finished = meter.CreateCounter<long>("orchestrator.runs.finished", description: "Runs finished, by pipeline and status");
         runDuration = meter.CreateHistogram("orchestrator.run.duration", "s", "Run durations, by pipeline and status", advice: buckets);
         stepDuration = meter.CreateHistogram("orchestrator.step.duration", "s", "Step durations, by pipeline, step kind and state", advice: buckets);
+        dpuSeconds = meter.CreateCounter<double>("orchestrator.glue.dpu_seconds", description: "Billed Glue DPU-seconds of ended attempts, by pipeline, entity and resource (job or crawler)");
+        estimatedCost = meter.CreateCounter<double>("orchestrator.glue.estimated_cost", description: "Estimated cost of ended attempts at the configured prices, by pipeline, entity, resource and currency");
         visibilityLag = meter.CreateHistogram("orchestrator.visibility.lag", "s", "From a run's slot to its entity's clean partitions being catalogued, by pipeline and entity", advice: buckets);
     }
 
@@ -38,8 +45,16 @@ public sealed class RunMetrics
     public void EntityVisible(string pipeline, string entity, double lagSeconds) =>
         visibilityLag.Record(lagSeconds, new("pipeline", pipeline), new("entity", entity));
 
+    /// <summary>The step's duration, and what its attempts are billed (an entity's own steps carry its name, the pipeline's crawls none).</summary>
     public void StepFinished(string pipeline, StepOutcome step)
     {
+        var entity = step.Kind is StepKind.EntityJob or StepKind.EntityCleanCrawler ? step.Name : string.Empty;
+        foreach (var cost in step.Attempts.Select(a => a.Cost).OfType<Costs.AttemptCost>())
+        {
+            dpuSeconds.Add(cost.DpuSeconds, new("pipeline", pipeline), new("entity", entity), new("resource", step.Resource ?? string.Empty));
+            estimatedCost.Add(cost.Cost, new("pipeline", pipeline), new("entity", entity), new("resource", step.Resource ?? string.Empty), new("currency", currency));
+        }
+
         if (step.StartedAt is { } stepStarted && step.EndedAt is { } ended)
         {
             stepDuration.Record((ended - stepStarted).TotalSeconds, new("pipeline", pipeline), new("kind", step.Kind.ToString()), new("state", step.State.ToString()));

@@ -1,4 +1,5 @@
 using Newtonsoft.Json;
+using Orchestrator.Activities.Costs;
 
 namespace Orchestrator.Activities.Runs;
 
@@ -51,7 +52,8 @@ public enum StepState
 /// orchestrator's own host went away and its run could not be resumed: it is tried again at once and does not count
 /// against the retry policy's MaxAttempts (its own cap is MaxInterruptedAttempts). A succeeded job attempt records
 /// the <see cref="PartitionChanges"/> it wrote in the change feed; <see cref="Warning"/> says what went wrong without
-/// failing the step (the partitions it wrote could not be told, or not recorded).
+/// failing the step (the partitions it wrote could not be told, or not recorded). <see cref="Cost"/> is what the
+/// attempt is billed (DPU-seconds and cost), recorded as it runs and when it ends.
 /// </summary>
 public sealed record AttemptRecord(
     int Number,
@@ -66,7 +68,8 @@ public sealed record AttemptRecord(
     Glue.JobRunDetails? Details = null,
     bool Interrupted = false,
     int? PartitionChanges = null,
-    string? Warning = null)
+    string? Warning = null,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] AttemptCost? Cost = null)
 {
     /// <summary>This attempt, ended as interrupted at <paramref name="endedAt"/> with the backend's message.</summary>
     public AttemptRecord AsInterrupted(DateTime endedAt, string? message) =>
@@ -103,6 +106,13 @@ public sealed record StepOutcome(
         Attempts.LastOrDefault(a => a.Details is not null)?.Details is { } details
             ? [.. details.PartitionsAdded, .. details.PartitionsUpdated]
             : [];
+
+    /// <summary>
+    /// The step's attempts' costs added up (attempts that never reached Glue, or only waited for someone else's crawl,
+    /// cost nothing); derived, so kept out of the stored payload but shown in the REST JSON.
+    /// </summary>
+    [JsonIgnore]
+    public CostTotal Cost => CostTotal.Of(Attempts.Where(a => a.GlueRunId is not null || a.Cost is not null).Select(a => a.Cost));
 }
 
 /// <summary>A step in brief, as the run's progress lists it (attempt details live in the step's own status).</summary>
@@ -114,10 +124,12 @@ public sealed record StepSummary(
     DateTime? StartedAt,
     DateTime? EndedAt,
     int Attempts,
-    string? ErrorMessage)
+    string? ErrorMessage,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] CostTotal? Cost = null)
 {
     public static StepSummary Of(StepOutcome step) =>
-        new(step.Id, step.Kind, step.Name, step.State, step.StartedAt, step.EndedAt, step.Attempts.Count, step.ErrorMessage);
+        new(step.Id, step.Kind, step.Name, step.State, step.StartedAt, step.EndedAt, step.Attempts.Count, step.ErrorMessage,
+            step.Attempts.Count > 0 ? step.Cost : null);
 }
 
 /// <summary>

@@ -14,7 +14,11 @@ public sealed record RunSummary(
     IReadOnlyList<StepSummary> Steps,
     bool PastDeadline,
     string? Message,
-    IReadOnlyList<EntityVisibility>? Visibility = null);
+    IReadOnlyList<EntityVisibility>? Visibility = null)
+{
+    /// <summary>What the run's attempts are billed so far, added up from its steps.</summary>
+    public Costs.CostTotal Cost => Costs.CostTotal.Sum(Steps.Select(s => s.Cost));
+}
 
 /// <summary>
 /// A run with its input and every step's attempts (live from the steps while it runs). <see cref="Unreadable"/>

@@ -3,6 +3,7 @@ using DurableTask.Core.Query;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Changes;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -31,6 +32,8 @@ public static class OrchestratorServices
         services.AddSingleton(new OptionsShape(PipelineDefinitionReader.Section, typeof(Dictionary<string, PipelineOptions>), UnknownKeysAreProblems: true));
         services.AddNotifications(configuration);
         services.AddSingleton(new OptionsShape(NotificationOptions.Section, typeof(NotificationOptions), UnknownKeysAreProblems: true));
+        services.AddCosts(configuration);
+        services.AddSingleton(new OptionsShape(CostOptions.Section, typeof(CostOptions), UnknownKeysAreProblems: true));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, HostOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, HostOptionsValidator>());

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Runs;
+
+namespace Orchestrator.Activities.Costs;
+
+/// <summary>
+/// A pipeline's spending per day and its budget guard: the scheduler asks before a slot starts, the API before a manual
+/// run, the dashboard for the day's total. A day is the calendar day in the pipeline's schedule time zone (UTC when
+/// it has none); a run counts, whole, towards the day it was created in, even when it ends after midnight.
+/// </summary>
+public sealed class PipelineBudgets(RunQueries runs, TimeProvider time)
+{
+    /// <summary>Runs read per page while adding up a day.</summary>
+    const int PageSize = 500;
+
+    /// <summary>The day <paramref name="at"/> falls in for the pipeline: its date and its bounds in UTC.</summary>
+    public static (DateOnly Day, DateTime StartsAt, DateTime EndsAt, string TimeZone) DayOf(PipelineDefinition pipeline, DateTime at)
+    {
+        var zoneId = pipeline.Schedule?.TimeZone ?? "UTC";
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), zone);
+        var day = DateOnly.FromDateTime(local);
+        return (day, StartOf(day, zone), StartOf(day.AddDays(1), zone), zoneId);
+    }
+
+    /// <summary>What the pipeline's runs created on the day of <paramref name="at"/> (now when null) used so far.</summary>
+    public async Task<CostTotal> UsedOnAsync(PipelineDefinition pipeline, DateTime? at = null, CancellationToken cancellationToken = default)
+    {
+        var (_, startsAt, endsAt, _) = DayOf(pipeline, at ?? Now);
+        return await UsedBetweenAsync(pipeline.Name, startsAt, endsAt, cancellationToken);
+    }
+
+    /// <summary>Today's use against the pipeline's budget, and whether (and why) a run may start now.</summary>
+    public async Task<BudgetCheck> CheckAsync(PipelineDefinition pipeline, CancellationToken cancellationToken = default)
+    {
+        var (day, startsAt, endsAt, zone) = DayOf(pipeline, Now);
+        var used = await UsedBetweenAsync(pipeline.Name, startsAt, endsAt, cancellationToken);
+        if (pipeline.Budget is not { } budget)
+        {
+            return new BudgetCheck(pipeline.Name, day, zone, startsAt, endsAt, used, null, null, false, "the pipeline has no budget");
+        }
+
+        var exceeded = used.DpuHours >= budget.DailyDpuHours;
+        var spent = string.Create(CultureInfo.InvariantCulture,
+            $"{used.DpuHours:0.###} of {budget.DailyDpuHours:0.###} DPU-hours used on {day:yyyy-MM-dd} ({zone})");
+        var reason = !exceeded
+            ? $"within budget: {spent}"
+            : budget.Action == BudgetAction.SkipScheduled
+                ? $"over budget: {spent}; scheduled runs are skipped until the day ends, manual runs still start"
+                : $"over budget: {spent}; runs still start (Action Alert)";
+        return new BudgetCheck(pipeline.Name, day, zone, startsAt, endsAt, used, budget.DailyDpuHours, budget.Action, exceeded, reason);
+    }
+
+    DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    async Task<CostTotal> UsedBetweenAsync(string pipeline, DateTime startsAt, DateTime endsAt, CancellationToken cancellationToken)
+    {
+        var total = CostTotal.Zero;
+        string? cursor = null;
+        do
+        {
+            // The store's upper bound is inclusive: stop one tick before the next day starts.
+            var page = await runs.ListAsync(new RunFilter(pipeline, Since: startsAt, Until: endsAt.AddTicks(-1), Limit: PageSize, Cursor: cursor), cancellationToken);
+            total = CostTotal.Sum([total, .. page.Runs.Select(r => r.Cost)]);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return total;
+    }
+
+    static DateTime StartOf(DateOnly day, TimeZoneInfo zone)
+    {
+        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+
+        // A midnight skipped by a daylight-saving change starts the day at the first valid local time.
+        while (zone.IsInvalidTime(midnight))
+        {
+            midnight = midnight.AddMinutes(30);
+        }
+
+        return TimeZoneInfo.ConvertTimeToUtc(midnight, zone);
+    }
+}
