@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -23,7 +24,18 @@ public sealed record PipelineView(
     string DefinitionHash,
     IReadOnlyList<RunSummary> ActiveRuns,
     CleanCrawlMode CleanCrawl = CleanCrawlMode.AfterAll,
-    TimeSpan? VisibilitySla = null);
+    TimeSpan? VisibilitySla = null,
+    BudgetView? Today = null);
+
+/// <summary>
+/// A pipeline's day so far (<see cref="Day"/> in its schedule's time zone): what its runs used, its budget if one is
+/// set, and whether it is exceeded and why.
+/// </summary>
+public sealed record BudgetView(DateOnly Day, string TimeZone, CostTotal Used, double? DailyDpuHours, BudgetAction? Action, bool Exceeded, string Reason)
+{
+    public static BudgetView Of(BudgetCheck check) =>
+        new(check.Day, check.TimeZone, check.Used, check.DailyDpuHours, check.Action, check.Exceeded, check.Reason);
+}
 
 /// <summary>Body of <c>POST /api/pipelines/{name}/runs</c>; both fields are optional.</summary>
 public sealed record TriggerRunRequest(IReadOnlyList<string>? Entities, string? Reason);
@@ -31,13 +43,14 @@ public sealed record TriggerRunRequest(IReadOnlyList<string>? Entities, string? 
 /// <summary>Body of replay, redrive, terminate and pause/resume; all fields optional.</summary>
 public sealed record RunActionRequest(string? Reason, bool Force = false);
 
-public sealed record RunAccepted(string RunId, string Location)
+/// <summary>A started run; <see cref="Warning"/> says why it started anyway, e.g. past the pipeline's daily budget.</summary>
+public sealed record RunAccepted(string RunId, string Location, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Warning = null)
 {
     /// <summary>202 with the run's location.</summary>
-    public static Accepted<RunAccepted> For(string runId)
+    public static Accepted<RunAccepted> For(string runId, string? warning = null)
     {
         var location = ApiPaths.Run(runId);
-        return TypedResults.Accepted(location, new RunAccepted(runId, location));
+        return TypedResults.Accepted(location, new RunAccepted(runId, location, warning));
     }
 }
 
@@ -70,7 +83,8 @@ public sealed record RunDetailsView(
     IReadOnlyDictionary<string, string> Links,
     IReadOnlyList<string>? Unreadable = null,
     IReadOnlyList<EntityVisibility>? Visibility = null,
-    IReadOnlyList<WebhookDelivery>? Notifications = null)
+    IReadOnlyList<WebhookDelivery>? Notifications = null,
+    CostTotal? Cost = null)
 {
     public static RunDetailsView Of(RunDetails run, string? awsRegion, IReadOnlyList<WebhookDelivery>? notifications = null)
     {
@@ -99,6 +113,6 @@ public sealed record RunDetailsView(
 
         return new RunDetailsView(s.RunId, s.Pipeline, s.Kind, s.Status, s.CreatedAt, s.CompletedAt, s.ScheduledSlot, s.OriginRunId,
             s.FailedEntities, s.PastDeadline, s.Message, run.DefinitionHash, run.Backend, awsRegion, run.Input, run.Steps, run.Actions, links, run.Unreadable,
-            s.Visibility, notifications ?? []);
+            s.Visibility, notifications ?? [], CostTotal.Sum(run.Steps.Select(step => step.Cost)));
     }
 }

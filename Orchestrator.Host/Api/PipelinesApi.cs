@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Scheduling;
@@ -23,7 +24,7 @@ public static class PipelinesApi
         return api;
     }
 
-    static async Task<Ok<List<PipelineView>>> ListPipelines(PipelineCatalog catalog, RunQueries runs, ScheduleStateStore states, TimeProvider time, CancellationToken token)
+    static async Task<Ok<List<PipelineView>>> ListPipelines(PipelineCatalog catalog, RunQueries runs, ScheduleStateStore states, PipelineBudgets budgets, TimeProvider time, CancellationToken token)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var views = new List<PipelineView>();
@@ -37,14 +38,19 @@ public static class PipelinesApi
                 paused, paused ? state!.ChangedAt : null, paused ? state!.Reason : null,
                 pipeline.Overlap, pipeline.RunOnStartup, pipeline.MaxParallelJobs, pipeline.RawCrawler, pipeline.CleanCrawler,
                 pipeline.Entities.Select(e => e.Name).ToList(), pipeline.Hash,
-                await runs.ActiveRunsAsync(pipeline.Name, token), pipeline.CleanCrawl, pipeline.VisibilitySla));
+                await runs.ActiveRunsAsync(pipeline.Name, token), pipeline.CleanCrawl, pipeline.VisibilitySla,
+                BudgetView.Of(await budgets.CheckAsync(pipeline, token))));
         }
 
         return TypedResults.Ok(views);
     }
 
-    static async Task<Accepted<RunAccepted>> TriggerRun(string name, TriggerRunRequest? body, RunCommands runs, CancellationToken token) =>
-        RunAccepted.For(await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token));
+    /// <summary>A manual run starts even past the pipeline's budget; the response then carries the budget's warning.</summary>
+    static async Task<Accepted<RunAccepted>> TriggerRun(string name, TriggerRunRequest? body, RunCommands runs, RunQueries queries, PipelineBudgets budgets, CancellationToken token)
+    {
+        var check = await budgets.CheckAsync(queries.Pipeline(name), token);
+        return RunAccepted.For(await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token), check.Exceeded ? check.Reason : null);
+    }
 
     static async Task<Ok<ScheduleView>> SetPaused(string name, bool paused, RunActionRequest? body, RunQueries runs, ScheduleStateStore states, CancellationToken token)
     {

@@ -1,4 +1,5 @@
 using Cronos;
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Observability;
@@ -9,7 +10,8 @@ namespace Orchestrator.Host.Scheduling;
 /// Starts each pipeline's runs on its cron schedule. A slot's run id is fixed by the slot, so a restarted host or
 /// a second replica can never start the same slot twice. After downtime only the most recent missed slot runs.
 /// A due slot meets the pipeline's overlap policy: Skip (logged and counted), Queue (starts when the active run
-/// ends) or Allow. Paused schedules skip their slots until resumed.
+/// ends) or Allow. Paused schedules skip their slots until resumed. A pipeline past its daily budget skips its slots
+/// (Action SkipScheduled, logged and counted like overlap skips) or starts them flagged (Action Alert).
 /// </summary>
 public sealed partial class PipelineScheduler(
     PipelineCatalog pipelines,
@@ -18,7 +20,8 @@ public sealed partial class PipelineScheduler(
     ScheduleStateStore states,
     OrchestratorMetrics metrics,
     TimeProvider time,
-    ILogger<PipelineScheduler> logger) : BackgroundService
+    ILogger<PipelineScheduler> logger,
+    PipelineBudgets? budgets = null) : BackgroundService
 {
     /// <summary>Queued slots, deadlines and gauges are looked at least this often.</summary>
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
@@ -77,9 +80,12 @@ public sealed partial class PipelineScheduler(
             }
             else if (state.Queued is { } queued && active.Count == 0 && !await IsPausedAsync(pipeline))
             {
-                LogStartingQueued(logger, queued, pipeline.Name);
-                await StartAsync(pipeline, queued);
                 state.Queued = null;
+                if (await BudgetAllowsAsync(pipeline, queued, cancellationToken))
+                {
+                    LogStartingQueued(logger, queued, pipeline.Name);
+                    await StartAsync(pipeline, queued);
+                }
             }
         }
     }
@@ -145,7 +151,39 @@ public sealed partial class PipelineScheduler(
             state.Queued = null;
         }
 
-        await StartAsync(pipeline, slot);
+        if (await BudgetAllowsAsync(pipeline, slot, cancellationToken))
+        {
+            await StartAsync(pipeline, slot);
+        }
+    }
+
+    /// <summary>
+    /// Whether the pipeline's budget lets a scheduled slot start: past it, SkipScheduled skips the slot (logged and
+    /// counted as reason "budget"), Alert starts it with a warning; both count the slot as over budget.
+    /// </summary>
+    async Task<bool> BudgetAllowsAsync(PipelineDefinition pipeline, DateTime slot, CancellationToken cancellationToken)
+    {
+        if (pipeline.Budget is null || budgets is null)
+        {
+            return true;
+        }
+
+        var check = await budgets.CheckAsync(pipeline, cancellationToken);
+        if (!check.Exceeded)
+        {
+            return true;
+        }
+
+        metrics.SlotOverBudget(pipeline.Name, check.Action!.Value);
+        if (check.AllowsScheduled)
+        {
+            LogSlotOverBudget(logger, slot, pipeline.Name, check.Reason);
+            return true;
+        }
+
+        LogSlotSkippedOverBudget(logger, slot, pipeline.Name, check.Reason);
+        metrics.SlotSkipped(pipeline.Name, "budget");
+        return false;
     }
 
     async Task StartAsync(PipelineDefinition pipeline, DateTime slot)
@@ -250,6 +288,12 @@ public sealed partial class PipelineScheduler(
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Debug, Message = "Slot {Slot:o} of {Pipeline} was already started (by an earlier start or another replica)")]
     static partial void LogSlotStartedElsewhere(ILogger logger, DateTime slot, string pipeline);
+
+    [LoggerMessage(EventId = 1700, Level = LogLevel.Warning, Message = "Slot {Slot:o} of {Pipeline} skipped: {BudgetReason}")]
+    static partial void LogSlotSkippedOverBudget(ILogger logger, DateTime slot, string pipeline, string budgetReason);
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Slot {Slot:o} of {Pipeline} starts {BudgetReason}")]
+    static partial void LogSlotOverBudget(ILogger logger, DateTime slot, string pipeline, string budgetReason);
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Run {RunId} of {Pipeline} is still {RunStatus} past its deadline; later slots follow the overlap policy")]
     static partial void LogRunPastDeadline(ILogger logger, string runId, string pipeline, RunStatus runStatus);
