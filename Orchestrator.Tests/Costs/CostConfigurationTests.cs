@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Host.Hosting;
 
