@@ -84,3 +84,12 @@ export function span(startText, endText, now = Date.now()) {
 export function count(n) {
   return n === null || n === undefined ? '—' : n.toLocaleString();
 }
+
+/** A cost total as "$0.34 · 0.77 DPU-h", "≈" in front when any part is an estimate; "—" when nothing is known. */
+export function costText(cost) {
+  if (!cost || (cost.dpuSeconds === 0 && !cost.unknown)) {
+    return '—';
+  }
+  const money = `$${cost.cost.toFixed(cost.cost < 1 ? 3 : 2)}`;
+  return `${cost.estimated ? '≈' : ''}${money} · ${cost.dpuHours.toFixed(2)} DPU-h`;
+}

@@ -3,7 +3,7 @@ import { h } from './dom.js';
 import { api, runPagePath } from './api.js';
 import { openDialog, field } from './dialogs.js';
 import { badge } from './states.js';
-import { timeElement, fromNow, parseTime } from './format.js';
+import { timeElement, fromNow, parseTime, costText } from './format.js';
 import { notify, notifyError } from './notices.js';
 import { changesPath } from './changes.js';
 
@@ -33,7 +33,7 @@ async function trigger(pipeline, refresh) {
       method: 'POST',
       body: { entities: entities.length > 0 ? entities : undefined, reason: reason || undefined },
     });
-    notify('Started run', { link: { href: runPagePath(accepted.runId), text: accepted.runId } });
+    notify(accepted.warning ? `Started run (${accepted.warning})` : 'Started run', { link: { href: runPagePath(accepted.runId), text: accepted.runId } });
     refresh();
   } catch (error) {
     notifyError(error, `Triggering ${pipeline.name}`);
@@ -83,6 +83,21 @@ function scheduleFacts(pipeline) {
   ];
 }
 
+/** The day's Glue use so far, against the budget when one is set. */
+function todayText(today) {
+  if (!today) {
+    return '—';
+  }
+  const used = costText(today.used);
+  if (today.dailyDpuHours === null || today.dailyDpuHours === undefined) {
+    return used;
+  }
+  const budget = `of ${today.dailyDpuHours} DPU-h budget`;
+  return today.exceeded
+    ? [used, ' ', h('span', { class: 'badge tone-failed', 'data-state': 'OverBudget' }, `⚠ over budget (${budget}, ${today.action})`)]
+    : `${used} ${budget}`;
+}
+
 function card(pipeline, refresh) {
   const active = pipeline.activeRuns ?? [];
   return h('article', { class: 'pipeline', 'data-pipeline': pipeline.name, 'aria-labelledby': `pipeline-${pipeline.name}` },
@@ -93,6 +108,8 @@ function card(pipeline, refresh) {
       h('dd', { 'data-field': 'active' }, active.length === 0
         ? h('span', { class: 'muted' }, 'None')
         : active.map(run => h('span', { class: 'active-run' }, h('a', { href: runPagePath(run.runId) }, run.runId), ' ', badge(run.status)))),
+      h('dt', {}, 'Today'),
+      h('dd', { 'data-field': 'today-cost', title: pipeline.today?.reason ?? '' }, todayText(pipeline.today)),
       h('dt', {}, 'Entities'),
       h('dd', { 'data-field': 'entities' }, pipeline.entities.map((entity, i) => [i ? ', ' : '',
         h('a', { href: changesPath({ pipeline: pipeline.name, entity }), title: `Partition changes of ${entity}` }, entity)]))),

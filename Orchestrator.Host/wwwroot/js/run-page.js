@@ -6,7 +6,7 @@ import { poll } from './live.js';
 import { navigate } from './router.js';
 import { openDialog, field } from './dialogs.js';
 import { badge, isActive, label } from './states.js';
-import { timeElement, duration, span, count } from './format.js';
+import { timeElement, duration, span, count, costText } from './format.js';
 import { notify, notifyError } from './notices.js';
 import { renderGantt } from './gantt.js';
 import { visibilityList } from './visibility.js';
@@ -76,6 +76,7 @@ function facts(run) {
     ['Created', timeElement(run.createdAt)],
     ['Completed', run.completedAt ? timeElement(run.completedAt) : h('span', { class: 'muted' }, isActive(run.status) ? 'still going' : '—')],
     ['Duration', duration(span(run.createdAt, run.completedAt))],
+    ['Cost', h('span', { 'data-field': 'run-cost', title: 'Glue capacity billed, at the configured prices (≈: estimated)' }, costText(run.cost))],
     run.scheduledSlot ? ['Schedule slot', timeElement(run.scheduledSlot)] : null,
     ['Entities', input.entities?.length ? input.entities.join(', ') : 'all'],
     ['Changes', h('a', { href: changesPath({ pipeline: run.pipeline, run: run.runId }), 'data-field': 'changes-link' }, 'Partition changes of this run')],
@@ -98,7 +99,10 @@ function attemptItem(run, step, attempt) {
     h('span', { class: 'attempt-number' }, `#${attempt.number}`), ' ', badge(attempt.state), ' ',
     url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', title: 'Open in the AWS Glue console' }, id, h('span', { class: 'visually-hidden' }, ' (AWS console, new tab)'), ' ↗') : id,
     ' ', h('span', { class: 'muted' }, duration(span(attempt.startedAt, attempt.endedAt))),
-    attempt.dpuSeconds ? h('span', { class: 'muted' }, ` · ${count(Math.round(attempt.dpuSeconds))} DPU-s`) : null,
+    attempt.cost
+      ? h('span', { class: 'muted', 'data-field': 'attempt-cost', title: `${attempt.cost.basis}${attempt.cost.estimated ? ', estimated' : ''}` },
+        ` · ${count(Math.round(attempt.cost.dpuSeconds))} DPU-s ${attempt.cost.estimated ? '≈' : ''}$${attempt.cost.cost.toFixed(3)}`)
+      : attempt.dpuSeconds ? h('span', { class: 'muted' }, ` · ${count(Math.round(attempt.dpuSeconds))} DPU-s`) : null,
     attempt.partitionChanges !== undefined && attempt.partitionChanges !== null
       ? h('span', { class: 'muted', 'data-field': 'partition-changes' }, ` · ${count(attempt.partitionChanges)} partition changes`) : null,
     attempt.errorMessage ? h('p', { class: 'error-text' }, attempt.errorClass ? `${attempt.errorClass}: ` : '', attempt.errorMessage) : null,
@@ -129,7 +133,7 @@ function partitionsCell(step) {
 function stepsTable(run) {
   return h('div', { class: 'table-scroll' }, h('table', { class: 'steps' },
     h('caption', { class: 'visually-hidden' }, 'Steps with their attempts'),
-    h('thead', {}, h('tr', {}, ['Step', 'State', 'Started', 'Duration', 'Attempts and Glue runs', 'Rows written', 'Partitions touched'].map(c => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, ['Step', 'State', 'Started', 'Duration', 'Attempts and Glue runs', 'Cost', 'Rows written', 'Partitions touched'].map(c => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, run.steps.map(step => {
       const details = lastDetails(step);
       return h('tr', { 'data-step-id': step.id, 'data-state': step.state },
@@ -138,6 +142,7 @@ function stepsTable(run) {
         h('td', {}, timeElement(step.startedAt, 'time')),
         h('td', { class: 'number' }, duration(span(step.startedAt, step.endedAt))),
         h('td', {}, step.attempts.length ? h('ol', { class: 'attempts' }, step.attempts.map(a => attemptItem(run, step, a))) : h('span', { class: 'muted' }, 'none')),
+        h('td', { class: 'number', 'data-field': 'step-cost' }, costText(step.cost)),
         h('td', { class: 'number', 'data-field': 'rows-written', title: details ? `${count(details.rowsRead)} rows read` : '' }, details ? count(details.rowsWritten) : '—'),
         h('td', { 'data-field': 'partitions' }, partitionsCell(step)));
     }))));

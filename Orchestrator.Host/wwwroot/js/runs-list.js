@@ -2,7 +2,7 @@
 import { h } from './dom.js';
 import { runPagePath } from './api.js';
 import { badge } from './states.js';
-import { duration, span, timeElement } from './format.js';
+import { costText, duration, span, timeElement } from './format.js';
 
 function kindCell(run) {
   if (!run.originRunId) {
@@ -18,12 +18,13 @@ export function renderRunsTable(runs, now = Date.now()) {
   return h('div', { class: 'table-scroll' }, h('table', { class: 'runs' },
     h('caption', { class: 'visually-hidden' }, 'Runs, newest first'),
     h('thead', {}, h('tr', {},
-      ['Run', 'Status', 'Kind', 'Started', 'Duration', 'Failed entities'].map(c => h('th', { scope: 'col' }, c)))),
+      ['Run', 'Status', 'Kind', 'Started', 'Duration', 'Cost', 'Failed entities'].map(c => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, runs.map(run => h('tr', { 'data-run-id': run.runId, 'data-state': run.status },
       h('td', {}, h('a', { href: runPagePath(run.runId), class: 'run-id', 'data-focus-key': `runs-${run.runId}` }, run.runId)),
       h('td', {}, badge(run.status), run.pastDeadline ? [' ', h('span', { class: 'badge tone-failed', title: 'Still going after the pipeline\'s run deadline' }, '⚠ past deadline')] : null),
       kindCell(run),
       h('td', {}, timeElement(run.createdAt)),
       h('td', { class: 'number' }, duration(span(run.createdAt, run.completedAt, now))),
+      h('td', { class: 'number', 'data-field': 'cost', title: 'Glue capacity billed, at the configured prices (≈: estimated)' }, costText(run.cost)),
       h('td', { 'data-field': 'failed-entities' }, run.failedEntities.length > 0 ? run.failedEntities.join(', ') : h('span', { class: 'muted' }, '—')))))));
 }
