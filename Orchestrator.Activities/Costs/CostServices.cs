@@ -14,6 +14,7 @@ public static class CostServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostOptions>, CostOptionsValidator>());
         services.TryAddSingleton<GlueCostCalculator>();
         services.TryAddSingleton<PipelineBudgets>();
+        services.TryAddSingleton<BudgetAlerts>();
         return services;
     }
 }

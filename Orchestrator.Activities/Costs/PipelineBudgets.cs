@@ -7,9 +7,10 @@ namespace Orchestrator.Activities.Costs;
 /// <summary>
 /// A pipeline's spending per day and its budget guard: the scheduler asks before a slot starts, the API before a manual
 /// run, the dashboard for the day's total. A day is the calendar day in the pipeline's schedule time zone (UTC when
-/// it has none); a run counts, whole, towards the day it was created in, even when it ends after midnight.
+/// it has none); a run counts, whole, towards the day it was created in, even when it ends after midnight. A check
+/// that finds the budget exceeded raises <c>budget.exceeded</c> (once per day, see <see cref="BudgetAlerts"/>).
 /// </summary>
-public sealed class PipelineBudgets(RunQueries runs, TimeProvider time)
+public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAlerts? alerts = null)
 {
     /// <summary>Runs read per page while adding up a day.</summary>
     const int PageSize = 500;
@@ -51,6 +52,9 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time)
                 : $"over budget: {spent}; runs still start (Action Alert)";
         return new BudgetCheck(pipeline.Name, day, zone, startsAt, endsAt, used, budget.DailyDpuHours, budget.Action, exceeded, reason);
     }
+
+    /// <summary>Raises <c>budget.exceeded</c> when the check found the budget spent (once per pipeline and day).</summary>
+    public Task AlertAsync(BudgetCheck check) => alerts is null || !check.Exceeded ? Task.CompletedTask : alerts.RaiseAsync(check);
 
     DateTime Now => time.GetUtcNow().UtcDateTime;
 

@@ -21,8 +21,11 @@ public static class NotificationEvents
     public const string PartitionsChanged = "partitions.changed";
     public const string EntityVisibilityLate = "entity.visibility_late";
 
+    /// <summary>A pipeline's runs used its daily budget; raised once per pipeline and day, not by a run.</summary>
+    public const string BudgetExceeded = "budget.exceeded";
+
     public static readonly IReadOnlyList<string> All =
-        [RunStarted, RunSucceeded, RunFailed, RunTerminated, RunPastDeadline, StepFailed, PartitionsChanged, EntityVisibilityLate];
+        [RunStarted, RunSucceeded, RunFailed, RunTerminated, RunPastDeadline, StepFailed, PartitionsChanged, EntityVisibilityLate, BudgetExceeded];
 
     public static bool IsKnown(string name) => name == Any || All.Contains(name, StringComparer.Ordinal);
 }

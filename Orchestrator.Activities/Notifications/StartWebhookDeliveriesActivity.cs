@@ -20,7 +20,15 @@ public sealed partial class StartWebhookDeliveriesActivity(
 
     readonly TaskHubClient hub = new(client);
 
-    protected override async Task<int> ExecuteAsync(TaskContext context, WebhookDeliveryStart input)
+    protected override Task<int> ExecuteAsync(TaskContext context, WebhookDeliveryStart input) =>
+        StartAsync(hub, subscriptions, input, logger);
+
+    /// <summary>
+    /// Starts the deliveries of one event under ids fixed by <see cref="WebhookDeliveryStart.RunId"/> and its number, so
+    /// starting them again (a retried activity, another replica) starts nothing twice. Returns how many webhooks apply
+    /// to the pipeline.
+    /// </summary>
+    public static async Task<int> StartAsync(TaskHubClient hub, WebhookSubscriptions subscriptions, WebhookDeliveryStart input, ILogger logger)
     {
         var plan = subscriptions.PlanFor(input.Pipeline);
         foreach (var target in plan.For(input.Event.Type))

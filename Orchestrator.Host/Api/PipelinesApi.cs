@@ -49,6 +49,7 @@ public static class PipelinesApi
     static async Task<Accepted<RunAccepted>> TriggerRun(string name, TriggerRunRequest? body, RunCommands runs, RunQueries queries, PipelineBudgets budgets, CancellationToken token)
     {
         var check = await budgets.CheckAsync(queries.Pipeline(name), token);
+        await budgets.AlertAsync(check);
         return RunAccepted.For(await runs.StartAsync(name, new StartRunRequest(body?.Entities, body?.Reason), token), check.Exceeded ? check.Reason : null);
     }
 

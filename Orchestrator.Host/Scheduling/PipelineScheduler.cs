@@ -175,6 +175,7 @@ public sealed partial class PipelineScheduler(
         }
 
         metrics.SlotOverBudget(pipeline.Name, check.Action!.Value);
+        await budgets.AlertAsync(check);
         if (check.AllowsScheduled)
         {
             LogSlotOverBudget(logger, slot, pipeline.Name, check.Reason);

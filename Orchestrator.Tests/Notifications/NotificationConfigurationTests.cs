@@ -30,7 +30,7 @@ public sealed class NotificationConfigurationTests : IDisposable
         Assert.Contains("The configuration has 8 problems:", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:4:Pipelines: 'sales-eu' is not a configured pipeline; use data-preparation, or leave Pipelines empty for all.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:0:Url: 'http://hooks.example.com/in' is http to hooks.example.com, which is not this machine", output, StringComparison.Ordinal);
-        Assert.Contains("Orchestrator:Notifications:Webhooks:1:Events: 'run.exploded' is not an event; use run.started, run.succeeded, run.failed, run.terminated, run.past_deadline, step.failed, partitions.changed, entity.visibility_late, or * for all.", output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Notifications:Webhooks:1:Events: 'run.exploded' is not an event; use run.started, run.succeeded, run.failed, run.terminated, run.past_deadline, step.failed, partitions.changed, entity.visibility_late, budget.exceeded, or * for all.", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:2:Secret: empty; every webhook is signed", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:3:Url: 'ftp://hooks.example.com/in' is not an absolute http(s) URL", output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Notifications:Webhooks:3:Events: empty; list the events to send", output, StringComparison.Ordinal);
