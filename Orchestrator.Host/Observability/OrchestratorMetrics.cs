@@ -9,14 +9,12 @@ namespace Orchestrator.Host.Observability;
 public sealed class OrchestratorMetrics
 {
     readonly Counter<long> skipped;
-    readonly Counter<long> overBudget;
     readonly ConcurrentDictionary<string, (int Active, int PastDeadline)> runs = new();
 
     public OrchestratorMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(OrchestratorMeter.Name);
         skipped = meter.CreateCounter<long>("orchestrator.schedule.slots.skipped", description: "Schedule slots not started, by pipeline and reason");
-        overBudget = meter.CreateCounter<long>("orchestrator.schedule.slots.over_budget", description: "Schedule slots due while their pipeline was past its daily budget, by pipeline and action");
         meter.CreateObservableGauge("orchestrator.runs.active", () => runs.Select(r => new Measurement<int>(r.Value.Active, new KeyValuePair<string, object?>("pipeline", r.Key))),
             description: "Runs pending or running, by pipeline");
         meter.CreateObservableGauge("orchestrator.runs.past_deadline", () => runs.Select(r => new Measurement<int>(r.Value.PastDeadline, new KeyValuePair<string, object?>("pipeline", r.Key))),
@@ -25,9 +23,6 @@ public sealed class OrchestratorMetrics
 
     public void SlotSkipped(string pipeline, string reason) =>
         skipped.Add(1, new("pipeline", pipeline), new("reason", reason));
-
-    public void SlotOverBudget(string pipeline, Orchestrator.Activities.Pipelines.BudgetAction action) =>
-        overBudget.Add(1, new("pipeline", pipeline), new("action", action.ToString()));
 
     public void ActiveRuns(string pipeline, IReadOnlyCollection<RunSummary> active) =>
         runs[pipeline] = (active.Count, active.Count(r => r.PastDeadline));

@@ -159,7 +159,7 @@ public sealed partial class PipelineScheduler(
 
     /// <summary>
     /// Whether the pipeline's budget lets a scheduled slot start: past it, SkipScheduled skips the slot (logged and
-    /// counted as reason "budget"), Alert starts it with a warning; both count the slot as over budget.
+    /// counted as reason "budget"), Alert starts it with a warning; both raise budget.exceeded (once a day).
     /// </summary>
     async Task<bool> BudgetAllowsAsync(PipelineDefinition pipeline, DateTime slot, CancellationToken cancellationToken)
     {
@@ -174,7 +174,6 @@ public sealed partial class PipelineScheduler(
             return true;
         }
 
-        metrics.SlotOverBudget(pipeline.Name, check.Action!.Value);
         await budgets.AlertAsync(check);
         if (check.AllowsScheduled)
         {

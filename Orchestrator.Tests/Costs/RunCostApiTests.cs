@@ -40,6 +40,11 @@ public sealed class RunCostApiTests
         var pipeline = (await host.Client.GetFromJsonAsync<JsonElement>("/api/pipelines", Token))[0].GetProperty("today");
         Assert.Equal(3300, pipeline.GetProperty("used").GetProperty("dpuSeconds").GetDouble());
         Assert.False(pipeline.GetProperty("exceeded").GetBoolean());
+
+        var metrics = await host.Client.GetStringAsync("/metrics", Token);
+        Assert.Equal(300, Sample(metrics, "orchestrator_glue_dpu_seconds_total", "entity=\"sales\"", "resource=\"mystore-data-preparation-parquet\""));
+        Assert.Equal(1200, Sample(metrics, "orchestrator_glue_dpu_seconds_total", "entity=\"\"", "resource=\"mystore-raw-crawler\""));
+        Assert.Equal(300 / 3600.0 * 0.44, Sample(metrics, "orchestrator_glue_estimated_cost_total", "entity=\"sales\"", "currency=\"USD\""), 9);
     }
 
     [Fact]
@@ -63,4 +68,9 @@ public sealed class RunCostApiTests
         var today = (await host.Client.GetFromJsonAsync<JsonElement>("/api/pipelines", Token))[0].GetProperty("today");
         Assert.True(today.GetProperty("exceeded").GetBoolean());
     }
+
+    /// <summary>The value of the one sample of <paramref name="name"/> whose labels include every one of <paramref name="labels"/>.</summary>
+    static double Sample(string scrape, string name, params string[] labels) =>
+        double.Parse(scrape.Split('\n').Single(line => line.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(l => line.Contains(l, StringComparison.Ordinal)))
+            .Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }

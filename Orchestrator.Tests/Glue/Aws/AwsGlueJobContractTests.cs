@@ -77,6 +77,7 @@ public sealed class AwsGlueJobContractTests : IDisposable
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1795529065750), run.CompletedOn);
         Assert.Equal(97, run.ExecutionTimeSeconds);
         Assert.Equal(388.5, run.DpuSeconds);
+        Assert.Equal(new JobRunCapacity(2.0, "G.1X", 2, "FLEX", "5.0"), run.Capacity);
         Assert.Equal("run@1/customer/1", run.Marker);
         Assert.Equal("customer", run.Arguments["--source_entity_name"]);
         var request = Assert.Single(server.RequestsFor("GetJobRun"));
@@ -98,6 +99,7 @@ public sealed class AwsGlueJobContractTests : IDisposable
         Assert.Equal(0, run.Attempt);
         Assert.Null(run.CompletedOn);
         Assert.Null(run.DpuSeconds);
+        Assert.Null(run.Capacity!.Dpu);
         Assert.Empty(run.Arguments);
         Assert.Null(run.Marker);
     }
