@@ -182,6 +182,28 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
             ? new JobRunOutput(details.PartitionWrites())
             : new JobRunOutput([], $"job run {run.Id} has no commit record"));
 
+    /// <summary>From the job's bookmarks, which are exact: <paramref name="processedBefore"/> is not needed.</summary>
+    public async Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments,
+        DateTimeOffset? processedBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var job = Job(jobName);
+        await EnsureStartedAsync(cancellationToken);
+        DataPreparationArguments parsed;
+        try
+        {
+            parsed = DataPreparationArguments.Parse(job.DefaultArguments, arguments, options.Crawlers);
+        }
+        catch (LakeInputException input)
+        {
+            throw new GlueException(GlueErrorCodes.InvalidInput, input.Message, 400);
+        }
+
+        var check = await RawBacklog.CheckAsync(layout, catalog, jobName, parsed, cancellationToken);
+        logger.RawDataChecked(jobName, parsed.TargetEntity, check.HasNewData, check.NewFiles ?? 0);
+        return check;
+    }
+
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {
