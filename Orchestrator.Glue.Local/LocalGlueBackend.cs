@@ -35,6 +35,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     ITimer? leaseTimer;
     int renewing;
     bool started;
+    bool catalogReady;
     int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
@@ -188,7 +189,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var job = Job(jobName);
-        await EnsureStartedAsync(cancellationToken);
+        await EnsureCatalogAsync(cancellationToken);
         DataPreparationArguments parsed;
         try
         {
@@ -377,12 +378,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
                 return;
             }
 
-            var before = catalog.Migrate(timeProvider);
-            if (before > 0 && before < CatalogDatabase.SchemaVersion)
-            {
-                CatalogLog.Upgraded(logger, catalog.Path, before, CatalogDatabase.SchemaVersion);
-            }
-
+            MigrateCatalog();
             leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
             Volatile.Write(ref started, true);
             await ResumeAbandonedAsync(cancellationToken);
@@ -391,6 +387,46 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         {
             startGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Only the catalog, for a read that must start nothing (plan): no lease timer, no take-over of abandoned runs,
+    /// which a short-lived CLI process must leave to a serving host.
+    /// </summary>
+    async Task EnsureCatalogAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+        if (Volatile.Read(ref catalogReady))
+        {
+            return;
+        }
+
+        await startGate.WaitAsync(cancellationToken);
+        try
+        {
+            MigrateCatalog();
+        }
+        finally
+        {
+            startGate.Release();
+        }
+    }
+
+    /// <summary>Brings the catalog to the current schema once per instance; called under the start gate.</summary>
+    void MigrateCatalog()
+    {
+        if (catalogReady)
+        {
+            return;
+        }
+
+        var before = catalog.Migrate(timeProvider);
+        if (before > 0 && before < CatalogDatabase.SchemaVersion)
+        {
+            CatalogLog.Upgraded(logger, catalog.Path, before, CatalogDatabase.SchemaVersion);
+        }
+
+        Volatile.Write(ref catalogReady, true);
     }
 
     async Task RenewLeasesAsync()
