@@ -408,6 +408,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     void FinishVisibility(OrchestrationContext context)
     {
         var sla = run!.Pipeline.VisibilitySla;
+
+        // An SLA that passed before an entity's new-data check answered listed it as late; it had nothing to show.
+        visibility.RemoveAll(v => Find(StepIds.Entity(v.Entity)) is { SkippedNoNewData: true });
         foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)).ToList())
         {
             visibility.Add(new EntityVisibility(entity, null, null, sla is { } limit && context.CurrentUtcDateTime - Slot > limit));
