@@ -52,7 +52,7 @@ public static class PlanCommand
             lines.Add($"{step.Id.PadRight(width)}  {step.Action,-6}  {estimate,-14}  {step.Reason}");
             if (step.RawData is { } raw)
             {
-                lines.Add($"{string.Empty.PadRight(width)}  new raw data: {NewData(raw)}");
+                lines.Add($"{string.Empty.PadRight(width)}  raw data: {NewData(raw)}");
             }
         }
 
@@ -68,14 +68,14 @@ public static class PlanCommand
         var files = raw.NewFiles is { } count ? $"{count} files" : "files unknown";
         var bytes = raw.NewBytes is { } size ? $", {Bytes(size)}" : string.Empty;
         var newest = raw.NewestPartition is { } partition ? $", newest partition {partition}" : string.Empty;
-        return raw.HasNewData ? $"{files}{bytes}{newest}" : $"none{newest}";
+        return raw.HasNewData ? $"{files} new{bytes}{newest}" : $"nothing new{newest}";
     }
 
     static string Duration(double seconds) => TimeSpan.FromSeconds(Math.Round(seconds)) switch
     {
         { TotalHours: >= 1 } t => $"{(int)t.TotalHours}h {t.Minutes}m",
         { TotalMinutes: >= 1 } t => $"{t.Minutes}m {t.Seconds}s",
-        var t => $"{t.Seconds}s",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0}s"),
     };
 
     static string Bytes(long bytes) => bytes switch
