@@ -16,7 +16,7 @@ public static class PipelineWorkerRegistration
     [
         typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
         typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
-        typeof(RecordPartitionChangesActivity),
+        typeof(RecordPartitionChangesActivity), typeof(CheckRawDataActivity),
         typeof(StartWebhookDeliveriesActivity), typeof(DeliverWebhookActivity),
     ];
 

@@ -69,6 +69,13 @@ sealed class InstantGlueBackend(TimeProvider time) : IGlueBackend
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
         Task.FromResult(new JobRunOutput([]));
 
+    /// <summary>Always new data: a benchmark measures runs, not skips.</summary>
+    public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken)
+    {
+        Count();
+        return Task.FromResult(new RawDataCheck(true, null, null, null, "the instant backend always has new data"));
+    }
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {
         Count();

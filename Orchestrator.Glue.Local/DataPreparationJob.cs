@@ -239,7 +239,7 @@ sealed class DataPreparationJob(
             .OrderBy(w => w.Partition, StringComparer.Ordinal)
             .ToList());
 
-    Bookmark BookmarkOf(LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
+    Bookmark BookmarkOf(LakeFile file) => Bookmark.Of(layout, file);
 
     static void TryDelete(string folder)
     {

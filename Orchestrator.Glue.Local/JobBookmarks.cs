@@ -5,7 +5,10 @@ using Orchestrator.Sqlite;
 namespace Orchestrator.Glue.Local;
 
 /// <summary>A raw file a job has processed, as it was then (a changed size or time makes it new again).</summary>
-sealed record Bookmark(string Path, long Size, DateTime ModifiedUtc);
+sealed record Bookmark(string Path, long Size, DateTime ModifiedUtc)
+{
+    public static Bookmark Of(LakeLayout layout, LakeFile file) => new(layout.RelativePath(file.Path), file.Size, file.LastWriteUtc);
+}
 
 /// <summary>
 /// Job bookmarks: which raw files each (job, target entity) has turned into clean data. Written in the same

@@ -35,6 +35,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
     ITimer? leaseTimer;
     int renewing;
     bool started;
+    bool catalogReady;
     int disposed;
 
     public LocalGlueBackend(LocalGlueOptions options, TimeProvider timeProvider, ILogger<LocalGlueBackend> logger)
@@ -191,6 +192,28 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         Task.FromResult(run.Details is { } details
             ? new JobRunOutput(details.PartitionWrites())
             : new JobRunOutput([], $"job run {run.Id} has no commit record"));
+
+    /// <summary>From the job's bookmarks, which are exact: <paramref name="processedBefore"/> is not needed.</summary>
+    public async Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments,
+        DateTimeOffset? processedBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var job = Job(jobName);
+        await EnsureCatalogAsync(cancellationToken);
+        DataPreparationArguments parsed;
+        try
+        {
+            parsed = DataPreparationArguments.Parse(job.DefaultArguments, arguments, options.Crawlers);
+        }
+        catch (LakeInputException input)
+        {
+            throw new GlueException(GlueErrorCodes.InvalidInput, input.Message, 400);
+        }
+
+        var check = await RawBacklog.CheckAsync(layout, catalog, jobName, parsed, cancellationToken);
+        logger.RawDataChecked(jobName, parsed.TargetEntity, check.HasNewData, check.NewFiles ?? 0);
+        return check;
+    }
 
     public async Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
@@ -365,12 +388,7 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
                 return;
             }
 
-            var before = catalog.Migrate(timeProvider);
-            if (before > 0 && before < CatalogDatabase.SchemaVersion)
-            {
-                CatalogLog.Upgraded(logger, catalog.Path, before, CatalogDatabase.SchemaVersion);
-            }
-
+            MigrateCatalog();
             leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
             Volatile.Write(ref started, true);
             await ResumeAbandonedAsync(cancellationToken);
@@ -379,6 +397,46 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         {
             startGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Only the catalog, for a read that must start nothing (plan): no lease timer, no take-over of abandoned runs,
+    /// which a short-lived CLI process must leave to a serving host.
+    /// </summary>
+    async Task EnsureCatalogAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+        if (Volatile.Read(ref catalogReady))
+        {
+            return;
+        }
+
+        await startGate.WaitAsync(cancellationToken);
+        try
+        {
+            MigrateCatalog();
+        }
+        finally
+        {
+            startGate.Release();
+        }
+    }
+
+    /// <summary>Brings the catalog to the current schema once per instance; called under the start gate.</summary>
+    void MigrateCatalog()
+    {
+        if (catalogReady)
+        {
+            return;
+        }
+
+        var before = catalog.Migrate(timeProvider);
+        if (before > 0 && before < CatalogDatabase.SchemaVersion)
+        {
+            CatalogLog.Upgraded(logger, catalog.Path, before, CatalogDatabase.SchemaVersion);
+        }
+
+        Volatile.Write(ref catalogReady, true);
     }
 
     async Task RenewLeasesAsync()

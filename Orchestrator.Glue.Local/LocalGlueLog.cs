@@ -76,4 +76,7 @@ static partial class LocalGlueLog
 
     [LoggerMessage(EventId = 4043, Level = LogLevel.Warning, Message = "Finished the interrupted commit of job run {GlueRunId} ({Partitions} partitions)")]
     public static partial void InterruptedCommitFinished(this ILogger logger, string glueRunId, int partitions);
+
+    [LoggerMessage(EventId = 4750, Level = LogLevel.Debug, Message = "Job {Job}: raw data of {Target} checked: new data {HasNewData} ({Files} files)")]
+    public static partial void RawDataChecked(this ILogger logger, string job, string target, bool hasNewData, int files);
 }

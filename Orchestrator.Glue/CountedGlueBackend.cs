@@ -37,6 +37,10 @@ public sealed class CountedGlueBackend(IGlueBackend inner, GlueApiMetrics metric
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
         inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
 
+    // Several Glue (or S3) calls on AWS, each counted there; the local engine answers from its bookmarks.
+    public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
+        inner.CheckRawDataAsync(jobName, arguments, processedBefore, cancellationToken);
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
         Count("BatchStopJobRun", () => inner.StopJobRunsAsync(jobName, runIds, cancellationToken));
 

@@ -43,6 +43,16 @@ public interface IGlueBackend
     /// </summary>
     Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the raw table the job reads (its <c>--raw_db_name</c> and <c>--source_entity_name</c> arguments, run
+    /// arguments over the job's defaults) holds data the job has not processed. <paramref name="processedBefore"/> is
+    /// when the run of the entity's last succeeded attempt started (null: none known, so all raw data counts as new);
+    /// a backend that keeps its own bookmarks (the local engine) answers from them instead.
+    /// </summary>
+    Task<RawDataCheck> CheckRawDataAsync(
+        string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore,
+        CancellationToken cancellationToken);
+
     /// <summary>Asks Glue to stop runs; returns the per-run errors Glue reported (empty when all were accepted).</summary>
     Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(
         string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken);

@@ -32,4 +32,7 @@ static partial class GlueCallLog
 
     [LoggerMessage(EventId = 2123, Level = LogLevel.Information, Message = "Asked Glue to stop job run {GlueRunId} of {Job}")]
     public static partial void JobRunStopRequested(this ILogger logger, string glueRunId, string job);
+
+    [LoggerMessage(EventId = 2750, Level = LogLevel.Information, Message = "Raw data of {Entity} checked: new data {HasNewData} ({Basis})")]
+    public static partial void RawDataChecked(this ILogger logger, string entity, bool hasNewData, string basis);
 }

@@ -18,13 +18,16 @@ public sealed record EntityJobState(
     int ActivePolls,
     DateTime? NextAttemptAt,
     int StartFailures = 0,
-    bool TimeoutStopSent = false);
+    bool TimeoutStopSent = false,
+    RawDataCheck? RawData = null);
 
 /// <summary>
 /// One entity's Glue job, attempt after attempt: start it with the marker <c>{runId}/{entity}/{attempt}</c>, poll it
 /// with durable timers and growing delays until it ends, stop it when it outlives the job timeout, and retry failed
 /// runs per the retry policy. A configuration error (unknown job) fails the step at once. A run interrupted by the
 /// orchestrator's own host going away is not the job's failure: a new attempt starts at once, outside MaxAttempts.
+/// With SkipWhenNoNewData the step first asks whether the entity has raw data its job has not processed: with none it
+/// ends Skipped (no new data) without a Glue run; a failed check never blocks the job, which then runs.
 /// </summary>
 public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null) : StepOrchestration<EntityJobInput>(loggerFactory)
 {
@@ -46,6 +49,18 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         var state = input.State ?? new EntityJobState(context.CurrentUtcDateTime, [], null, 0, null);
         var polls = 0;
         Publish(Outcome(input, state, StepState.Running));
+        if (input.State is null && entity.SkipWhenNoNewData)
+        {
+            state = await CheckRawDataAsync(context, input, state);
+            if (state.RawData is { HasNewData: false })
+            {
+                return Finish(Outcome(input, state, StepState.Skipped, context.CurrentUtcDateTime) with
+                {
+                    ErrorClass = AttemptStates.NoNewDataClass,
+                    ErrorMessage = AttemptStates.NoNewDataReason,
+                });
+            }
+        }
 
         while (true)
         {
@@ -185,6 +200,31 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         }
     }
 
+    /// <summary>The new-data check; a failed one is recorded as the reason the job runs anyway.</summary>
+    async Task<EntityJobState> CheckRawDataAsync(OrchestrationContext context, EntityJobInput input, EntityJobState state)
+    {
+        var entity = input.Entity;
+        var stepId = StepIds.Entity(entity.Name);
+        var result = await context.ScheduleTask<RawDataCheckResult>(typeof(CheckRawDataActivity),
+            new RawDataCheckRequest(input.RunId, stepId, entity.Name, entity.Job, entity.Arguments));
+        var check = result.Check;
+        if (result.Error is { } error || check is null)
+        {
+            var code = result.Error?.Code ?? GlueCallError.UnexpectedError;
+            var message = result.Error?.Message ?? "no answer";
+            Log(context, input.RunId, stepId, log => log.RawDataCheckFailed(entity.Name, code, message));
+            check = new RawDataCheck(true, null, null, null, $"the new-data check failed ({code}: {message}), so the job runs");
+        }
+        else if (!check.HasNewData)
+        {
+            Log(context, input.RunId, stepId, log => log.JobSkippedNoNewData(entity.Name, check.Basis));
+        }
+
+        state = state with { RawData = check };
+        Publish(Outcome(input, state, StepState.Running));
+        return state;
+    }
+
     /// <summary>
     /// Records the partitions the succeeded attempt wrote in the change feed, before the step reports success. A failed
     /// record is tried again a few times with the poll delays; what still fails becomes a warning on the attempt, never
@@ -273,5 +313,5 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
     static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null) =>
         Outcome(StepIds.Entity(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
-            state.StartedAt, endedAt, state.Attempts, state.Active);
+            state.StartedAt, endedAt, state.Attempts, state.Active) with { RawData = state.RawData };
 }

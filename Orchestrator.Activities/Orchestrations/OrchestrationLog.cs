@@ -74,4 +74,13 @@ static partial class OrchestrationLog
 
     [LoggerMessage(EventId = 2047, Level = LogLevel.Warning, Message = "Attempt {Attempt} of {Job} was interrupted by its host going away ({Interruptions} of at most {MaxInterruptedAttempts}); starting the next one now, outside MaxAttempts")]
     public static partial void JobInterrupted(this ILogger logger, int attempt, string job, int interruptions, int maxInterruptedAttempts);
+
+    [LoggerMessage(EventId = 2751, Level = LogLevel.Information, Message = "No new data for {Entity}: the job is not started ({Basis})")]
+    public static partial void JobSkippedNoNewData(this ILogger logger, string entity, string basis);
+
+    [LoggerMessage(EventId = 2752, Level = LogLevel.Warning, Message = "The new-data check of {Entity} failed ({ErrorCode}: {ErrorMessage}); the job runs")]
+    public static partial void RawDataCheckFailed(this ILogger logger, string entity, string errorCode, string errorMessage);
+
+    [LoggerMessage(EventId = 2753, Level = LogLevel.Information, Message = "Every entity of {Pipeline} was skipped for no new data: the clean crawl is skipped too")]
+    public static partial void CleanCrawlSkippedNoNewData(this ILogger logger, string pipeline);
 }

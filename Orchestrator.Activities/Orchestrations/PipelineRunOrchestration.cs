@@ -112,11 +112,17 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         var cleanStep = Find(StepIds.CleanCrawler);
         if (cleanStep is { State: StepState.Pending } && !stopping)
         {
+            // An entity skipped for no new data counts as succeeded; when every one was, there is nothing to catalog.
             var entities = steps.Where(s => s.Kind == StepKind.EntityJob).ToList();
             var allowed = pipeline.CleanCrawlerWhen == CleanCrawlerCondition.AllSucceeded
-                ? entities.All(s => s.Succeeded)
-                : entities.Count == 0 || entities.Any(s => s.Succeeded);
-            if (allowed && rawOk)
+                ? entities.All(s => s.CountsAsSucceeded)
+                : entities.Count == 0 || entities.Any(s => s.CountsAsSucceeded);
+            if (entities.Count > 0 && entities.All(s => s.SkippedNoNewData))
+            {
+                Update(NothingNew(context, cleanStep));
+                Log(context, runId, log => log.CleanCrawlSkippedNoNewData(pipeline.Name));
+            }
+            else if (allowed && rawOk)
             {
                 await RunCrawlerAsync(context, runId, cleanStep, pipeline);
             }
@@ -141,7 +147,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             slaPassed = null;
         }
 
-        var status = stopping ? RunStatus.Terminated : steps.All(s => s.Succeeded) ? RunStatus.Succeeded : RunStatus.Failed;
+        var status = stopping ? RunStatus.Terminated : steps.All(s => s.CountsAsSucceeded) ? RunStatus.Succeeded : RunStatus.Failed;
         var message = stopping ? terminate.Task.Result : status == RunStatus.Failed ? FailureSummary() : null;
         Log(context, runId, log => log.RunEnded(status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning, pipeline.Name, status, message is null ? string.Empty : $": {message}"));
 
@@ -219,6 +225,11 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
                     if (outcome.Succeeded)
                     {
                         StartLaneCrawl(context, runId, outcome.Name, running);
+                    }
+                    else if (outcome.SkippedNoNewData && Find(StepIds.EntityCleanCrawler(outcome.Name)) is { State: StepState.Pending } lane)
+                    {
+                        // Nothing new was written, so the entity's lane has nothing to catalog.
+                        Update(NothingNew(context, lane));
                     }
                 }
             }
@@ -342,9 +353,12 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         });
     }
 
-    /// <summary>The entities whose data this run makes visible: those whose job it runs (a reused one was made visible before).</summary>
+    /// <summary>
+    /// The entities whose data this run makes visible: those whose job it runs (a reused one was made visible before;
+    /// one skipped for no new data has nothing new to show).
+    /// </summary>
     IEnumerable<string> VisibleEntities() =>
-        steps.Where(s => s.Kind == StepKind.EntityJob && s.State != StepState.Reused).Select(s => s.Name);
+        steps.Where(s => s.Kind == StepKind.EntityJob && s.State != StepState.Reused && !s.SkippedNoNewData).Select(s => s.Name);
 
     /// <summary>A clean crawl succeeded: the entities it catalogued (its own lane, or every entity whose job succeeded) are visible.</summary>
     void Catalogued(OrchestrationContext context, StepOutcome crawl)
@@ -394,6 +408,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     void FinishVisibility(OrchestrationContext context)
     {
         var sla = run!.Pipeline.VisibilitySla;
+
+        // An SLA that passed before an entity's new-data check answered listed it as late; it had nothing to show.
+        visibility.RemoveAll(v => Find(StepIds.Entity(v.Entity)) is { SkippedNoNewData: true });
         foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)).ToList())
         {
             visibility.Add(new EntityVisibility(entity, null, null, sla is { } limit && context.CurrentUtcDateTime - Slot > limit));
@@ -404,6 +421,10 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         reused.TryGetValue(id, out var previous) && previous.Succeeded
             ? previous with { State = StepState.Reused }
             : StepOutcome.Pending(id, kind, name, resource);
+
+    /// <summary>A crawl step that is not run because no entity it would catalog has new data.</summary>
+    static StepOutcome NothingNew(OrchestrationContext context, StepOutcome step) =>
+        step with { State = StepState.Skipped, EndedAt = context.CurrentUtcDateTime, ErrorClass = AttemptStates.NoNewDataClass, ErrorMessage = AttemptStates.NoNewDataReason };
 
     StepOutcome? Find(string id) => steps.FirstOrDefault(s => s.Id == id);
 

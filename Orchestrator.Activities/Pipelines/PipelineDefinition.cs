@@ -59,14 +59,19 @@ public enum BudgetAction
 /// <summary>A cron expression (Cronos syntax, five fields) evaluated in a time zone.</summary>
 public sealed record PipelineSchedule(string Cron, string TimeZone);
 
-/// <summary>One entity's job: the Glue job name, its arguments, and the retry and timeout that apply to it.</summary>
+/// <summary>
+/// One entity's job: the Glue job name, its arguments, and the retry and timeout that apply to it.
+/// <see cref="SkipWhenNoNewData"/> (the pipeline's setting, or the entity's own) stays out of the stored definition when
+/// off, so definitions that do not use it keep their hash.
+/// </summary>
 public sealed record EntityDefinition(
     string Name,
     string Job,
     IReadOnlyDictionary<string, string> Arguments,
     RetryPolicy Retry,
     TimeSpan JobTimeout,
-    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] string? CleanCrawler = null);
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] string? CleanCrawler = null,
+    [property: JsonProperty(DefaultValueHandling = DefaultValueHandling.Ignore)] bool SkipWhenNoNewData = false);
 
 /// <summary>How often a running crawler or job is polled: the delay grows by the coefficient up to the maximum.</summary>
 public sealed record PollPolicy(TimeSpan FirstDelay, TimeSpan MaxDelay, double BackoffCoefficient)

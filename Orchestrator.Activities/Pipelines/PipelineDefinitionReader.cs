@@ -97,7 +97,8 @@ public static partial class PipelineDefinitionReader
                 new SortedDictionary<string, string>(entity.Arguments, StringComparer.Ordinal),
                 entity.Retry is null ? retry : ReadRetry($"{entityKey}:Retry", entity.Retry, retry, problems),
                 Time(entityKey, nameof(entity.JobTimeout), entity.JobTimeout, jobTimeout, problems),
-                cleanCrawl == CleanCrawlMode.PerEntity ? entityCrawler : null));
+                cleanCrawl == CleanCrawlMode.PerEntity ? entityCrawler : null,
+                entity.SkipWhenNoNewData ?? options.SkipWhenNoNewData ?? false));
         }
 
         foreach (var target in entities.GroupBy(e => e.Arguments.GetValueOrDefault("--target_entity_name"), StringComparer.OrdinalIgnoreCase)

@@ -31,6 +31,12 @@ public sealed class PipelineOptions
     /// <summary>How long after its slot an entity's clean partitions may take to be catalogued before it is late.</summary>
     public Duration? VisibilitySla { get; set; }
 
+    /// <summary>
+    /// Before starting an entity's job, look for raw data it has not processed; with none, the step ends Skipped
+    /// (no new data) without a Glue run. Default off; an entity's own setting wins.
+    /// </summary>
+    public bool? SkipWhenNoNewData { get; set; }
+
     [Range(1, 10_000)]
     public int? MaxParallelJobs { get; set; }
 
@@ -76,6 +82,9 @@ public sealed class EntityOptions
 
     /// <summary>The crawler that catalogs this entity's clean table as soon as its job succeeds (CleanCrawl: PerEntity).</summary>
     public string? CleanCrawler { get; set; }
+
+    /// <summary>Overrides the pipeline's SkipWhenNoNewData for this entity.</summary>
+    public bool? SkipWhenNoNewData { get; set; }
 }
 
 /// <summary>Step Functions-style retry of failed job runs and crawls.</summary>

@@ -18,6 +18,15 @@ public static class AttemptStates
     /// <summary>The error class of an <see cref="Interrupted"/> attempt.</summary>
     public const string InterruptedClass = "Interrupted";
 
+    /// <summary>
+    /// The error class of a job step skipped by SkipWhenNoNewData, and of a clean crawl skipped because every entity
+    /// was: nothing failed, so they count as succeeded.
+    /// </summary>
+    public const string NoNewDataClass = "NoNewData";
+
+    /// <summary>The reason such a step gives.</summary>
+    public const string NoNewDataReason = "no new data";
+
     /// <summary>The error class of a step whose sub-orchestration crashed (not one whose Glue run failed).</summary>
     public const string StepCrashedClass = "StepCrashed";
 }

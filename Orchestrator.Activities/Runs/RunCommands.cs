@@ -171,7 +171,11 @@ public sealed partial class RunCommands(
         return runId;
     }
 
-    static IReadOnlyList<string>? CheckEntities(PipelineDefinition pipeline, IReadOnlyList<string>? entities)
+    /// <summary>
+    /// The named entities as configured (null: all), or a refusal naming the unknown ones: <paramref name="unknownProblem"/>
+    /// says how (a run request is invalid; a plan's entity is not found).
+    /// </summary>
+    public static IReadOnlyList<string>? CheckEntities(PipelineDefinition pipeline, IReadOnlyList<string>? entities, RunProblem unknownProblem = RunProblem.Invalid)
     {
         if (entities is not { Count: > 0 })
         {
@@ -188,7 +192,7 @@ public sealed partial class RunCommands(
         var unknown = entities.Where(e => pipeline.FindEntity(e) is null).ToList();
         if (unknown.Count > 0)
         {
-            throw new RunRequestException(RunProblem.Invalid,
+            throw new RunRequestException(unknownProblem,
                 $"Unknown entities for pipeline '{pipeline.Name}': {string.Join(", ", unknown)}. Its entities are: {string.Join(", ", pipeline.Entities.Select(e => e.Name))}.",
                 "entities");
         }

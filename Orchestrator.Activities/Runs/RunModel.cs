@@ -76,7 +76,11 @@ public sealed record AttemptRecord(
         this with { State = AttemptStates.Interrupted, EndedAt = endedAt, ErrorClass = AttemptStates.InterruptedClass, ErrorMessage = message, Interrupted = true };
 }
 
-/// <summary>What happened to one step (raw crawler, an entity's job, clean crawler), with every attempt.</summary>
+/// <summary>
+/// What happened to one step (raw crawler, an entity's job, clean crawler), with every attempt. A job step of an
+/// entity with SkipWhenNoNewData carries the <see cref="RawData"/> check it made before starting: the evidence for
+/// running, or for ending Skipped with <see cref="AttemptStates.NoNewDataClass"/>.
+/// </summary>
 public sealed record StepOutcome(
     string Id,
     StepKind Kind,
@@ -87,7 +91,8 @@ public sealed record StepOutcome(
     DateTime? EndedAt,
     string? ErrorClass,
     string? ErrorMessage,
-    IReadOnlyList<AttemptRecord> Attempts)
+    IReadOnlyList<AttemptRecord> Attempts,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] Glue.RawDataCheck? RawData = null)
 {
     public static StepOutcome Pending(string id, StepKind kind, string name, string? resource) =>
         new(id, kind, name, resource, StepState.Pending, null, null, null, null, []);
@@ -95,6 +100,16 @@ public sealed record StepOutcome(
     [JsonIgnore]
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Succeeded => State is StepState.Succeeded or StepState.Reused;
+
+    /// <summary>Skipped because there was no new data (or, for a clean crawl, because every entity was).</summary>
+    [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool SkippedNoNewData => State == StepState.Skipped && ErrorClass == AttemptStates.NoNewDataClass;
+
+    /// <summary>Succeeded, or had nothing to do: what CleanCrawlerWhen and the run's status ask of a step.</summary>
+    [JsonIgnore]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool CountsAsSucceeded => Succeeded || SkippedNoNewData;
 
     /// <summary>
     /// The clean partitions the step's successful attempt added or updated, when the backend reports them. Derived

@@ -15,6 +15,7 @@ public sealed partial class AwsGlueBackend : IGlueBackend
 
     readonly GlueApiClient client;
     readonly JobRunManifests manifests;
+    readonly S3Connection s3;
     readonly AwsGlueOptions options;
     readonly TimeProvider timeProvider;
     readonly ILogger<AwsGlueBackend> logger;
@@ -22,12 +23,14 @@ public sealed partial class AwsGlueBackend : IGlueBackend
     internal AwsGlueBackend(
         GlueApiClient client,
         JobRunManifests manifests,
+        S3Connection s3,
         IOptions<AwsGlueOptions> options,
         TimeProvider timeProvider,
         ILogger<AwsGlueBackend> logger)
     {
         this.client = client;
         this.manifests = manifests;
+        this.s3 = s3;
         this.options = options.Value;
         this.timeProvider = timeProvider;
         this.logger = logger;

@@ -24,6 +24,20 @@ public sealed record AwsGlueOptions
     /// </summary>
     public string? ManifestBucket { get; init; }
 
+    /// <summary>
+    /// Where the AWS backend looks for raw data an entity's job has not processed (SkipWhenNoNewData, plan):
+    /// <c>Catalog</c>, the raw table's partitions in the Glue catalog (GetPartitions), or <c>S3</c>, a listing of the
+    /// raw table's S3 location, which also counts the new files and bytes and sees files the raw crawler has not yet
+    /// catalogued.
+    /// </summary>
+    public RawDataSource RawDataSource { get; init; } = RawDataSource.Catalog;
+
+    /// <summary>The raw table's processing-time partition key holding the arrival date (<c>yyyy-MM-dd</c>).</summary>
+    public string RawDateKey { get; init; } = "ingest_date";
+
+    /// <summary>The key holding the arrival hour (<c>HH</c>, two digits); empty when the raw table has only a date.</summary>
+    public string RawHourKey { get; init; } = "ingest_hour";
+
     /// <summary>HTTP attempts per API call, the first included, for throttling, 5xx and connection errors.</summary>
     public int MaxAttempts { get; init; } = 5;
 
@@ -49,4 +63,11 @@ public sealed record AwsGlueOptions
 
     /// <summary>The marker scan stops at runs started this long before the start request (allows for clock skew).</summary>
     public TimeSpan MarkerScanLookback { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>How the AWS backend tells new raw data: from the catalog's partitions, or from an S3 listing.</summary>
+public enum RawDataSource
+{
+    Catalog,
+    S3,
 }

@@ -34,6 +34,21 @@ sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
                 "(3-63 lowercase letters, digits, '.' and '-'; no 's3://' and no key).");
         }
 
+        if (!Enum.IsDefined(options.RawDataSource))
+        {
+            problems.Add($"{Prefix}RawDataSource '{options.RawDataSource}' is not allowed; use Catalog or S3.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.RawDateKey) || !PartitionKeyPattern().IsMatch(options.RawDateKey))
+        {
+            problems.Add($"{Prefix}RawDateKey '{options.RawDateKey}' is not a partition key name (letters, digits and '_').");
+        }
+
+        if (!string.IsNullOrEmpty(options.RawHourKey) && !PartitionKeyPattern().IsMatch(options.RawHourKey))
+        {
+            problems.Add($"{Prefix}RawHourKey '{options.RawHourKey}' is not a partition key name (letters, digits and '_'); leave it empty when the raw table has no hour key.");
+        }
+
         RequireRange(problems, nameof(options.MaxAttempts), options.MaxAttempts, 1, 20);
         RequireRange(problems, nameof(options.MaxStartAttempts), options.MaxStartAttempts, 1, 10);
         RequireRange(problems, nameof(options.MarkerScanPageSize), options.MarkerScanPageSize, 1, 200);
@@ -111,4 +126,7 @@ sealed partial class AwsGlueOptionsValidator : IValidateOptions<AwsGlueOptions>
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     private static partial Regex BucketPattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PartitionKeyPattern();
 }

@@ -28,10 +28,12 @@ public static class AwsGlueServiceCollectionExtensions
         services.TryAddSingleton<GlueApiMetrics>();
         services.TryAddSingleton<AwsGlueEndpointResolver>();
         services.TryAddSingleton<GlueApiClient>();
+        services.TryAddSingleton<S3Connection>();
         services.TryAddSingleton<JobRunManifests>();
         services.TryAddSingleton(sp => new AwsGlueBackend(
             sp.GetRequiredService<GlueApiClient>(),
             sp.GetRequiredService<JobRunManifests>(),
+            sp.GetRequiredService<S3Connection>(),
             sp.GetRequiredService<IOptions<AwsGlueOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AwsGlueBackend>>()));

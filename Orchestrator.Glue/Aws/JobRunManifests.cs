@@ -3,7 +3,6 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orchestrator.Glue.Aws.Wire;
 
 namespace Orchestrator.Glue.Aws;
@@ -11,12 +10,10 @@ namespace Orchestrator.Glue.Aws;
 /// <summary>
 /// Reads the partition manifest the data-preparation script writes after each run
 /// (<c>s3://&lt;bucket&gt;/_orchestrator/manifests/&lt;entity&gt;/&lt;job run id&gt;.json</c>), because Glue itself does not
-/// report what a run wrote. Signed with the Glue client's credentials and region; retried by the SDK with the same
-/// attempts and per-attempt timeout as Glue calls (its standard mode is botocore's, whose tables
-/// <see cref="GlueRetryPolicy"/> copies). A manifest that is missing, unreadable or malformed is a warning, never an
+/// report what a run wrote, through the <see cref="S3Connection"/>. A manifest that is missing, unreadable or malformed is a warning, never an
 /// exception: the data is written, and the run must not fail over its receipt.
 /// </summary>
-sealed partial class JobRunManifests : IDisposable
+sealed partial class JobRunManifests
 {
     /// <summary>The job argument naming the manifest bucket (the stack sets it to the clean bucket).</summary>
     public const string BucketArgument = "--orchestrator_manifest_bucket";
@@ -28,17 +25,12 @@ sealed partial class JobRunManifests : IDisposable
 
     const int SupportedVersion = 1;
 
-    readonly AwsGlueEndpointResolver endpointResolver;
-    readonly AwsGlueOptions options;
+    readonly S3Connection s3;
     readonly ILogger<JobRunManifests> logger;
-    readonly SemaphoreSlim gate = new(1, 1);
-    AmazonS3Client? client;
 
-    public JobRunManifests(
-        AwsGlueEndpointResolver endpointResolver, IOptions<AwsGlueOptions> options, ILogger<JobRunManifests> logger)
+    public JobRunManifests(S3Connection s3, ILogger<JobRunManifests> logger)
     {
-        this.endpointResolver = endpointResolver;
-        this.options = options.Value;
+        this.s3 = s3;
         this.logger = logger;
     }
 
@@ -51,8 +43,8 @@ sealed partial class JobRunManifests : IDisposable
         byte[] body;
         try
         {
-            var s3 = await ClientAsync(cancellationToken);
-            using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
+            var client = await s3.ClientAsync(cancellationToken);
+            using var response = await client.GetObjectAsync(bucket, key, cancellationToken);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken);
             body = buffer.ToArray();
@@ -76,12 +68,6 @@ sealed partial class JobRunManifests : IDisposable
         }
 
         return Parse(body, location, jobRunId);
-    }
-
-    public void Dispose()
-    {
-        client?.Dispose();
-        gate.Dispose();
     }
 
     JobRunOutput Parse(byte[] body, string location, string jobRunId)
@@ -131,49 +117,6 @@ sealed partial class JobRunManifests : IDisposable
     {
         LogManifestWarning(jobRunId, warning);
         return new JobRunOutput([], warning);
-    }
-
-    async ValueTask<AmazonS3Client> ClientAsync(CancellationToken cancellationToken)
-    {
-        if (client is { } created)
-        {
-            return created;
-        }
-
-        var endpoint = await endpointResolver.ResolveAsync(cancellationToken);
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            return client ??= new AmazonS3Client(endpoint.Credentials, Configuration(endpoint));
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    AmazonS3Config Configuration(AwsGlueEndpoint endpoint)
-    {
-        var config = new AmazonS3Config
-        {
-            RetryMode = RequestRetryMode.Standard,
-            MaxErrorRetry = options.MaxAttempts - 1,
-            Timeout = options.RequestTimeout,
-            AllowAutoRedirect = false,
-        };
-        var serviceUrl = string.IsNullOrWhiteSpace(options.S3ServiceUrl) ? options.ServiceUrl : options.S3ServiceUrl;
-        if (string.IsNullOrWhiteSpace(serviceUrl))
-        {
-            config.RegionEndpoint = endpoint.Region;
-        }
-        else
-        {
-            config.ServiceURL = serviceUrl;
-            config.AuthenticationRegion = endpoint.Region.SystemName;
-            config.ForcePathStyle = true;
-        }
-
-        return config;
     }
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Read the manifest of job run {RunId} at {Location}: {Partitions} partitions")]

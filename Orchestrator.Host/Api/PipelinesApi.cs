@@ -1,18 +1,26 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Pipelines;
+using Orchestrator.Activities.Plans;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Scheduling;
 
 namespace Orchestrator.Host.Api;
 
-/// <summary><c>/api/pipelines</c>: what is configured, when it runs next, triggering runs, pausing schedules.</summary>
+/// <summary>
+/// <c>/api/pipelines</c>: what is configured, when it runs next, what a run would do now (plan), triggering runs,
+/// pausing schedules.
+/// </summary>
 public static class PipelinesApi
 {
     public static RouteGroupBuilder MapPipelinesApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/pipelines").WithTags("Pipelines");
         api.MapGet("/", ListPipelines).WithName("ListPipelines").WithSummary("Pipelines with their schedule, next due time, pause state and active runs");
+        api.MapGet("/{name}/plan", GetPlan).WithName("GetPipelinePlan")
+            .WithSummary("What a run would do now, without starting it: each step, run or skip and why, new raw data, estimated time")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{name}/runs", TriggerRun).WithName("TriggerRun").WithSummary("Start a run now, optionally for some entities")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{name}/schedule/pause", (string name, RunActionRequest? body, RunQueries runs, ScheduleStateStore states, CancellationToken token) =>
@@ -44,6 +52,10 @@ public static class PipelinesApi
 
         return TypedResults.Ok(views);
     }
+
+    /// <summary><c>?entity=a&amp;entity=b</c> plans those entities only; an unknown pipeline or entity is a 404 naming it.</summary>
+    static async Task<Ok<PipelinePlan>> GetPlan(string name, [FromQuery(Name = "entity")] string[]? entities, PipelinePlanner planner, CancellationToken token) =>
+        TypedResults.Ok(await planner.PlanAsync(name, entities, token));
 
     /// <summary>A manual run starts even past the pipeline's budget; the response then carries the budget's warning.</summary>
     static async Task<Accepted<RunAccepted>> TriggerRun(string name, TriggerRunRequest? body, RunCommands runs, RunQueries queries, PipelineBudgets budgets, CancellationToken token)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Runs;
 
@@ -17,8 +16,6 @@ public sealed record ChangesRequest(string? Pipeline, string? Entity, string? Ru
 /// </summary>
 public static class ChangesCommand
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     public static async Task<int> RunAsync(string? configFile, ChangesRequest request, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         if (!(request.IntervalSeconds is >= 0.1 and <= 3600))
@@ -46,7 +43,7 @@ public static class ChangesCommand
                 var page = await feed.ReadAsync(new ChangeFilter(request.Pipeline, request.Entity, request.RunId, cursor, 500), interrupted.Token);
                 foreach (var change in page.Changes)
                 {
-                    await output.WriteLineAsync(request.Json ? JsonSerializer.Serialize(change, Json) : Line(change));
+                    await output.WriteLineAsync(request.Json ? JsonSerializer.Serialize(change, CliJson.Options) : Line(change));
                 }
 
                 cursor = page.NextCursor;

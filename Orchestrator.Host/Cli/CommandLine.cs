@@ -4,7 +4,8 @@ using Orchestrator.Glue.Local;
 namespace Orchestrator.Host.Cli;
 
 /// <summary>
-/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>sample-data</c>, <c>changes</c> and <c>config check</c>.
+/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>plan</c>, <c>sample-data</c>, <c>changes</c> and
+/// <c>config check</c>.
 /// Exit codes: 0 success, 1 a run that failed or was terminated, 2 a usage or configuration error.
 /// </summary>
 public static class CommandLine
@@ -32,6 +33,13 @@ public static class CommandLine
         var run = new Command("run", "Run a pipeline once, in this process, showing its progress; exit 0 if it succeeds, 1 if not.") { pipeline, entity, noWait, reason };
         run.SetAction((parse, token) => RunCommand.RunAsync(parse.GetValue(config), new RunRequest(parse.GetRequiredValue(pipeline), parse.GetValue(entity) ?? [], parse.GetValue(noWait), parse.GetValue(reason)), output, errors, token));
         root.Subcommands.Add(run);
+
+        var planPipeline = new Argument<string>("pipeline") { Description = "The pipeline to plan, as named under Orchestrator:Pipelines" };
+        var planEntity = new Option<string[]>("--entity") { Description = "Plan only this entity (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var planJson = new Option<bool>("--json") { Description = "Print the plan as JSON (the API's shape)" };
+        var plan = new Command("plan", "Show what a run would do now, without starting it: steps, skips and why, new raw data, estimated time.") { planPipeline, planEntity, planJson };
+        plan.SetAction((parse, token) => PlanCommand.RunAsync(parse.GetValue(config), new PlanRequest(parse.GetRequiredValue(planPipeline), parse.GetValue(planEntity) ?? [], parse.GetValue(planJson)), output, errors, token));
+        root.Subcommands.Add(plan);
 
         var rows = new Option<int>("--rows") { Description = "Rows per entity", DefaultValueFactory = _ => 10_000 };
         var days = new Option<int>("--days") { Description = "Days of processing time to spread them over", DefaultValueFactory = _ => 7 };

@@ -69,6 +69,8 @@ public static class OrchestratorServices
         services.AddSingleton<RunListingCache>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<RunCommands>();
+        services.AddSingleton<Orchestrator.Activities.Plans.EntityHistory>();
+        services.AddSingleton<Orchestrator.Activities.Plans.PipelinePlanner>();
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store.Journal
             ?? throw new InvalidOperationException("The durable store keeps no journals."));
         services.AddSingleton<PartitionChangeFeed>();

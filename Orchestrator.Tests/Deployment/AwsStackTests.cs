@@ -13,12 +13,13 @@ namespace Orchestrator.Tests.Deployment;
 /// </summary>
 public sealed partial class AwsStackTests
 {
-    /// <summary>Every Glue operation <c>AwsGlueBackend</c> sends, the manifest read, and nothing else.</summary>
+    /// <summary>Every Glue operation <c>AwsGlueBackend</c> sends, the manifest read, the raw listing, and nothing else.</summary>
     static readonly string[] OrchestratorActions =
     [
         "glue:StartCrawler", "glue:GetCrawler", "glue:GetCrawlerMetrics", "glue:StopCrawler",
         "glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:GetJob",
-        "s3:GetObject",
+        "glue:GetTable", "glue:GetPartitions",
+        "s3:GetObject", "s3:ListBucket",
     ];
 
     const string ManifestObjects = "arn:${AWS::Partition}:s3:::${CleanBucketName}/" + JobRunManifests.KeyPrefix + "*";

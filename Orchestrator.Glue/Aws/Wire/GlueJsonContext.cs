@@ -19,5 +19,9 @@ namespace Orchestrator.Glue.Aws.Wire;
 [JsonSerializable(typeof(GetJobRunsResponse))]
 [JsonSerializable(typeof(BatchStopJobRunRequest))]
 [JsonSerializable(typeof(BatchStopJobRunResponse))]
+[JsonSerializable(typeof(GetTableRequest))]
+[JsonSerializable(typeof(GetTableResponse))]
+[JsonSerializable(typeof(GetPartitionsRequest))]
+[JsonSerializable(typeof(GetPartitionsResponse))]
 [JsonSerializable(typeof(ErrorBody))]
 sealed partial class GlueJsonContext : JsonSerializerContext;

@@ -6,20 +6,26 @@ import { badge } from './states.js';
 import { timeElement, fromNow, parseTime, costText } from './format.js';
 import { notify, notifyError } from './notices.js';
 import { changesPath } from './changes.js';
+import { planSection } from './plan.js';
 
 function pipelinePath(name) {
   return `/api/pipelines/${encodeURIComponent(name)}`;
 }
 
 async function trigger(pipeline, refresh) {
+  // The plan follows the ticked entities, so the operator sees what would run, skip and why before confirming.
+  const plan = planSection(pipeline.name);
+  const ticked = () => boxes.map(box => box.querySelector('input')).filter(input => input.checked).map(input => input.value);
   const boxes = pipeline.entities.map(entity => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', name: 'entity', value: entity }), ' ', entity));
+    h('input', { type: 'checkbox', name: 'entity', value: entity, onchange: () => plan.update(ticked()) }), ' ', entity));
+  plan.update([]);
   const data = await openDialog({
     title: `Trigger a run of ${pipeline.name}`,
     name: 'trigger',
     body: [
       h('fieldset', {}, h('legend', {}, 'Entities'), h('p', { class: 'hint' }, 'Tick none to run every entity.'), boxes),
       field('Reason (optional)', h('input', { type: 'text', name: 'reason', maxlength: 500 })),
+      plan.element,
     ],
     confirm: 'Start run',
   });

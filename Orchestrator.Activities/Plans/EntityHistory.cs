@@ -1,0 +1,95 @@
+using Orchestrator.Activities.Runs;
+
+namespace Orchestrator.Activities.Plans;
+
+/// <summary>
+/// What the run records say about a pipeline's past, read newest first through <see cref="RunQueries"/>: when the run
+/// of an entity's last succeeded job started, and how long recent successful steps took.
+/// </summary>
+public sealed class EntityHistory(RunQueries queries)
+{
+    const int PageSize = 100;
+
+    /// <summary>Runs looked through for an entity's last success; older ones are past retention in practice.</summary>
+    const int MaxRuns = 1000;
+
+    /// <summary>Runs whose details are read for durations: each read is one run's steps and attempts.</summary>
+    const int MaxRunsForDurations = 30;
+
+    /// <summary>
+    /// When the run of the entity's last succeeded job step was created (a reused step succeeded in the run it came
+    /// from, which is found further back); null when none is on record. <paramref name="exceptRunId"/> is the asking run.
+    /// </summary>
+    public async Task<DateTime?> LastSucceededRunStartAsync(string pipeline, string entity, string? exceptRunId,
+        CancellationToken cancellationToken)
+    {
+        var stepId = StepIds.Entity(entity);
+        string? cursor = null;
+        for (var seen = 0; seen < MaxRuns;)
+        {
+            var page = await queries.ListAsync(new RunFilter(pipeline, Limit: PageSize, Cursor: cursor), cancellationToken);
+            foreach (var run in page.Runs)
+            {
+                if (run.RunId != exceptRunId && run.Steps.Any(s => s.Id == stepId && s.State == StepState.Succeeded))
+                {
+                    return run.CreatedAt;
+                }
+            }
+
+            seen += page.Runs.Count;
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+
+            cursor = page.NextCursor;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Durations of the most recent successful attempts (at most <paramref name="perStep"/>) of each step in
+    /// <paramref name="stepIds"/>, newest first: the succeeded step's last attempt, from its start to its end.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, List<TimeSpan>>> RecentDurationsAsync(string pipeline,
+        IReadOnlyCollection<string> stepIds, int perStep, CancellationToken cancellationToken)
+    {
+        var durations = stepIds.ToDictionary(id => id, _ => new List<TimeSpan>(), StringComparer.Ordinal);
+        var page = await queries.ListAsync(new RunFilter(pipeline, Limit: MaxRunsForDurations), cancellationToken);
+        foreach (var run in page.Runs)
+        {
+            if (durations.Values.All(d => d.Count >= perStep))
+            {
+                break;
+            }
+
+            if (!run.Steps.Any(s => s.State == StepState.Succeeded && durations.TryGetValue(s.Id, out var d) && d.Count < perStep))
+            {
+                continue;
+            }
+
+            RunDetails details;
+            try
+            {
+                details = await queries.GetAsync(run.RunId, cancellationToken);
+            }
+            catch (RunRequestException)
+            {
+                // Purged between the listing and the read.
+                continue;
+            }
+
+            foreach (var step in details.Steps.Where(s => s.State == StepState.Succeeded))
+            {
+                if (durations.TryGetValue(step.Id, out var list) && list.Count < perStep
+                    && step.Attempts.LastOrDefault() is { StartedAt: { } start, EndedAt: { } end } && end >= start)
+                {
+                    list.Add(end - start);
+                }
+            }
+        }
+
+        return durations;
+    }
+}
