@@ -83,7 +83,8 @@ public sealed class FaultInjectingGlueBackend(
     public Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken) =>
         CallAsync("GetJobRuns", marker, () => Draw(GlueFaults.JobFailure, marker, 0) < options.JobFailures
             ? Task.FromResult<GlueJobRun?>(FailedRun(jobName, FailedRunId(marker), marker))
-            : inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken), cancellationToken);
+            : inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken), cancellationToken,
+            marker: marker, runIdOf: found => found?.Id);
 
     // Not a Glue API call (the local engine answers from its records; AWS reads an S3 object): no fault.
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
@@ -101,9 +102,10 @@ public sealed class FaultInjectingGlueBackend(
 
     public void Dispose() => journal?.Dispose();
 
-    async Task<T> CallAsync<T>(string operation, string resource, Func<Task<T>> call, CancellationToken cancellationToken, bool slow = false)
+    async Task<T> CallAsync<T>(string operation, string resource, Func<Task<T>> call, CancellationToken cancellationToken,
+        bool slow = false, string? marker = null, Func<T, string?>? runIdOf = null)
     {
-        var number = Refuse(operation, resource, marker: null);
+        var number = Refuse(operation, resource, marker);
         var slowed = slow && Draw(GlueFaults.SlowPoll, resource, number) < options.SlowPolls;
         if (slowed)
         {
@@ -114,12 +116,12 @@ public sealed class FaultInjectingGlueBackend(
         try
         {
             var result = await call();
-            Record(operation, resource, GlueApiMetrics.SuccessOutcome, slowed ? GlueFaults.SlowPoll : null);
+            Record(operation, resource, GlueApiMetrics.SuccessOutcome, slowed ? GlueFaults.SlowPoll : null, marker, runIdOf?.Invoke(result));
             return result;
         }
         catch (GlueException ex)
         {
-            Record(operation, resource, ex.ErrorCode, slowed ? GlueFaults.SlowPoll : null);
+            Record(operation, resource, ex.ErrorCode, slowed ? GlueFaults.SlowPoll : null, marker);
             throw;
         }
     }
