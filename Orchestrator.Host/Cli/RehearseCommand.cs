@@ -39,7 +39,8 @@ public static class RehearseCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(RehearsalOptions options, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    /// <param name="startHost">How the rehearsal's hosts start (default: <c>serve</c> in a child process).</param>
+    public static async Task<int> RunAsync(RehearsalOptions options, TextWriter output, TextWriter errors, CancellationToken cancellationToken, RehearsalHostStarter? startHost = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (Problems(options) is { Count: > 0 } problems)
@@ -56,7 +57,7 @@ public static class RehearseCommand
         try
         {
             await output.WriteLineAsync($"rehearsing {options.Pipeline}: {options.Runs} runs, {options.Crashes} crashes, seed {options.Seed}, in {options.WorkDirectory}");
-            report = await PipelineRehearsal.RunAsync(options, output, cancellationToken);
+            report = await PipelineRehearsal.RunAsync(options, output, cancellationToken, startHost);
         }
         catch (RehearsalInputException ex)
         {
