@@ -84,7 +84,8 @@ public sealed class FaultInjectingGlueBackend(
         CallAsync("GetJobRuns", marker, () => Draw(GlueFaults.JobFailure, marker, 0) < options.JobFailures
             ? Task.FromResult<GlueJobRun?>(FailedRun(jobName, FailedRunId(marker), marker))
             : inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken), cancellationToken,
-            marker: marker, runIdOf: found => found?.Id);
+            marker: marker, runIdOf: found => found?.Id,
+            fault: Draw(GlueFaults.JobFailure, marker, 0) < options.JobFailures ? GlueFaults.JobFailure : null);
 
     // Not a Glue API call (the local engine answers from its records; AWS reads an S3 object): no fault.
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
@@ -103,7 +104,7 @@ public sealed class FaultInjectingGlueBackend(
     public void Dispose() => journal?.Dispose();
 
     async Task<T> CallAsync<T>(string operation, string resource, Func<Task<T>> call, CancellationToken cancellationToken,
-        bool slow = false, string? marker = null, Func<T, string?>? runIdOf = null)
+        bool slow = false, string? marker = null, Func<T, string?>? runIdOf = null, string? fault = null)
     {
         var number = Refuse(operation, resource, marker);
         var slowed = slow && Draw(GlueFaults.SlowPoll, resource, number) < options.SlowPolls;
@@ -116,7 +117,7 @@ public sealed class FaultInjectingGlueBackend(
         try
         {
             var result = await call();
-            Record(operation, resource, GlueApiMetrics.SuccessOutcome, slowed ? GlueFaults.SlowPoll : null, marker, runIdOf?.Invoke(result));
+            Record(operation, resource, GlueApiMetrics.SuccessOutcome, slowed ? GlueFaults.SlowPoll : fault, marker, runIdOf?.Invoke(result));
             return result;
         }
         catch (GlueException ex)

@@ -118,7 +118,9 @@ public static class PipelineRehearsal
 
                 var status = run.GetProperty("status").GetString()!;
                 runs.Add(new RehearsalRun(number, runId, status, started.Elapsed, HostSoak.Steps(run)));
-                await progress.WriteLineAsync($"  run {number}/{options.Runs} {runId}: {status} in {started.Elapsed.TotalSeconds:0.0} s");
+                var why = runs[^1].Steps.Where(s => s.State is not ("Succeeded" or "Skipped" or "Reused"))
+                    .Select(s => $"{s.Id} {s.State}{(s.CountedFailures.Count > 0 ? $": {s.CountedFailures[^1]}" : string.Empty)}");
+                await progress.WriteLineAsync($"  run {number}/{options.Runs} {runId}: {status} in {started.Elapsed.TotalSeconds:0.0} s{(status == "Succeeded" ? string.Empty : $" ({string.Join("; ", why)})")}");
             }
         }
         finally

@@ -37,7 +37,7 @@ public sealed class RehearsalTests : IDisposable
         Assert.Equal(3, report.Runs.Count);
         Assert.Single(report.Kills);
         Assert.All(report.Runs, r => Assert.Contains(r.Status, new[] { "Succeeded", "Failed" }));
-        Assert.True(report.Counts.GlueCalls["StartJobRun"] >= 9, output.ToString());
+        Assert.True(report.Counts.GlueCalls["StartJobRun"] > 0, output.ToString());
         Assert.True(report.Counts.Faults.Values.Sum() > 0, output.ToString());
         Assert.Equal(report.Counts.AmbiguousStarts, report.Counts.AmbiguousStartsAdopted);
         Assert.Contains("PASS  clean rows equal raw rows per entity: customer ", output.ToString(), StringComparison.Ordinal);
