@@ -85,7 +85,9 @@ public static class RehearseCommand
         await output.WriteLineAsync($"  Glue calls: {counts.GlueCalls.Values.Sum()} ({Join(counts.GlueCalls)})");
         await output.WriteLineAsync($"  faults injected: {counts.Faults.Values.Sum()} ({Join(counts.Faults)})");
         await output.WriteLineAsync($"  attempts: {counts.Attempts} (retried {counts.Retries}, interrupted by a kill {counts.Interrupted}); job starts refused {counts.StartsRefused}");
-        await output.WriteLineAsync($"  ambiguous starts adopted by their marker: {counts.AmbiguousStartsAdopted} of {counts.AmbiguousStarts}");
+        var orphans = counts.AmbiguousStarts - counts.AmbiguousStartsAdopted;
+        await output.WriteLineAsync($"  ambiguous starts adopted by their marker: {counts.AmbiguousStartsAdopted} of {counts.AmbiguousStarts}" +
+            (orphans > 0 ? $" ({orphans} Glue run{(orphans == 1 ? " was" : "s were")} left running unwatched: the step gave up on its start first)" : string.Empty));
         await output.WriteLineAsync($"  host kills: {report.Kills.Count}{(report.CrashesNotPlaced > 0 ? $" ({report.CrashesNotPlaced} not placed: the last run ended first)" : string.Empty)}");
         await output.WriteLineAsync($"rehearsal {(report.Passed ? "PASSED" : "FAILED")} in {report.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; its store, lake and fault journal are in {report.WorkDirectory}");
     }
