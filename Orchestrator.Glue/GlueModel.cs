@@ -12,6 +12,9 @@ public static class GlueArguments
     public const string CleanDatabase = "--clean_db_name";
 
     public const string TargetEntity = "--target_entity_name";
+
+    /// <summary>The data-preparation script's raw table (its source entity).</summary>
+    public const string SourceEntity = "--source_entity_name";
 }
 
 /// <summary>Crawler state READY | RUNNING | STOPPING; values Glue adds later are kept as text.</summary>

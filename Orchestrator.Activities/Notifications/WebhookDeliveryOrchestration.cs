@@ -3,6 +3,7 @@ using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities.Orchestrations;
+using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.Notifications;
 

@@ -4,8 +4,8 @@ using Orchestrator.Glue.Local;
 namespace Orchestrator.Host.Cli;
 
 /// <summary>
-/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>plan</c>, <c>sample-data</c>, <c>changes</c> and
-/// <c>config check</c>.
+/// The host's verbs: <c>serve</c> (the default), <c>run</c>, <c>plan</c>, <c>sample-data</c>, <c>changes</c>,
+/// <c>rehearse</c> and <c>config check</c>.
 /// Exit codes: 0 success, 1 a run that failed or was terminated, 2 a usage or configuration error.
 /// </summary>
 public static class CommandLine
@@ -60,6 +60,8 @@ public static class CommandLine
             new ChangesRequest(parse.GetValue(changesPipeline), parse.GetValue(changesEntity), parse.GetValue(changesRun), parse.GetValue(after), parse.GetValue(follow), parse.GetValue(json), parse.GetValue(interval)),
             output, errors, token));
         root.Subcommands.Add(changes);
+
+        root.Subcommands.Add(RehearseCommand.Create(config, output, errors));
 
         var check = new Command("check", "Check the configuration: print every problem (exit 2) or 'configuration OK'.");
         check.SetAction(parse => ConfigCheckCommand.Run(parse.GetValue(config), output));

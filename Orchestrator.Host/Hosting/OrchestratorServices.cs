@@ -8,6 +8,7 @@ using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue.Aws;
+using Orchestrator.Glue.Faults;
 using Orchestrator.Glue.Local;
 using Orchestrator.Host.Api;
 using Orchestrator.Host.Observability;
@@ -58,6 +59,9 @@ public static class OrchestratorServices
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelinesOptions>, LocalGlueReferences>());
             }
         }
+
+        services.AddGlueFaults(configuration.GetSection(GlueFaultOptions.SectionPath));
+        services.AddSingleton(new OptionsShape(GlueFaultOptions.SectionPath, typeof(GlueFaultOptions), UnknownKeysAreProblems: true));
 
         services.AddSingleton<StoreConnection>();
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store);

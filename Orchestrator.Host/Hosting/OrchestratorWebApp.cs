@@ -20,7 +20,8 @@ namespace Orchestrator.Host.Hosting;
 /// </summary>
 public static class OrchestratorWebApp
 {
-    public static async Task<(WebApplication? App, int ExitCode)> BuildAsync(string? configFile, string? urls, TextWriter errors, CancellationToken cancellationToken)
+    /// <param name="configureServices">Changes to the services after the orchestrator's own (a rehearsal's planted defect).</param>
+    public static async Task<(WebApplication? App, int ExitCode)> BuildAsync(string? configFile, string? urls, TextWriter errors, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
         if (!ConfigurationProblems.Load(builder.Configuration, configFile, errors, sources => sources.AddEnvironmentVariables("ASPNETCORE_")))
@@ -30,6 +31,7 @@ public static class OrchestratorWebApp
 
         builder.Services.AddSerilog((services, logger) => LoggingSetup.Configure(logger, builder.Configuration));
         builder.Services.AddOrchestrator(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddSingleton<ScheduleStateStore>();
         builder.Services.AddDurableWorker();
         builder.Services.AddSingleton<PipelineScheduler>();

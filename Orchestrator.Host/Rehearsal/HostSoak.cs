@@ -157,20 +157,8 @@ public static class HostSoak
         }
     }
 
-    static async Task<ServeProcess> StartAsync(string config, string url, CancellationToken cancellationToken)
-    {
-        var host = ServeProcess.Start(["serve", "--config", config, "--urls", url]);
-        try
-        {
-            await host.WaitForOutputAsync("Now listening", TimeSpan.FromMinutes(1), cancellationToken);
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-    }
+    static Task<ServeProcess> StartAsync(string config, string url, CancellationToken cancellationToken) =>
+        ServeProcess.StartServingAsync(config, url, cancellationToken);
 
     static async Task<T?> UntilAsync<T>(Func<T?> probe, TimeSpan timeout, CancellationToken cancellationToken)
         where T : struct
@@ -209,7 +197,7 @@ public static class HostSoak
         }
     }
 
-    static List<SoakStep> Steps(JsonElement run) =>
+    internal static List<SoakStep> Steps(JsonElement run) =>
         run.GetProperty("steps").EnumerateArray().Select(step =>
         {
             var attempts = step.GetProperty("attempts").EnumerateArray().ToList();
@@ -257,7 +245,7 @@ public static class HostSoak
         return path;
     }
 
-    static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Host.Rehearsal;
 
@@ -7,7 +8,7 @@ namespace Orchestrator.Host.Rehearsal;
 /// <c>orchestrator serve</c> in its own process, as an operator runs it, with its output kept; killed with SIGKILL
 /// (no shutdown code runs) or on dispose.
 /// </summary>
-public sealed class ServeProcess : IDisposable
+public sealed class ServeProcess : IRehearsalHost
 {
     readonly Process process;
     readonly StringBuilder output = new();
@@ -40,8 +41,30 @@ public sealed class ServeProcess : IDisposable
         }
     }
 
+    int IRehearsalHost.ProcessId => Id;
+
+    /// <summary>
+    /// <c>serve --config <paramref name="config"/> --urls <paramref name="url"/></c>, once it listens. With
+    /// <paramref name="isolated"/> it sees none of this process's <c>Orchestrator__</c> variables, so only
+    /// <paramref name="config"/> decides which store and lake it writes to.
+    /// </summary>
+    public static async Task<ServeProcess> StartServingAsync(string config, string url, CancellationToken cancellationToken, bool isolated = false)
+    {
+        var host = Start(["serve", "--config", config, "--urls", url], isolated);
+        try
+        {
+            await host.WaitForOutputAsync("Now listening", TimeSpan.FromMinutes(1), cancellationToken);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts the <c>orchestrator</c> binary next to this assembly with <paramref name="arguments"/>.</summary>
-    public static ServeProcess Start(IEnumerable<string> arguments)
+    public static ServeProcess Start(IEnumerable<string> arguments, bool isolated = false)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "orchestrator"))
         {
@@ -53,6 +76,14 @@ public sealed class ServeProcess : IDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (isolated)
+        {
+            foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Orchestrator__", StringComparison.OrdinalIgnoreCase) || k == HostConfiguration.FileVariable).ToList())
+            {
+                start.Environment.Remove(name);
+            }
         }
 
         return new ServeProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
@@ -78,6 +109,12 @@ public sealed class ServeProcess : IDisposable
     {
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose()

@@ -2,11 +2,12 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Orchestrator.Activities.Orchestrations;
+namespace Orchestrator.Glue;
 
 /// <summary>
 /// A number in [0, 1) derived from a key: the jitter of a retry delay must be the same every time an
-/// orchestration replays, so it is seeded by the attempt's marker instead of a random source.
+/// orchestration replays, so it is seeded by the attempt's marker instead of a random source; an injected Glue fault
+/// must be the same for the same seed and call (Faults/).
 /// </summary>
 public static class DeterministicDraw
 {
