@@ -91,6 +91,11 @@ public sealed class FaultInjectingGlueBackend(
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) =>
         inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
 
+    // On AWS a catalog read (GetPartitions), so it meets throttling and 5xx like any other call.
+    public Task<RawDataCheck> CheckRawDataAsync(
+        string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
+        CallAsync("GetPartitions", jobName, () => inner.CheckRawDataAsync(jobName, arguments, processedBefore, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runIds);

@@ -181,6 +181,9 @@ public sealed class RehearsalTests : IDisposable
 
         public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) => inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
 
+        public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
+            inner.CheckRawDataAsync(jobName, arguments, processedBefore, cancellationToken);
+
         public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
             inner.StopJobRunsAsync(jobName, runIds, cancellationToken);
     }

@@ -41,6 +41,9 @@ sealed class RecordingGlue : IGlueBackend
 
     public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) => Task.FromResult(new JobRunOutput([]));
 
+    public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
+        Counted(new RawDataCheck(HasNewData: true, NewestPartition: null, NewFiles: null, NewBytes: null, Basis: Kind));
+
     public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
         Counted<IReadOnlyList<JobRunStopError>>([]);
 
