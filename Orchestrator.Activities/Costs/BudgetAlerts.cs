@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Notifications;
 
 namespace Orchestrator.Activities.Costs;
@@ -15,7 +14,6 @@ namespace Orchestrator.Activities.Costs;
 public sealed partial class BudgetAlerts(
     IOrchestrationServiceClient client,
     WebhookSubscriptions subscriptions,
-    IOptions<CostOptions> costs,
     TimeProvider time,
     ILogger<BudgetAlerts> logger)
 {
@@ -42,7 +40,6 @@ public sealed partial class BudgetAlerts(
             usedDpuHours = check.Used.DpuHours,
             dailyDpuHours = check.DailyDpuHours,
             estimatedCost = check.Used.Cost,
-            currency = costs.Value.Currency,
             action = check.Action?.ToString(),
             reason = check.Reason,
         }, DataJson);

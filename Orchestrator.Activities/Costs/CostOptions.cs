@@ -1,9 +1,9 @@
 namespace Orchestrator.Activities.Costs;
 
 /// <summary>
-/// Prices of Glue capacity (<c>Orchestrator:Costs</c>), per DPU-hour, in <see cref="Currency"/>. The defaults are AWS's
-/// published on-demand prices, the same in most regions (AWS Glue pricing page, read 2026-12-01): $0.44 per DPU-hour
-/// for standard job runs and crawlers, $0.29 for Flex job runs. Set your region's or your contract's prices here.
+/// Prices of Glue capacity (<c>Orchestrator:Costs</c>), in US dollars per DPU-hour, as AWS bills Glue. The defaults are
+/// AWS's published on-demand prices, the same in most regions (AWS Glue pricing page, read 2026-12-01): $0.44 per
+/// DPU-hour for standard job runs and crawlers, $0.29 for Flex job runs. Set your region's or your contract's here.
 /// </summary>
 public sealed class CostOptions
 {
@@ -20,7 +20,4 @@ public sealed class CostOptions
     /// they are configured; the default 2 is a small crawl's.
     /// </summary>
     public double CrawlerDpu { get; set; } = 2;
-
-    /// <summary>The currency of the prices, shown beside costs.</summary>
-    public string Currency { get; set; } = "USD";
 }

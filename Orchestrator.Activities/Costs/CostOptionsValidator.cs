@@ -16,11 +16,6 @@ public sealed class CostOptionsValidator : IValidateOptions<CostOptions>
         Check(nameof(options.FlexDpuHourPrice), options.FlexDpuHourPrice, 0, MaximumPrice, problems);
         Check(nameof(options.CrawlerDpuHourPrice), options.CrawlerDpuHourPrice, 0, MaximumPrice, problems);
         Check(nameof(options.CrawlerDpu), options.CrawlerDpu, 0.0625, 1000, problems);
-        if (string.IsNullOrWhiteSpace(options.Currency))
-        {
-            problems.Add($"{CostOptions.Section}:Currency is empty; give the currency of the prices, e.g. USD.");
-        }
-
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

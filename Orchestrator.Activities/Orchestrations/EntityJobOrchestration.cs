@@ -311,7 +311,10 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     StepOutcome Finish(OrchestrationContext context, EntityJobInput input, EntityJobState state, StepState final) =>
         Finish(Outcome(input, state, final, context.CurrentUtcDateTime));
 
-    static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null) =>
-        Outcome(StepIds.Entity(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job, stepState,
-            state.StartedAt, endedAt, state.Attempts, state.Active) with { RawData = state.RawData };
+    static StepOutcome Outcome(EntityJobInput input, EntityJobState state, StepState stepState, DateTime? endedAt = null)
+    {
+        var outcome = Outcome(StepIds.Entity(input.Entity.Name), StepKind.EntityJob, input.Entity.Name, input.Entity.Job,
+            stepState, state.StartedAt, endedAt, state.Attempts, state.Active);
+        return outcome with { RawData = state.RawData };
+    }
 }

@@ -17,11 +17,8 @@ public sealed class RunMetrics
     readonly Counter<double> dpuSeconds;
     readonly Counter<double> estimatedCost;
 
-    readonly string currency;
-
-    public RunMetrics(IMeterFactory meters, Microsoft.Extensions.Options.IOptions<Costs.CostOptions>? costs = null)
+    public RunMetrics(IMeterFactory meters)
     {
-        currency = costs?.Value.Currency ?? new Costs.CostOptions().Currency;
         var meter = meters.Create(OrchestratorMeter.Name);
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = OrchestratorMeter.DurationBuckets };
         started = meter.CreateCounter<long>("orchestrator.runs.started", description: "Runs started, by pipeline and kind");
@@ -29,7 +26,7 @@ public sealed class RunMetrics
         runDuration = meter.CreateHistogram("orchestrator.run.duration", "s", "Run durations, by pipeline and status", advice: buckets);
         stepDuration = meter.CreateHistogram("orchestrator.step.duration", "s", "Step durations, by pipeline, step kind and state", advice: buckets);
         dpuSeconds = meter.CreateCounter<double>("orchestrator.glue.dpu_seconds", description: "Billed Glue DPU-seconds of ended attempts, by pipeline, entity and resource (job or crawler)");
-        estimatedCost = meter.CreateCounter<double>("orchestrator.glue.estimated_cost", description: "Estimated cost of ended attempts at the configured prices, by pipeline, entity, resource and currency");
+        estimatedCost = meter.CreateCounter<double>("orchestrator.glue.estimated_cost_usd", description: "Estimated cost in US dollars of ended attempts at the configured prices, by pipeline, entity and resource");
         visibilityLag = meter.CreateHistogram("orchestrator.visibility.lag", "s", "From a run's slot to its entity's clean partitions being catalogued, by pipeline and entity", advice: buckets);
     }
 
@@ -52,7 +49,7 @@ public sealed class RunMetrics
         foreach (var cost in step.Attempts.Select(a => a.Cost).OfType<Costs.AttemptCost>())
         {
             dpuSeconds.Add(cost.DpuSeconds, new("pipeline", pipeline), new("entity", entity), new("resource", step.Resource ?? string.Empty));
-            estimatedCost.Add(cost.Cost, new("pipeline", pipeline), new("entity", entity), new("resource", step.Resource ?? string.Empty), new("currency", currency));
+            estimatedCost.Add(cost.Cost, new("pipeline", pipeline), new("entity", entity), new("resource", step.Resource ?? string.Empty));
         }
 
         if (step.StartedAt is { } stepStarted && step.EndedAt is { } ended)

@@ -124,10 +124,13 @@ public sealed record StepOutcome(
 
     /// <summary>
     /// The step's attempts' costs added up (attempts that never reached Glue, or only waited for someone else's crawl,
-    /// cost nothing); derived, so kept out of the stored payload but shown in the REST JSON.
+    /// cost nothing, and a step a redrive reused was paid by the run it came from); derived, so kept out of the stored
+    /// payload but shown in the REST JSON.
     /// </summary>
     [JsonIgnore]
-    public CostTotal Cost => CostTotal.Of(Attempts.Where(a => a.GlueRunId is not null || a.Cost is not null).Select(a => a.Cost));
+    public CostTotal Cost => State == StepState.Reused
+        ? CostTotal.Zero
+        : CostTotal.Of(Attempts.Where(a => a.GlueRunId is not null || a.Cost is not null).Select(a => a.Cost));
 }
 
 /// <summary>A step in brief, as the run's progress lists it (attempt details live in the step's own status).</summary>

@@ -2,16 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Orchestrator.Glue.Faults;
 
-/// <summary>The faults <see cref="FaultInjectingGlueBackend"/> injects.</summary>
-public static class GlueFaults
-{
-    public const string Throttling = "Throttling";
-    public const string ServerError = "ServerError";
-    public const string AmbiguousStart = "AmbiguousStart";
-    public const string JobFailure = "JobFailure";
-    public const string SlowPoll = "SlowPoll";
-}
-
 /// <summary>
 /// One Glue call as the fault decorator saw it: the operation, the crawler, job run or marker it concerned, its
 /// outcome ("success" or the error code), the fault injected, and for StartJobRun the run it returned or created

@@ -56,12 +56,17 @@ static class RehearsalConfig
             if (string.Equals(name, options.Pipeline, StringComparison.OrdinalIgnoreCase))
             {
                 Set(pipeline, "Poll", new JsonObject { ["FirstDelay"] = "00:00:00.200", ["MaxDelay"] = "00:00:01" });
-                QuickRetry(pipeline);
+                QuickRetry(pipeline, "Retry");
+                if (Has(pipeline, "CrawlerRetry"))
+                {
+                    QuickRetry(pipeline, "CrawlerRetry");
+                }
+
                 foreach (var (_, entity) in Child(pipeline, "Entities"))
                 {
-                    if (entity is JsonObject { } e && e.Any(p => string.Equals(p.Key, "Retry", StringComparison.OrdinalIgnoreCase)))
+                    if (entity is JsonObject { } e && Has(e, "Retry"))
                     {
-                        QuickRetry(e);
+                        QuickRetry(e, "Retry");
                     }
                 }
             }
@@ -78,9 +83,9 @@ static class RehearsalConfig
     }
 
     /// <summary>Keeps the attempts and what is retried; only the waits shrink, so a rehearsal takes seconds, not hours.</summary>
-    static void QuickRetry(JsonObject owner)
+    static void QuickRetry(JsonObject owner, string key)
     {
-        var retry = Child(owner, "Retry");
+        var retry = Child(owner, key);
         Set(retry, "FirstDelay", "00:00:00.200");
         Set(retry, "MaxDelay", "00:00:01");
     }
@@ -98,6 +103,8 @@ static class RehearsalConfig
             parent[name] = value;
         }
     }
+
+    static bool Has(JsonObject parent, string name) => parent.Any(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase));
 
     static JsonObject Child(JsonObject parent, string name)
     {

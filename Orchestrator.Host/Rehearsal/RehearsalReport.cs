@@ -1,16 +1,5 @@
 namespace Orchestrator.Host.Rehearsal;
 
-/// <summary>The probabilities of the faults a rehearsal injects (see <c>Orchestrator:Glue:Faults</c>).</summary>
-public sealed record RehearsalFaults(double Throttling, double ServerErrors, double AmbiguousStarts, double JobFailures, double SlowPolls);
-
-/// <summary>
-/// A rehearsal: <see cref="Runs"/> runs of <see cref="Pipeline"/> with <see cref="Faults"/>, <see cref="Crashes"/>
-/// SIGKILLs of the host at seeded moments, everything under <see cref="WorkDirectory"/>, configured as
-/// <see cref="ConfigFile"/> (null: the host's default file) but with its own store and lake.
-/// </summary>
-public sealed record RehearsalOptions(
-    string Pipeline, int Runs, RehearsalFaults Faults, int Crashes, int Seed, string WorkDirectory, string? ConfigFile = null, int Rows = 300);
-
 /// <summary>One checked property of the rehearsal: its name, whether it held, and the evidence.</summary>
 public sealed record RehearsalInvariant(string Name, bool Passed, string Detail)
 {
@@ -53,6 +42,3 @@ public sealed record RehearsalReport(
 
     public RehearsalInvariant Invariant(string name) => Invariants.Single(i => i.Name == name);
 }
-
-/// <summary>A rehearsal that cannot start as asked: an unknown pipeline, a configuration problem, data it cannot write.</summary>
-public sealed class RehearsalInputException(string message) : Exception(message);

@@ -48,9 +48,10 @@ public sealed class ServeProcess : IRehearsalHost
     /// <paramref name="isolated"/> it sees none of this process's <c>Orchestrator__</c> variables, so only
     /// <paramref name="config"/> decides which store and lake it writes to.
     /// </summary>
-    public static async Task<ServeProcess> StartServingAsync(string config, string url, CancellationToken cancellationToken, bool isolated = false)
+    public static async Task<ServeProcess> StartServingAsync(
+        string config, string url, CancellationToken cancellationToken, bool isolated = false, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = Start(["serve", "--config", config, "--urls", url], isolated);
+        var host = Start(["serve", "--config", config, "--urls", url], isolated, environment);
         try
         {
             await host.WaitForOutputAsync("Now listening", TimeSpan.FromMinutes(1), cancellationToken);
@@ -64,7 +65,7 @@ public sealed class ServeProcess : IRehearsalHost
     }
 
     /// <summary>Starts the <c>orchestrator</c> binary next to this assembly with <paramref name="arguments"/>.</summary>
-    public static ServeProcess Start(IEnumerable<string> arguments, bool isolated = false)
+    public static ServeProcess Start(IEnumerable<string> arguments, bool isolated = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "orchestrator"))
         {
@@ -84,6 +85,11 @@ public sealed class ServeProcess : IRehearsalHost
             {
                 start.Environment.Remove(name);
             }
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         return new ServeProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Costs;
+using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
 
 namespace Orchestrator.Tests.Costs;
@@ -84,6 +85,24 @@ public sealed class GlueCostArithmeticTests
         Assert.Equal(4 * (10.0 / 60), custom.ForCrawl(TimeSpan.FromMinutes(1)).Cost, 9);
         Assert.Null(custom.ForJobRun(3600, null, new JobRunCapacity()));
         Assert.Null(custom.ForJobRun(3600, null, null));
+    }
+
+    [Fact]
+    public void A_step_adds_up_the_attempts_that_reached_Glue_and_a_step_a_redrive_reused_costs_it_nothing()
+    {
+        var now = new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
+        AttemptRecord[] attempts =
+        [
+            new(1, null, AttemptStates.StartFailed, now, now, "ThrottlingException", "slow down"),
+            new(2, "jr_2", "FAILED", now, now.AddMinutes(2), "FAILED", "boom", Cost: new AttemptCost(240, 240 / 3600.0 * 0.44, AttemptCost.Capacity)),
+            new(3, "jr_3", "SUCCEEDED", now, now.AddMinutes(1), null, null, Cost: new AttemptCost(120, 120 / 3600.0 * 0.44, AttemptCost.Capacity)),
+        ];
+        var step = new StepOutcome("job/sales", StepKind.EntityJob, "sales", "prep", StepState.Succeeded, now, now.AddMinutes(3), null, null, attempts);
+
+        Assert.Equal(360, step.Cost.DpuSeconds);
+        Assert.Equal(0, step.Cost.Unknown);
+        Assert.Equal(CostTotal.Zero, (step with { State = StepState.Reused }).Cost);
+        Assert.Equal(360, StepSummary.Of(step).Cost!.DpuSeconds);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class RunCostApiTests
         var metrics = await host.Client.GetStringAsync("/metrics", Token);
         Assert.Equal(300, Sample(metrics, "orchestrator_glue_dpu_seconds_total", "entity=\"sales\"", "resource=\"mystore-data-preparation-parquet\""));
         Assert.Equal(1200, Sample(metrics, "orchestrator_glue_dpu_seconds_total", "entity=\"\"", "resource=\"mystore-raw-crawler\""));
-        Assert.Equal(300 / 3600.0 * 0.44, Sample(metrics, "orchestrator_glue_estimated_cost_total", "entity=\"sales\"", "currency=\"USD\""), 9);
+        Assert.Equal(300 / 3600.0 * 0.44, Sample(metrics, "orchestrator_glue_estimated_cost_usd_total", "entity=\"sales\"", "resource=\"mystore-data-preparation-parquet\""), 9);
     }
 
     [Fact]

@@ -58,6 +58,13 @@ public sealed class TriggerPlanTests(DashboardBrowser browser)
         var step = json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "job/customer");
         Assert.Equal("no new data", step.GetProperty("errorMessage").GetString());
         Assert.False(step.GetProperty("rawData").GetProperty("hasNewData").GetBoolean());
+
+        // The run page says why the step was skipped, with the check's evidence.
+        await page.GotoAsync($"/runs/{runId}");
+        var row = page.Locator("table.steps tr[data-step-id='job/customer']");
+        await Expect(row).ToHaveAttributeAsync("data-state", "Skipped");
+        await Expect(row).ToContainTextAsync("NoNewData: no new data");
+        await Expect(row.Locator("[data-field=raw-data]")).ToHaveTextAsync(step.GetProperty("rawData").GetProperty("basis").GetString()!);
         Assert.Empty(tab.ScriptErrors);
     }
 }

@@ -18,12 +18,7 @@ public sealed class MotoPipelineTests(MotoServerFixture moto) : IClassFixture<Mo
 
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    Dictionary<string, string> Environment => new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = AwsGlueHarness.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = AwsGlueHarness.SecretKey,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
+    static Dictionary<string, string> Environment => AwsGlueHarness.ProcessEnvironment;
 
     [Fact]
     public async Task A_run_against_moto_succeeds_with_one_job_run_per_entity()

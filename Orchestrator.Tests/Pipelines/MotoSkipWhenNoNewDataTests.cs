@@ -19,12 +19,7 @@ public sealed class MotoSkipWhenNoNewDataTests(MotoServerFixture moto) : IClassF
 
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    Dictionary<string, string> Environment => new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = AwsGlueHarness.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = AwsGlueHarness.SecretKey,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
+    static Dictionary<string, string> Environment => AwsGlueHarness.ProcessEnvironment;
 
     [Fact]
     public async Task Only_the_entity_whose_raw_table_gained_a_partition_starts_a_Glue_job_in_the_second_run()

@@ -138,7 +138,9 @@ function stepsTable(run) {
       const details = lastDetails(step);
       return h('tr', { 'data-step-id': step.id, 'data-state': step.state },
         h('th', { scope: 'row' }, stepName(step), h('div', { class: 'muted small' }, step.kind === 'EntityJob' ? `job ${step.resource ?? ''}` : `crawler ${step.resource ?? step.name}`)),
-        h('td', {}, badge(step.state), step.errorMessage ? h('p', { class: step.state === 'Skipped' ? 'muted small' : 'error-text' }, step.errorClass ? `${step.errorClass}: ` : '', step.errorMessage) : null),
+        h('td', {}, badge(step.state), step.errorMessage ? h('p', { class: step.state === 'Skipped' ? 'muted small' : 'error-text' }, step.errorClass ? `${step.errorClass}: ` : '', step.errorMessage) : null,
+          // SkipWhenNoNewData: what the new-data check looked at, whether the step ran or skipped.
+          step.rawData ? h('p', { class: 'muted small', 'data-field': 'raw-data' }, step.rawData.basis) : null),
         h('td', {}, timeElement(step.startedAt, 'time')),
         h('td', { class: 'number' }, duration(span(step.startedAt, step.endedAt))),
         h('td', {}, step.attempts.length ? h('ol', { class: 'attempts' }, step.attempts.map(a => attemptItem(run, step, a))) : h('span', { class: 'muted' }, 'none')),

@@ -48,6 +48,14 @@ sealed class AwsGlueHarness : IDisposable
 
     public ServiceProvider Services { get; }
 
+    /// <summary>The environment of a host process that signs with the test credentials (and never asks IMDS).</summary>
+    public static Dictionary<string, string> ProcessEnvironment => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+    };
+
     public IGlueBackend Backend => Services.GetRequiredService<IGlueBackend>();
 
     internal GlueApiClient Client => Services.GetRequiredService<GlueApiClient>();
