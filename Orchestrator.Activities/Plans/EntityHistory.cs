@@ -1,3 +1,4 @@
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Activities.Plans;
@@ -49,13 +50,14 @@ public sealed class EntityHistory(RunQueries queries)
     }
 
     /// <summary>
-    /// Durations of the most recent successful attempts (at most <paramref name="perStep"/>) of each step in
-    /// <paramref name="stepIds"/>, newest first: the succeeded step's last attempt, from its start to its end.
+    /// The most recent successful attempts (at most <paramref name="perStep"/>) of each step in
+    /// <paramref name="stepIds"/>, newest first: the succeeded step's last attempt, from its start to its end, and what
+    /// it cost (null when it was not priced).
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, List<TimeSpan>>> RecentDurationsAsync(string pipeline,
+    public async Task<IReadOnlyDictionary<string, List<StepSample>>> RecentSuccessesAsync(string pipeline,
         IReadOnlyCollection<string> stepIds, int perStep, CancellationToken cancellationToken)
     {
-        var durations = stepIds.ToDictionary(id => id, _ => new List<TimeSpan>(), StringComparer.Ordinal);
+        var durations = stepIds.ToDictionary(id => id, _ => new List<StepSample>(), StringComparer.Ordinal);
         var page = await queries.ListAsync(new RunFilter(pipeline, Limit: MaxRunsForDurations), cancellationToken);
         foreach (var run in page.Runs)
         {
@@ -83,9 +85,9 @@ public sealed class EntityHistory(RunQueries queries)
             foreach (var step in details.Steps.Where(s => s.State == StepState.Succeeded))
             {
                 if (durations.TryGetValue(step.Id, out var list) && list.Count < perStep
-                    && step.Attempts.LastOrDefault() is { StartedAt: { } start, EndedAt: { } end } && end >= start)
+                    && step.Attempts.LastOrDefault() is { StartedAt: { } start, EndedAt: { } end } last && end >= start)
                 {
-                    list.Add(end - start);
+                    list.Add(new StepSample(end - start, last.Cost));
                 }
             }
         }
@@ -93,3 +95,6 @@ public sealed class EntityHistory(RunQueries queries)
         return durations;
     }
 }
+
+/// <summary>One successful attempt of a step: how long it took and what it cost (null when it was not priced).</summary>
+public sealed record StepSample(TimeSpan Duration, AttemptCost? Cost);

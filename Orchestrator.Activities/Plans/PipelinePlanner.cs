@@ -1,3 +1,4 @@
+using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -8,9 +9,9 @@ namespace Orchestrator.Activities.Plans;
 /// <summary>
 /// Builds a <see cref="PipelinePlan"/> for the API and the CLI: the steps a run would take now, each entity's new-data
 /// check (made for every entity, so the plan shows new files and bytes even where SkipWhenNoNewData is off), and
-/// estimates from the run records. It starts nothing and changes nothing.
+/// estimates of time and cost from the run records, and the budget's verdict. It starts nothing and changes nothing.
 /// </summary>
-public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, IGlueBackend glue, TimeProvider time)
+public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, PipelineBudgets budgets, IGlueBackend glue, TimeProvider time)
 {
     /// <summary>Recent successful attempts per step whose median is the estimate.</summary>
     public const int Samples = 10;
@@ -22,7 +23,7 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, I
             ? pipeline.Entities.Where(e => names.Contains(e.Name, StringComparer.OrdinalIgnoreCase)).ToList()
             : pipeline.Entities;
         var stepIds = StepIdsOf(pipeline, selected);
-        var durations = await history.RecentDurationsAsync(pipeline.Name, stepIds, Samples, cancellationToken);
+        var durations = await history.RecentSuccessesAsync(pipeline.Name, stepIds, Samples, cancellationToken);
 
         var steps = new List<PlannedStep>();
         if (pipeline.RawCrawler is { } raw)
@@ -56,12 +57,14 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, I
                     "no new data: every entity's job is skipped", null, durations));
         }
 
+        var cost = EstimateCost(steps);
+        var budget = PlanBudget.Of(await budgets.CheckAsync(pipeline, cancellationToken), cost);
         return new PipelinePlan(pipeline.Name, pipeline.Hash, glue.Kind, time.GetUtcNow().UtcDateTime, steps,
-            running, jobs.Count - running, EstimateRun(pipeline, steps));
+            running, jobs.Count - running, EstimateRun(pipeline, steps), cost, budget);
     }
 
     async Task<PlannedStep> PlanEntityAsync(PipelineDefinition pipeline, EntityDefinition entity,
-        IReadOnlyDictionary<string, List<TimeSpan>> durations, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, List<StepSample>> durations, CancellationToken cancellationToken)
     {
         RawDataCheck? check = null;
         string? failure = null;
@@ -94,20 +97,25 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, I
     }
 
     static PlannedStep Step(string id, StepKind kind, string name, string? resource, PlannedAction action, string reason,
-        RawDataCheck? rawData, IReadOnlyDictionary<string, List<TimeSpan>> durations)
+        RawDataCheck? rawData, IReadOnlyDictionary<string, List<StepSample>> durations)
     {
         var samples = durations.GetValueOrDefault(id) ?? [];
-        return new PlannedStep(id, kind, name, resource, action, reason, rawData, Median(samples), samples.Count);
+        var priced = samples.Where(s => s.Cost is not null).Select(s => s.Cost!).ToList();
+        var cost = priced.Count == 0
+            ? null
+            : new CostTotal(Median(priced.Select(c => c.DpuSeconds))!.Value, Median(priced.Select(c => c.Cost))!.Value, Estimated: true);
+        return new PlannedStep(id, kind, name, resource, action, reason, rawData,
+            Median(samples.Select(s => s.Duration.TotalSeconds)), samples.Count, cost);
     }
 
-    static double? Median(List<TimeSpan> samples)
+    static double? Median(IEnumerable<double> values)
     {
-        if (samples.Count == 0)
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0)
         {
             return null;
         }
 
-        var sorted = samples.Select(s => s.TotalSeconds).Order().ToList();
         var middle = sorted.Count / 2;
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
@@ -141,6 +149,13 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, I
         }
 
         return Of(StepKind.RawCrawler) + entityPhase + Of(StepKind.CleanCrawler);
+    }
+
+    /// <summary>The steps that would run, added up; null when one of them has no priced attempt on record.</summary>
+    static CostTotal? EstimateCost(IReadOnlyList<PlannedStep> steps)
+    {
+        var runs = steps.Where(s => s.Action == PlannedAction.Run).ToList();
+        return runs.Any(s => s.EstimatedCost is null) ? null : CostTotal.Sum(runs.Select(s => s.EstimatedCost));
     }
 
     static List<string> StepIdsOf(PipelineDefinition pipeline, IReadOnlyList<EntityDefinition> entities) =>

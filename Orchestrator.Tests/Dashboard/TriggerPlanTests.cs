@@ -40,6 +40,9 @@ public sealed class TriggerPlanTests(DashboardBrowser browser)
         await Expect(customer).ToHaveAttributeAsync("data-action", "Skip");
         await Expect(customer).ToContainTextAsync("no new data: 0 of the");
         await Expect(plan.Locator("[data-field=plan-summary]")).ToContainTextAsync("1 entity would run, 2 would skip; estimated run time ");
+        await Expect(sales.Locator("[data-field=step-cost]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^≈\$\d+\.\d{3} · \d+\.\d{2} DPU-h$"));
+        await Expect(plan.Locator("[data-field=plan-summary]")).ToContainTextAsync("; estimated cost ≈$");
+        await Expect(plan.Locator("[data-field=plan-budget]")).ToHaveTextAsync("Budget: the pipeline has no budget.");
 
         // Ticking an entity plans that entity alone.
         await dialog.GetByLabel("customer", new() { Exact = true }).CheckAsync();

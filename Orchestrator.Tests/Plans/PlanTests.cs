@@ -70,6 +70,14 @@ public sealed class PlanTests
         Assert.Equal(seconds("job/sales"), sales.GetProperty("estimatedSeconds").GetDouble(), 3);
         Assert.Equal(seconds("raw-crawler") + seconds("job/sales") + seconds("clean-crawler"), plan.GetProperty("estimatedSeconds").GetDouble(), 3);
 
+        // And so are the cost estimates: what those attempts were billed (the local engine prices them as AWS would).
+        var dpuSeconds = (string id) => first.Steps.Single(s => s.Id == id).Attempts.Last().Cost!.DpuSeconds;
+        Assert.Equal(dpuSeconds("job/sales"), sales.GetProperty("estimatedCost").GetProperty("dpuSeconds").GetDouble(), 6);
+        var cost = plan.GetProperty("estimatedCost");
+        Assert.Equal(dpuSeconds("raw-crawler") + dpuSeconds("job/sales") + dpuSeconds("clean-crawler"), cost.GetProperty("dpuSeconds").GetDouble(), 6);
+        Assert.True(cost.GetProperty("estimated").GetBoolean());
+        Assert.Equal("the pipeline has no budget", plan.GetProperty("budget").GetProperty("reason").GetString());
+
         // The run that follows does what the plan said.
         var second = await RunAsync(host);
         Assert.Equal(StepState.Succeeded, second.Steps.Single(s => s.Id == "job/sales").State);
@@ -110,6 +118,41 @@ public sealed class PlanTests
     }
 
     [Fact]
+    public async Task The_plan_says_when_a_run_would_reach_the_budget_and_when_the_budget_is_spent()
+    {
+        await using var host = await TestHost.StartAsync(config =>
+            config["Pipelines"]!["data-preparation"]!["Budget"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["DailyDpuHours"] = 1.0,
+                ["Action"] = "SkipScheduled",
+            });
+        var first = await RunAsync(host);
+        var used = first.Summary.Cost.DpuHours;
+        Assert.InRange(used, 0.5, 0.99);
+
+        var plan = await PlanAsync(host);
+
+        var budget = plan.GetProperty("budget");
+        var estimate = plan.GetProperty("estimatedCost").GetProperty("dpuSeconds").GetDouble() / 3600;
+        Assert.Equal(used, budget.GetProperty("usedToday").GetProperty("dpuHours").GetDouble(), 6);
+        Assert.Equal((false, true, true), (budget.GetProperty("exceeded").GetBoolean(), budget.GetProperty("wouldExceed").GetBoolean(),
+            budget.GetProperty("allowsScheduled").GetBoolean()));
+        Assert.EndsWith(FormattableString.Invariant($"this run's estimate ({estimate:0.###} DPU-hours) would reach the budget"),
+            budget.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        await RunAsync(host);
+        budget = (await PlanAsync(host)).GetProperty("budget");
+        Assert.Equal((true, false, false), (budget.GetProperty("exceeded").GetBoolean(), budget.GetProperty("wouldExceed").GetBoolean(),
+            budget.GetProperty("allowsScheduled").GetBoolean()));
+        Assert.StartsWith("over budget: ", budget.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var (exit, output, errors) = await CliAsync("plan", "data-preparation", "--config", host.ConfigPath);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("Budget: over budget: ", output, StringComparison.Ordinal);
+        Assert.Matches(@"estimated cost ≈\$\d+\.\d{3} \(\d+\.\d+ DPU-hours\)", output);
+    }
+
+    [Fact]
     public async Task An_unknown_pipeline_or_entity_is_a_404_problem_naming_it()
     {
         await using var host = await TestHost.StartAsync(sampleRows: 0);
@@ -130,9 +173,9 @@ public sealed class PlanTests
         var (exit, output, errors) = await CliAsync("plan", "data-preparation", "--config", host.ConfigPath);
         Assert.True(exit == 0, errors);
         Assert.Contains("nothing is started", output, StringComparison.Ordinal);
-        Assert.Matches(@"job/sales\s+Run\s+\S+ \(of 1\)\s+new raw data: ", output);
-        Assert.Matches(@"job/customer\s+Skip\s+\S+ \(of 1\)\s+no new data: ", output);
+        Assert.Matches(@"job/customer\s+Skip\s+\S+ \(of 1\)\s+≈\$\d+\.\d{3}\s+no new data: ", output);
         Assert.Contains("1 entities would run, 2 would skip; estimated run time ", output, StringComparison.Ordinal);
+        Assert.Matches(@"job/sales\s+Run\s+\S+ \(of 1\)\s+≈\$\d+\.\d{3}\s+new raw data: ", output);
 
         (exit, output, errors) = await CliAsync("plan", "data-preparation", "--entity", "customer", "--json", "--config", host.ConfigPath);
         Assert.True(exit == 0, errors);

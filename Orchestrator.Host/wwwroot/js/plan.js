@@ -1,8 +1,8 @@
 // What a run would do now (GET /api/pipelines/{name}/plan), shown in the Trigger run… dialog before the operator
-// confirms: each step, run or skip and why, new raw data, and the estimated time.
+// confirms: each step, run or skip and why, new raw data, the estimated time and cost, and the budget's verdict.
 import { h } from './dom.js';
 import { api } from './api.js';
-import { duration } from './format.js';
+import { costText, duration } from './format.js';
 
 function estimate(seconds) {
   return seconds === null || seconds === undefined ? 'unknown' : duration(seconds * 1000);
@@ -37,17 +37,24 @@ function render(plan) {
   const total = plan.estimatedSeconds === null || plan.estimatedSeconds === undefined
     ? 'unknown (a step that would run has no successful attempt on record)'
     : estimate(plan.estimatedSeconds);
+  const cost = plan.estimatedCost ? costText(plan.estimatedCost) : 'unknown (a step that would run has no priced attempt on record)';
   return [
     h('table', { class: 'plan-steps' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Would'),
-        h('th', { scope: 'col' }, 'Estimate'), h('th', { scope: 'col' }, 'Why'))),
+        h('th', { scope: 'col' }, 'Estimate'), h('th', { scope: 'col' }, 'Cost'), h('th', { scope: 'col' }, 'Why'))),
       h('tbody', {}, plan.steps.map(step => h('tr', { 'data-step-id': step.id, 'data-action': step.action },
         h('td', {}, step.id),
         h('td', { class: step.action === 'Skip' ? 'muted' : '' }, step.action === 'Skip' ? 'Skip' : 'Run'),
         h('td', {}, step.samples > 0 ? `${estimate(step.estimatedSeconds)} (of ${step.samples})` : 'unknown'),
+        h('td', { 'data-field': 'step-cost' }, step.estimatedCost ? costText(step.estimatedCost) : 'unknown'),
         h('td', {}, h('span', {}, step.reason), newData(step.rawData)))))),
     h('p', { class: 'plan-summary', 'data-field': 'plan-summary' },
-      `${plan.entitiesToRun} ${plan.entitiesToRun === 1 ? 'entity' : 'entities'} would run, ${plan.entitiesToSkip} would skip; estimated run time ${total}.`),
+      `${plan.entitiesToRun} ${plan.entitiesToRun === 1 ? 'entity' : 'entities'} would run, ${plan.entitiesToSkip} would skip; estimated run time ${total}; estimated cost ${cost}.`),
+    h('p', {
+      class: plan.budget.exceeded || plan.budget.wouldExceed ? 'plan-budget warning-text' : 'plan-budget muted',
+      'data-field': 'plan-budget',
+      role: plan.budget.exceeded || plan.budget.wouldExceed ? 'alert' : null,
+    }, `Budget: ${plan.budget.reason}.`),
   ];
 }
 
