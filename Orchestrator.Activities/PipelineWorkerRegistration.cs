@@ -15,7 +15,7 @@ public static class PipelineWorkerRegistration
     public static readonly IReadOnlyList<Type> Activities =
     [
         typeof(StartCrawlerActivity), typeof(GetCrawlerActivity), typeof(StopCrawlerActivity),
-        typeof(StartJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
+        typeof(StartJobRunActivity), typeof(FindJobRunActivity), typeof(GetJobRunActivity), typeof(StopJobRunActivity), typeof(PurgeStepsActivity),
         typeof(RecordPartitionChangesActivity), typeof(CheckRawDataActivity),
         typeof(StartWebhookDeliveriesActivity), typeof(DeliverWebhookActivity),
     ];

@@ -32,6 +32,26 @@ public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunAc
     protected override StartJobRunResult Failed(GlueCallError error) => new(null, false, error);
 }
 
+/// <summary>
+/// Looks a start's marker up without starting anything: after the starts of an attempt were refused, a run one of them
+/// created before its response was lost is found here (<see cref="StartJobRunResult.GlueRunId"/> null: none).
+/// </summary>
+public sealed class FindJobRunActivity(IGlueBackend glue, ILogger<FindJobRunActivity> logger) : GlueActivity<StartJobRunRequest, StartJobRunResult>(glue, logger)
+{
+    protected override async Task<StartJobRunResult> CallAsync(StartJobRunRequest input, CancellationToken cancellationToken)
+    {
+        var existing = await Glue.FindJobRunByMarkerAsync(input.Job, input.Marker, input.RequestedAt.AddMinutes(-5), cancellationToken);
+        if (existing is not null)
+        {
+            Logger.JobRunAdopted(existing.Id, input.Job, input.Marker);
+        }
+
+        return new StartJobRunResult(existing?.Id, Adopted: existing is not null, null);
+    }
+
+    protected override StartJobRunResult Failed(GlueCallError error) => new(null, false, error);
+}
+
 public sealed record JobRunRequest(string RunId, string Step, string Job, string GlueRunId) : IStepRequest;
 
 /// <summary>A job run's state as the orchestration records it, with what it is billed so far (<see cref="Cost"/>).</summary>

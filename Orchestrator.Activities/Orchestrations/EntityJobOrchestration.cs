@@ -42,6 +42,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     /// <summary>Tries to record a succeeded attempt's partition changes before giving up with a warning.</summary>
     const int RecordChangesTries = 5;
 
+    /// <summary>Lookups of a start's marker, after the starts were refused, before the step fails.</summary>
+    const int LostStartLookups = 5;
+
     public override async Task<StepOutcome> RunTask(OrchestrationContext context, EntityJobInput input)
     {
         var entity = input.Entity;
@@ -89,9 +92,21 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                         continue;
                     }
 
-                    Log(context, input.RunId, stepId, log => log.JobStartRefused(entity.Job, error.Code, error.Message));
-                    state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, AttemptStates.StartFailed, now, now, error.Code, error.Message)] };
-                    return Finish(context, input, state, StepState.Failed);
+                    var lost = state.StartFailures > 0 || !error.Permanent
+                        // The attempt's first start came at most one MaxDelay per retry before this one.
+                        ? await FindLostStartAsync(context, input, stepId, entity, marker, now - (entity.Retry.MaxDelay * state.StartFailures))
+                        : (null, null);
+                    if (lost.Found is null)
+                    {
+                        var message = lost.LookupError is { } lookup
+                            ? $"{error.Message}; whether an earlier start created a Glue run under marker {marker} could not be checked ({lookup.Code}: {lookup.Message})"
+                            : error.Message;
+                        Log(context, input.RunId, stepId, log => log.JobStartRefused(entity.Job, error.Code, message));
+                        state = state with { Attempts = [.. state.Attempts, new AttemptRecord(number, null, AttemptStates.StartFailed, now, now, error.Code, message)] };
+                        return Finish(context, input, state, StepState.Failed);
+                    }
+
+                    start = lost.Found;
                 }
 
                 state = state with
@@ -290,6 +305,35 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         Log(context, input.RunId, stepId, log => log.JobInterrupted(attempts, input.Entity.Job, interruptions, input.Entity.Retry.MaxInterruptedAttempts));
         Publish(Outcome(input, state, StepState.Running));
         return true;
+    }
+
+    /// <summary>
+    /// A start whose response was lost may have created a run, and the retries after it may all have been refused
+    /// (throttled, say): before the step fails, the marker is looked up again, with back-off, so that run is adopted
+    /// and watched instead of running on unseen. Found: the run to adopt; else the last lookup's error, if any.
+    /// </summary>
+    async Task<(StartJobRunResult? Found, GlueCallError? LookupError)> FindLostStartAsync(
+        OrchestrationContext context, EntityJobInput input, string stepId, EntityDefinition entity, string marker, DateTime requestedAt)
+    {
+        GlueCallError? lastError = null;
+        for (var lookup = 1; lookup <= LostStartLookups; lookup++)
+        {
+            var found = await context.ScheduleTask<StartJobRunResult>(typeof(FindJobRunActivity),
+                new StartJobRunRequest(input.RunId, stepId, entity.Job, entity.Arguments, marker, requestedAt));
+            if (found.Error is null)
+            {
+                return (found.GlueRunId is null ? null : found, null);
+            }
+
+            lastError = found.Error;
+            var retryAt = context.CurrentUtcDateTime + entity.Retry.DelayAfter(lookup, DeterministicDraw.For($"{marker}/lookup/{lookup}"));
+            if (found.Error.Permanent || lookup == LostStartLookups || await WaitUntilAsync(context, retryAt))
+            {
+                break;
+            }
+        }
+
+        return (null, lastError);
     }
 
     static async Task StopRunAsync(OrchestrationContext context, EntityJobInput input, string stepId, AttemptRecord active) =>

@@ -37,14 +37,17 @@ public sealed class TestHost : IAsyncDisposable
 
     public string ConfigPath => directory.File("appsettings.json");
 
-    /// <summary>Starts the host; <paramref name="configure"/> edits the <c>Orchestrator</c> section before it starts.</summary>
-    public static async Task<TestHost> StartAsync(Action<JsonObject>? configure = null, int sampleRows = 300)
+    /// <summary>
+    /// Starts the host; <paramref name="configure"/> edits the <c>Orchestrator</c> section before it starts,
+    /// <paramref name="services"/> may replace a service (the Glue backend at the outer edge, say).
+    /// </summary>
+    public static async Task<TestHost> StartAsync(Action<JsonObject>? configure = null, int sampleRows = 300, Action<IServiceCollection>? services = null)
     {
         var directory = new TempDirectory();
         var configPath = await WriteConfigAsync(directory, configure, sampleRows);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var errors = new StringWriter();
-        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configPath, baseAddress.ToString().TrimEnd('/'), errors, CancellationToken.None);
+        var (app, exitCode) = await OrchestratorWebApp.BuildAsync(configPath, baseAddress.ToString().TrimEnd('/'), errors, CancellationToken.None, services);
         if (app is null)
         {
             directory.Dispose();
