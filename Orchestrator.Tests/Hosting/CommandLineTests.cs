@@ -62,6 +62,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("job/sales", output, StringComparison.Ordinal);
         Assert.Matches(@"run data-preparation@manual-\w+: Succeeded", output);
+        // Two crawls billed ten minutes on 2 DPUs and one job a minute on G.1X × 2: 2520 DPU-seconds at $0.44 per DPU-hour.
+        Assert.Contains("cost: ≈$0.308 (2520 DPU-seconds, 0.70 DPU-hours), estimated", output, StringComparison.Ordinal);
         Assert.Equal(300, new LakeInspection(Path.Combine(directory.Path, "data")).CleanRows("sales"));
     }
 
