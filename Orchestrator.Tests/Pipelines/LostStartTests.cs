@@ -38,7 +38,7 @@ public sealed class LostStartTests
     /// The first start under a marker ending in <paramref name="markerSuffix"/> creates its run and then fails as if
     /// its response was lost (HTTP 500); the next marker lookup is throttled. Everything else reaches the local engine.
     /// </summary>
-    sealed class LostResponseGlue(LocalGlueBackend inner, string markerSuffix) : IGlueBackend
+    sealed class LostResponseGlue(LocalGlueBackend inner, string markerSuffix) : ForwardingGlueBackend(inner)
     {
         int lookupsAfterLoss;
 
@@ -46,12 +46,10 @@ public sealed class LostStartTests
 
         public int Starts { get; private set; }
 
-        public string Kind => inner.Kind;
-
-        public async Task<JobRunStart> StartJobRunAsync(string jobName, IReadOnlyDictionary<string, string> arguments, string marker, CancellationToken cancellationToken)
+        public override async Task<JobRunStart> StartJobRunAsync(string jobName, IReadOnlyDictionary<string, string> arguments, string marker, CancellationToken cancellationToken)
         {
             Starts++;
-            var start = await inner.StartJobRunAsync(jobName, arguments, marker, cancellationToken);
+            var start = await Inner.StartJobRunAsync(jobName, arguments, marker, cancellationToken);
             if (marker.EndsWith(markerSuffix, StringComparison.Ordinal) && CreatedRunId is null)
             {
                 CreatedRunId = start.RunId;
@@ -61,32 +59,14 @@ public sealed class LostStartTests
             return start;
         }
 
-        public Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
+        public override Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
         {
             if (CreatedRunId is not null && marker.EndsWith(markerSuffix, StringComparison.Ordinal) && ++lookupsAfterLoss == 1)
             {
                 throw new GlueException(GlueErrorCodes.Throttling, "Rate exceeded", 400);
             }
 
-            return inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken);
+            return Inner.FindJobRunByMarkerAsync(jobName, marker, notBefore, cancellationToken);
         }
-
-        public Task<CrawlerStartResult> StartCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.StartCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task<GlueCrawler> GetCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.GetCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task StopCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.StopCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task<GlueJob> GetJobAsync(string jobName, CancellationToken cancellationToken) => inner.GetJobAsync(jobName, cancellationToken);
-
-        public Task<GlueJobRun> GetJobRunAsync(string jobName, string runId, CancellationToken cancellationToken) => inner.GetJobRunAsync(jobName, runId, cancellationToken);
-
-        public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) => inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
-
-        public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
-            inner.CheckRawDataAsync(jobName, arguments, processedBefore, cancellationToken);
-
-        public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
-            inner.StopJobRunsAsync(jobName, runIds, cancellationToken);
     }
 }

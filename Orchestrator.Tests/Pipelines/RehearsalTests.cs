@@ -148,13 +148,11 @@ public sealed class RehearsalTests : IDisposable
     /// repeated after a lost response creates a second Glue run for the same marker (the local engine would adopt the
     /// first, so the second is recorded under a marker of its own).
     /// </summary>
-    sealed class StartsTwiceGlue(IGlueBackend inner) : IGlueBackend
+    sealed class StartsTwiceGlue(IGlueBackend inner) : ForwardingGlueBackend(inner)
     {
         readonly Dictionary<string, int> starts = [];
 
-        public string Kind => inner.Kind;
-
-        public async Task<JobRunStart> StartJobRunAsync(string jobName, IReadOnlyDictionary<string, string> arguments, string marker, CancellationToken cancellationToken)
+        public override async Task<JobRunStart> StartJobRunAsync(string jobName, IReadOnlyDictionary<string, string> arguments, string marker, CancellationToken cancellationToken)
         {
             int number;
             lock (starts)
@@ -162,29 +160,11 @@ public sealed class RehearsalTests : IDisposable
                 number = starts[marker] = starts.GetValueOrDefault(marker) + 1;
             }
 
-            var start = await inner.StartJobRunAsync(jobName, arguments, number == 1 ? marker : $"{marker}#{number}", cancellationToken);
+            var start = await Inner.StartJobRunAsync(jobName, arguments, number == 1 ? marker : $"{marker}#{number}", cancellationToken);
             return start with { Adopted = false };
         }
 
-        public Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken) =>
+        public override Task<GlueJobRun?> FindJobRunByMarkerAsync(string jobName, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken) =>
             Task.FromResult<GlueJobRun?>(null);
-
-        public Task<CrawlerStartResult> StartCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.StartCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task<GlueCrawler> GetCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.GetCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task StopCrawlerAsync(string crawlerName, CancellationToken cancellationToken) => inner.StopCrawlerAsync(crawlerName, cancellationToken);
-
-        public Task<GlueJob> GetJobAsync(string jobName, CancellationToken cancellationToken) => inner.GetJobAsync(jobName, cancellationToken);
-
-        public Task<GlueJobRun> GetJobRunAsync(string jobName, string runId, CancellationToken cancellationToken) => inner.GetJobRunAsync(jobName, runId, cancellationToken);
-
-        public Task<JobRunOutput> GetJobRunOutputAsync(string jobName, GlueJobRun run, CancellationToken cancellationToken) => inner.GetJobRunOutputAsync(jobName, run, cancellationToken);
-
-        public Task<RawDataCheck> CheckRawDataAsync(string jobName, IReadOnlyDictionary<string, string> arguments, DateTimeOffset? processedBefore, CancellationToken cancellationToken) =>
-            inner.CheckRawDataAsync(jobName, arguments, processedBefore, cancellationToken);
-
-        public Task<IReadOnlyList<JobRunStopError>> StopJobRunsAsync(string jobName, IReadOnlyList<string> runIds, CancellationToken cancellationToken) =>
-            inner.StopJobRunsAsync(jobName, runIds, cancellationToken);
     }
 }
