@@ -42,10 +42,11 @@ public sealed class MotoSkipWhenNoNewDataTests(MotoServerFixture moto) : IClassF
         (exit, output) = await HostProcess.RunAsync(["run", "data-preparation", "--config", config], environment: Environment);
 
         Assert.True(exit == 0, output);
-        Assert.Matches(@"job/sales\s+Succeeded", output);
-        Assert.Matches(@"job/customer\s+Skipped", output);
-        Assert.Matches(@"job/customer_address\s+Skipped", output);
-        Assert.Matches(@"clean-crawler\s+Succeeded", output);
+        foreach (var expected in new[] { @"job/sales\s+Succeeded", @"job/customer\s+Skipped", @"job/customer_address\s+Skipped", @"clean-crawler\s+Succeeded" })
+        {
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(output, expected), $"'{expected}' is not in the output of the second run:\n{output}");
+        }
+
         Assert.Equal(4, await JobRunsAsync(job));
     }
 
@@ -112,6 +113,9 @@ public sealed class MotoSkipWhenNoNewDataTests(MotoServerFixture moto) : IClassF
             pipeline["RawCrawler"] = $"raw-{suffix}";
             pipeline["CleanCrawler"] = $"clean-{suffix}";
             pipeline["SkipWhenNoNewData"] = true;
+            // moto parses GetPartitions expressions with a shared parser that fails now and then under concurrent
+            // requests ("Unsupported expression"); one entity at a time keeps the checks sequential.
+            pipeline["MaxParallelJobs"] = 1;
             foreach (var (_, entity) in pipeline["Entities"]!.AsObject())
             {
                 entity!["Job"] = job;
