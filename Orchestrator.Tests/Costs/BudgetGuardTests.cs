@@ -14,9 +14,11 @@ using Orchestrator.Tests.Hosting;
 namespace Orchestrator.Tests.Costs;
 
 /// <summary>
-/// The budget guard on a real store, worker and local engine, its clock a fake one set to the real time (the store
-/// stamps runs with the real time): a run uses more than the day's budget, the next slot is skipped or flagged, and
-/// the first slot of the next day starts again.
+/// The budget guard on a real store, worker and local engine, its clock a fake one set to noon of the real day: the
+/// store stamps runs with the real time, so the runs must fall in the fake clock's day, and the slot half an hour
+/// later must too, whatever the time of day the test runs at (at 23:50 it would be the next day's).
+/// A run uses more than the day's budget, the next slot is skipped or flagged, and the first slot of the next day
+/// starts again.
 /// </summary>
 public sealed class BudgetGuardTests : IAsyncLifetime
 {
@@ -28,7 +30,7 @@ public sealed class BudgetGuardTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var now = DateTimeOffset.UtcNow;
-        clock = new FakeTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero));
+        clock = new FakeTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, 12, 0, 0, TimeSpan.Zero));
         host = await TestHost.StartAsync();
     }
 
