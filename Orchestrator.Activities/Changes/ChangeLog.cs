@@ -16,4 +16,7 @@ static partial class ChangeLog
 
     [LoggerMessage(EventId = 2603, Level = LogLevel.Warning, Message = "Recording the partition changes of job run {GlueRunId} failed ({ErrorMessage}); trying again in {Delay}")]
     public static partial void ChangesRecordRetrying(this ILogger logger, string glueRunId, string errorMessage, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2604, Level = LogLevel.Warning, Message = "Recording the partition changes of job run {GlueRunId} of {Entity} with its last poll failed ({ErrorMessage}); a record step follows")]
+    public static partial void ChangesDeferred(this ILogger logger, string glueRunId, string entity, string errorMessage);
 }

@@ -20,13 +20,17 @@ public sealed record PartitionChangesRecorded(int Partitions, int Recorded, stri
 public sealed class RecordPartitionChangesActivity(IGlueBackend glue, PartitionChangeFeed feed, TimeProvider time, ILogger<RecordPartitionChangesActivity> logger)
     : GlueActivity<RecordPartitionChangesRequest, PartitionChangesRecorded>(glue, logger)
 {
-    protected override async Task<PartitionChangesRecorded> CallAsync(RecordPartitionChangesRequest input, CancellationToken cancellationToken)
+    protected override async Task<PartitionChangesRecorded> CallAsync(RecordPartitionChangesRequest input, CancellationToken cancellationToken) =>
+        await RecordAsync(Glue, feed, time, Logger, input, await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken), cancellationToken);
+
+    /// <summary>Records what <paramref name="run"/>, read as SUCCEEDED, wrote; the last poll of an attempt calls it too.</summary>
+    internal static async Task<PartitionChangesRecorded> RecordAsync(IGlueBackend glue, PartitionChangeFeed feed, TimeProvider time, ILogger logger,
+        RecordPartitionChangesRequest input, GlueJobRun run, CancellationToken cancellationToken)
     {
-        var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
-        var output = await Glue.GetJobRunOutputAsync(input.Job, run, cancellationToken);
+        var output = await glue.GetJobRunOutputAsync(input.Job, run, cancellationToken);
         if (output.Warning is { } warning)
         {
-            Logger.ChangesIncomplete(input.GlueRunId, input.Entity, warning);
+            logger.ChangesIncomplete(input.GlueRunId, input.Entity, warning);
         }
 
         if (output.Partitions.Count == 0)
@@ -35,7 +39,7 @@ public sealed class RecordPartitionChangesActivity(IGlueBackend glue, PartitionC
         }
 
         var database = Argument(run.Arguments, input.Arguments, GlueArguments.CleanDatabase)
-            ?? (await Glue.GetJobAsync(input.Job, cancellationToken)).DefaultArguments.GetValueOrDefault(GlueArguments.CleanDatabase);
+            ?? (await glue.GetJobAsync(input.Job, cancellationToken)).DefaultArguments.GetValueOrDefault(GlueArguments.CleanDatabase);
         var table = Argument(run.Arguments, input.Arguments, GlueArguments.TargetEntity) ?? input.Entity;
         var now = time.GetUtcNow().UtcDateTime;
         var slot = RunIds.SlotOf(input.RunId) ?? run.StartedOn?.UtcDateTime ?? now;
@@ -43,7 +47,7 @@ public sealed class RecordPartitionChangesActivity(IGlueBackend glue, PartitionC
             0, RunIds.PipelineOf(input.RunId), input.Entity, database, table, p.Partition, p.Added ? PartitionChangeKind.Added : PartitionChangeKind.Updated,
             p.Rows, p.Files, input.RunId, input.Attempt, input.GlueRunId, run.CompletedOn?.UtcDateTime ?? now, now, slot, PartitionLateness.Days(p.Partition, slot))).ToList();
         var recorded = await feed.RecordAsync(changes, cancellationToken);
-        Logger.ChangesRecorded(recorded, changes.Count, input.GlueRunId, input.Entity);
+        logger.ChangesRecorded(recorded, changes.Count, input.GlueRunId, input.Entity);
         return new PartitionChangesRecorded(changes.Count, recorded, output.Warning, null);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
+using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Costs;
 using Orchestrator.Glue;
 
@@ -52,7 +53,8 @@ public sealed class FindJobRunActivity(IGlueBackend glue, ILogger<FindJobRunActi
     protected override StartJobRunResult Failed(GlueCallError error) => new(null, false, error);
 }
 
-public sealed record JobRunRequest(string RunId, string Step, string Job, string GlueRunId) : IStepRequest;
+/// <summary>A job run to read or stop; <see cref="RecordChanges"/>: when the read finds it SUCCEEDED, record what it wrote.</summary>
+public sealed record JobRunRequest(string RunId, string Step, string Job, string GlueRunId, RecordPartitionChangesRequest? RecordChanges = null) : IStepRequest;
 
 /// <summary>A job run's state as the orchestration records it, with what it is billed so far (<see cref="Cost"/>).</summary>
 public sealed record JobRunSnapshot(
@@ -65,26 +67,49 @@ public sealed record JobRunSnapshot(
     JobRunDetails? Details,
     GlueCallError? Error,
     bool Interrupted = false,
-    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] AttemptCost? Cost = null)
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] AttemptCost? Cost = null,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] PartitionChangesRecorded? Changes = null)
 {
     [JsonIgnore]
     public bool IsTerminal => JobRunState.Create(State).IsTerminal;
 }
 
-/// <summary>Reads a job run; its cost is priced here, where the configured prices are, so the orchestration records it as is.</summary>
-public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger, GlueCostCalculator? costs = null) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
+/// <summary>
+/// Reads a job run; its cost is priced here, where the configured prices are, so the orchestration records it as is.
+/// The read that finds the run SUCCEEDED also records its partition changes when asked: one activity and one
+/// GetJobRun fewer per job than recording after it. A recording that fails here is left to
+/// <see cref="RecordPartitionChangesActivity"/> and its retries; it never fails the read.
+/// </summary>
+public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger, GlueCostCalculator? costs = null,
+    PartitionChangeFeed? feed = null, TimeProvider? time = null) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
 {
     readonly GlueCostCalculator costs = costs ?? GlueCostCalculator.Default;
 
     protected override async Task<JobRunSnapshot> CallAsync(JobRunRequest input, CancellationToken cancellationToken)
     {
         var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
+        var changes = run.State == JobRunState.Succeeded && input.RecordChanges is { } record && feed is not null
+            ? await TryRecordChangesAsync(record, run, feed, cancellationToken)
+            : null;
         return new JobRunSnapshot(run.State.Value, run.ErrorMessage, run.StartedOn?.UtcDateTime, run.CompletedOn?.UtcDateTime,
             run.ExecutionTimeSeconds, run.DpuSeconds, run.Details, null, run.Interrupted,
-            costs.ForJobRun(run.ExecutionTimeSeconds, run.DpuSeconds, run.Capacity));
+            costs.ForJobRun(run.ExecutionTimeSeconds, run.DpuSeconds, run.Capacity), changes);
     }
 
     protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);
+
+    async Task<PartitionChangesRecorded?> TryRecordChangesAsync(RecordPartitionChangesRequest record, GlueJobRun run, PartitionChangeFeed feed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RecordPartitionChangesActivity.RecordAsync(Glue, feed, time ?? TimeProvider.System, Logger, record, run, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            Logger.ChangesDeferred(run.Id, record.Entity, ex.Message);
+            return null;
+        }
+    }
 }
 
 public sealed record StopResult(GlueCallError? Error);

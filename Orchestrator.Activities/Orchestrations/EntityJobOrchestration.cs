@@ -130,7 +130,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 return Stopped(context, input, state);
             }
 
-            var request = new JobRunRequest(input.RunId, stepId, entity.Job, active.GlueRunId!);
+            var request = new JobRunRequest(input.RunId, stepId, entity.Job, active.GlueRunId!, ChangesRequest(input, active));
             if (!state.TimeoutStopSent && context.CurrentUtcDateTime >= deadline)
             {
                 // Stop it, then keep polling until Glue says it has ended: a retry must not run beside it.
@@ -195,7 +195,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 });
                 if (succeeded)
                 {
-                    state = await RecordChangesAsync(context, input, state);
+                    state = run.Changes is { Error: null } recorded
+                        ? WithChanges(state, recorded)
+                        : await RecordChangesAsync(context, input, state);
                     return Finish(context, input, state, StepState.Succeeded);
                 }
 
@@ -249,14 +251,13 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     {
         var attempt = state.Attempts[^1];
         var stepId = StepIds.Entity(input.Entity.Name);
-        var request = new RecordPartitionChangesRequest(input.RunId, stepId, input.Entity.Name, input.Entity.Job, input.Entity.Arguments, attempt.GlueRunId!, attempt.Number);
+        var request = ChangesRequest(input, attempt);
         for (var tries = 1; ; tries++)
         {
             var recorded = await context.ScheduleTask<PartitionChangesRecorded>(typeof(RecordPartitionChangesActivity), request);
             if (recorded.Error is not { } error)
             {
-                attempt = attempt with { PartitionChanges = recorded.Partitions, Warning = recorded.Warning };
-                break;
+                return WithChanges(state, recorded);
             }
 
             var delay = input.Poll.DelayAfter(tries);
@@ -272,6 +273,12 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
         return state with { Attempts = [.. state.Attempts.Take(state.Attempts.Count - 1), attempt] };
     }
+
+    static RecordPartitionChangesRequest ChangesRequest(EntityJobInput input, AttemptRecord attempt) =>
+        new(input.RunId, StepIds.Entity(input.Entity.Name), input.Entity.Name, input.Entity.Job, input.Entity.Arguments, attempt.GlueRunId!, attempt.Number);
+
+    static EntityJobState WithChanges(EntityJobState state, PartitionChangesRecorded recorded) =>
+        state with { Attempts = [.. state.Attempts.Take(state.Attempts.Count - 1), state.Attempts[^1] with { PartitionChanges = recorded.Partitions, Warning = recorded.Warning }] };
 
     bool TryScheduleRetry(OrchestrationContext context, EntityJobInput input, ref EntityJobState state, string errorClass, string? message)
     {

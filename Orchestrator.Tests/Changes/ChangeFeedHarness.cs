@@ -2,6 +2,7 @@ using DurableTask.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Newtonsoft.Json;
 using Orchestrator.Activities.Changes;
+using Orchestrator.Activities.GlueCalls;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
@@ -62,6 +63,20 @@ sealed class ChangeFeedHarness : IAsyncDisposable
         var result = await activity.RunAsync(new TaskContext(new OrchestrationInstance { InstanceId = RunIds.Step(runId, StepIds.Entity(entity)) }),
             JsonConvert.SerializeObject(new object[] { request }));
         return JsonConvert.DeserializeObject<PartitionChangesRecorded>(result)!;
+    }
+
+    /// <summary>
+    /// Runs the poll of attempt 1 of <paramref name="runId"/>'s step for <paramref name="glueRun"/>, as a worker would,
+    /// asking it to record the run's changes when it finds the run SUCCEEDED.
+    /// </summary>
+    public async Task<JobRunSnapshot> PollAsync(string runId, string entity, GlueJobRun glueRun)
+    {
+        var activity = new GetJobRunActivity(Lake.Backend, NullLogger<GetJobRunActivity>.Instance, null, Feed, Lake.Time);
+        var record = new RecordPartitionChangesRequest(runId, StepIds.Entity(entity), entity, TempLake.Job, new Dictionary<string, string>(), glueRun.Id, 1);
+        var request = new JobRunRequest(runId, StepIds.Entity(entity), TempLake.Job, glueRun.Id, record);
+        var result = await activity.RunAsync(new TaskContext(new OrchestrationInstance { InstanceId = RunIds.Step(runId, StepIds.Entity(entity)) }),
+            JsonConvert.SerializeObject(new object[] { request }));
+        return JsonConvert.DeserializeObject<JobRunSnapshot>(result)!;
     }
 
     /// <summary>Every change after <paramref name="cursor"/>, page after page; the cursor to resume from.</summary>

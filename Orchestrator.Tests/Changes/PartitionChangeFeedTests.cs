@@ -46,6 +46,29 @@ public sealed class PartitionChangeFeedTests
     }
 
     [Fact]
+    public async Task The_poll_that_finds_the_run_succeeded_records_its_changes_and_a_record_step_after_it_doubles_nothing()
+    {
+        await using var feed = await ChangeFeedHarness.StartAsync();
+        feed.Lake.WriteJsonLines("customer", "ingest_date=2026-03-10/ingest_hour=11", "a.jsonl",
+            Json(new { customer_id = 1, created_datetime = "2026-03-08T10:00:00Z" }), Json(new { customer_id = 2, created_datetime = "2026-03-10T10:00:00Z" }));
+        var run = await feed.RunJobAsync("customer");
+
+        var poll = await feed.PollAsync(Earlier, "customer", run);
+        // A poll run again (a crash before its checkpoint), or the record step after a poll whose result was lost.
+        var again = await feed.PollAsync(Earlier, "customer", run);
+        var record = await feed.RecordAsync(Earlier, "customer", run);
+
+        Assert.Equal("SUCCEEDED", poll.State);
+        Assert.Equal((2, 2, (string?)null), (poll.Changes!.Partitions, poll.Changes.Recorded, poll.Changes.Warning));
+        Assert.Null(poll.Changes.Error);
+        Assert.Equal((2, 0), (again.Changes!.Partitions, again.Changes.Recorded));
+        Assert.Equal((2, 0), (record.Partitions, record.Recorded));
+        var (changes, _) = await feed.ReadAllAsync();
+        Assert.Equal(["created_date=2026-03-08", "created_date=2026-03-10"], changes.Select(c => c.Partition).Order());
+        Assert.All(changes, c => Assert.Equal((Earlier, 1, run.Id), (c.RunId, c.StepAttempt, c.GlueRunId)));
+    }
+
+    [Fact]
     public async Task The_activity_run_again_after_a_crash_before_its_checkpoint_loses_nothing_and_doubles_nothing()
     {
         await using var feed = await ChangeFeedHarness.StartAsync();
