@@ -25,6 +25,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     readonly ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PipelineRunOrchestration>();
     readonly List<StepOutcome> steps = [];
     readonly List<EntityVisibility> visibility = [];
+    readonly RunProgressWriter progress = new();
     bool stopping;
     RunResult? result;
     RunNotifications? notifications;
@@ -49,8 +50,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         }
     }
 
-    public override RunProgress OnGetStatus() =>
-        new(steps.Select(StepSummary.Of).ToList(), stopping, result?.Status, result?.Message, visibility.Count > 0 ? [.. visibility] : null);
+    /// <summary>The <see cref="RunProgress"/>, written by <see cref="progress"/>: only the steps that moved are serialized again.</summary>
+    public override string GetStatus() =>
+        progress.Write(steps, stopping, result?.Status, result?.Message, visibility.Count > 0 ? visibility : null);
 
     public override async Task<RunResult> RunTask(OrchestrationContext context, PipelineRunInput input)
     {
