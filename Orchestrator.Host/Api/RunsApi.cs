@@ -20,6 +20,7 @@ public static class RunsApi
     {
         var api = routes.MapGroup("/api/runs").WithTags("Runs");
         api.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Runs, newest first, with cursor paging and filters")
+            .Produces<RunPage>(contentType: "application/json").Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("A run with its input, steps and every attempt")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -34,8 +35,10 @@ public static class RunsApi
         return api;
     }
 
-    static async Task<Ok<RunPage>> ListRuns(
+    /// <summary>The page's JSON with an ETag (304 for a client that sends it back while the listing is unchanged).</summary>
+    static async Task<FileContentHttpResult> ListRuns(
         RunQueries runs,
+        RunPageResponses responses,
         HttpRequest request,
         CancellationToken token,
         [Description("Only this pipeline's runs.")] string? pipeline = null,
@@ -66,7 +69,7 @@ public static class RunsApi
 
         var (sinceTime, untilTime) = (Time(since, nameof(since)), Time(until, nameof(until)));
         var filter = new RunFilter(pipeline, statusFilter, sinceTime, untilTime, QueryParameters.Limit(limit, 50, 500), cursor);
-        return TypedResults.Ok(await runs.ListAsync(filter, token));
+        return responses.Of(await runs.ListAsync(filter, token), request.HttpContext.Response);
     }
 
     static async Task<Ok<RunDetailsView>> GetRun(string id, RunQueries runs, WebhookDeliveries deliveries, IOptions<AwsGlueOptions> aws, CancellationToken token)

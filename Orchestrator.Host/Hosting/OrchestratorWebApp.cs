@@ -45,6 +45,7 @@ public static class OrchestratorWebApp
         // ASP.NET Core's own host filtering answers with HTML; HostHeaderFilter answers the same check with problem details.
         builder.Services.PostConfigure<HostFilteringOptions>(filtering => filtering.AllowedHosts = ["*"]);
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<RunPageResponses>();
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
