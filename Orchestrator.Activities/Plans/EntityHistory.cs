@@ -26,7 +26,7 @@ public sealed class EntityHistory(RunQueries queries)
         string? exceptRunId, CancellationToken cancellationToken)
     {
         var cutoffs = new EntityCutoffs(entities, exceptRunId);
-        await ReadAsync(cutoffs, new RunFilter(pipeline, Limit: PageSize), MaxRuns, cancellationToken);
+        await ReadAsync(pipeline, cutoffs, MaxRuns, cancellationToken);
         return cutoffs;
     }
 
@@ -35,11 +35,11 @@ public sealed class EntityHistory(RunQueries queries)
     /// since the oldest run that was unfinished then (a finished run's steps never change).
     /// </summary>
     public Task CatchUpAsync(string pipeline, EntityCutoffs cutoffs, CancellationToken cancellationToken) =>
-        ReadAsync(cutoffs, new RunFilter(pipeline, Since: cutoffs.ChangedSince, Limit: PageSize), int.MaxValue, cancellationToken);
+        ReadAsync(pipeline, cutoffs, int.MaxValue, cancellationToken);
 
-    async Task ReadAsync(EntityCutoffs cutoffs, RunFilter filter, int maxRuns, CancellationToken cancellationToken)
+    async Task ReadAsync(string pipeline, EntityCutoffs cutoffs, int maxRuns, CancellationToken cancellationToken)
     {
-        cutoffs.BeginLook();
+        var filter = new RunFilter(pipeline, Since: cutoffs.BeginLook(), Limit: PageSize);
         for (var seen = 0; seen < maxRuns && !cutoffs.Complete;)
         {
             var page = await queries.ListAsync(filter, cancellationToken);

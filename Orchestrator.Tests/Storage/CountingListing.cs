@@ -2,10 +2,11 @@ using Orchestrator.Storage.Listings;
 
 namespace Orchestrator.Tests.Storage;
 
-/// <summary>The store's instance listing, counting the queries that reach it.</summary>
+/// <summary>The store's instance listing, counting the queries that reach it and the rows they return.</summary>
 sealed class CountingListing(IInstanceListing inner) : IInstanceListing
 {
     int count;
+    int rows;
 
     public int Count
     {
@@ -13,9 +14,17 @@ sealed class CountingListing(IInstanceListing inner) : IInstanceListing
         set => Volatile.Write(ref count, value);
     }
 
-    public Task<InstancePage> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
+    public int Rows
+    {
+        get => Volatile.Read(ref rows);
+        set => Volatile.Write(ref rows, value);
+    }
+
+    public async Task<InstancePage> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref count);
-        return inner.ListInstancesAsync(filter, cancellationToken);
+        var page = await inner.ListInstancesAsync(filter, cancellationToken);
+        Interlocked.Add(ref rows, page.Instances.Count);
+        return page;
     }
 }
