@@ -10,6 +10,7 @@ var verbs = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ord
     ["local-etl"] = LocalEtlBenchmark.RunAsync,
     ["store-check"] = StoreCheckBenchmark.RunAsync,
     ["soak"] = HostSoakBenchmark.RunAsync,
+    ["history"] = HistoryBenchmark.RunAsync,
     [Orchestrator.Benchmarks.Peers.RaceWorker.Verb] = Orchestrator.Benchmarks.Peers.RaceWorker.RunAsync,
 };
 

@@ -372,41 +372,30 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         logger.CrawlEnded(crawlerName, outcome.Status.Value);
     }
 
-    async Task EnsureStartedAsync(CancellationToken cancellationToken)
+    /// <summary>Everything once per instance: the catalog, the lease timer and the take-over of abandoned runs.</summary>
+    Task EnsureStartedAsync(CancellationToken cancellationToken) => OnceAsync(() => Volatile.Read(ref started), async () =>
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
-        if (Volatile.Read(ref started))
-        {
-            return;
-        }
-
-        await startGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (started)
-            {
-                return;
-            }
-
-            MigrateCatalog();
-            leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
-            Volatile.Write(ref started, true);
-            await ResumeAbandonedAsync(cancellationToken);
-        }
-        finally
-        {
-            startGate.Release();
-        }
-    }
+        MigrateCatalog();
+        leaseTimer = timeProvider.CreateTimer(_ => _ = RenewLeasesAsync(), null, LeaseRenewal, LeaseRenewal);
+        Volatile.Write(ref started, true);
+        await ResumeAbandonedAsync(cancellationToken);
+    }, cancellationToken);
 
     /// <summary>
     /// Only the catalog, for a read that must start nothing (plan): no lease timer, no take-over of abandoned runs,
     /// which a short-lived CLI process must leave to a serving host.
     /// </summary>
-    async Task EnsureCatalogAsync(CancellationToken cancellationToken)
+    Task EnsureCatalogAsync(CancellationToken cancellationToken) => OnceAsync(() => Volatile.Read(ref catalogReady), () =>
+    {
+        MigrateCatalog();
+        return Task.CompletedTask;
+    }, cancellationToken);
+
+    /// <summary>Runs <paramref name="start"/> under the start gate unless <paramref name="done"/> says it already has.</summary>
+    async Task OnceAsync(Func<bool> done, Func<Task> start, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
-        if (Volatile.Read(ref catalogReady))
+        if (done())
         {
             return;
         }
@@ -414,7 +403,10 @@ public sealed class LocalGlueBackend : IGlueBackend, IHostedService, IAsyncDispo
         await startGate.WaitAsync(cancellationToken);
         try
         {
-            MigrateCatalog();
+            if (!done())
+            {
+                await start();
+            }
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Orchestrator.Activities.Costs;
 
 /// <summary>
@@ -10,6 +12,13 @@ public sealed record CostTotal(double DpuSeconds, double Cost, bool Estimated, i
     public static readonly CostTotal Zero = new(0, 0, false);
 
     public double DpuHours => DpuSeconds / 3600;
+
+    /// <summary>
+    /// The cost as the CLI prints it, "$0.337", with "≈" before an estimate; <paramref name="forecast"/> marks it so
+    /// whatever its parts (a plan's figures are forecasts even when no step is estimated).
+    /// </summary>
+    public string Dollars(bool forecast = false) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(forecast || Estimated ? "≈" : string.Empty)}${Cost:0.000}");
 
     public CostTotal Add(CostTotal other) =>
         new(DpuSeconds + other.DpuSeconds, Cost + other.Cost, Estimated || other.Estimated, Unknown + other.Unknown);

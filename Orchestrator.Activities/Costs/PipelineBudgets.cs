@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
@@ -15,6 +16,8 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAl
     /// <summary>Runs read per page while adding up a day.</summary>
     const int PageSize = 500;
 
+    readonly ConcurrentDictionary<string, DayLedger> ledgers = new(StringComparer.Ordinal);
+
     /// <summary>The day <paramref name="at"/> falls in for the pipeline: its date and its bounds in UTC.</summary>
     public static (DateOnly Day, DateTime StartsAt, DateTime EndsAt, string TimeZone) DayOf(PipelineDefinition pipeline, DateTime at)
     {
@@ -25,18 +28,11 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAl
         return (day, StartOf(day, zone), StartOf(day.AddDays(1), zone), zoneId);
     }
 
-    /// <summary>What the pipeline's runs created on the day of <paramref name="at"/> (now when null) used so far.</summary>
-    public async Task<CostTotal> UsedOnAsync(PipelineDefinition pipeline, DateTime? at = null, CancellationToken cancellationToken = default)
-    {
-        var (_, startsAt, endsAt, _) = DayOf(pipeline, at ?? Now);
-        return await UsedBetweenAsync(pipeline.Name, startsAt, endsAt, cancellationToken);
-    }
-
     /// <summary>Today's use against the pipeline's budget, and whether (and why) a run may start now.</summary>
     public async Task<BudgetCheck> CheckAsync(PipelineDefinition pipeline, CancellationToken cancellationToken = default)
     {
         var (day, startsAt, endsAt, zone) = DayOf(pipeline, Now);
-        var used = await UsedBetweenAsync(pipeline.Name, startsAt, endsAt, cancellationToken);
+        var used = await UsedTodayAsync(pipeline.Name, startsAt, endsAt, cancellationToken);
         if (pipeline.Budget is not { } budget)
         {
             return new BudgetCheck(pipeline.Name, day, zone, startsAt, endsAt, used, null, null, false, "the pipeline has no budget");
@@ -58,20 +54,47 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAl
 
     DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    async Task<CostTotal> UsedBetweenAsync(string pipeline, DateTime startsAt, DateTime endsAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// The day's use so far, O(new runs) per check: the day's ledger keeps the sum of its finished runs (whose costs never
+    /// change), so a check reads only the runs created since the last one or unfinished then (<see cref="RunWatermark"/>).
+    /// </summary>
+    async Task<CostTotal> UsedTodayAsync(string pipeline, DateTime startsAt, DateTime endsAt, CancellationToken cancellationToken)
     {
-        var total = CostTotal.Zero;
-        string? cursor = null;
-        do
+        // One ledger per pipeline, for its current day: a new day starts an empty one.
+        var ledger = ledgers.AddOrUpdate(pipeline, _ => new DayLedger(startsAt), (_, kept) => kept.StartsAt == startsAt ? kept : new DayLedger(startsAt));
+        await ledger.Gate.WaitAsync(cancellationToken);
+        try
         {
-            // The store's upper bound is inclusive: stop one tick before the next day starts.
-            var page = await runs.ListAsync(new RunFilter(pipeline, Since: startsAt, Until: endsAt.AddTicks(-1), Limit: PageSize, Cursor: cursor), cancellationToken);
-            total = CostTotal.Sum([total, .. page.Runs.Select(r => r.Cost)]);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
+            var since = ledger.Watermark.BeginRead() is { } at && at > startsAt ? at : startsAt;
+            var unfinished = CostTotal.Zero;
+            string? cursor = null;
+            do
+            {
+                // The store's upper bound is inclusive: stop one tick before the next day starts.
+                var page = await runs.ListAsync(new RunFilter(pipeline, Since: since, Until: endsAt.AddTicks(-1), Limit: PageSize, Cursor: cursor), cancellationToken);
+                foreach (var run in page.Runs)
+                {
+                    ledger.Watermark.Note(run);
+                    if (!run.Status.IsFinished())
+                    {
+                        unfinished = unfinished.Add(run.Cost);
+                    }
+                    else if (ledger.Finished.Add(run.RunId))
+                    {
+                        ledger.FinishedCost = ledger.FinishedCost.Add(run.Cost);
+                    }
+                }
 
-        return total;
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+
+            return ledger.FinishedCost.Add(unfinished);
+        }
+        finally
+        {
+            ledger.Gate.Release();
+        }
     }
 
     static DateTime StartOf(DateOnly day, TimeZoneInfo zone)
@@ -85,5 +108,19 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAl
         }
 
         return TimeZoneInfo.ConvertTimeToUtc(midnight, zone);
+    }
+
+    /// <summary>A pipeline's day so far: its finished runs (ids and summed cost) and where the next read starts; touched only under <see cref="Gate"/>.</summary>
+    sealed class DayLedger(DateTime startsAt)
+    {
+        public DateTime StartsAt { get; } = startsAt;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public RunWatermark Watermark { get; } = new();
+
+        public HashSet<string> Finished { get; } = new(StringComparer.Ordinal);
+
+        public CostTotal FinishedCost { get; set; } = CostTotal.Zero;
     }
 }

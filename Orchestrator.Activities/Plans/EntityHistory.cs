@@ -5,7 +5,7 @@ namespace Orchestrator.Activities.Plans;
 
 /// <summary>
 /// What the run records say about a pipeline's past, read newest first through <see cref="RunQueries"/>: when the run
-/// of an entity's last succeeded job started, and how long recent successful steps took.
+/// of each entity's last succeeded job started, and how long recent successful steps took.
 /// </summary>
 public sealed class EntityHistory(RunQueries queries)
 {
@@ -18,23 +18,34 @@ public sealed class EntityHistory(RunQueries queries)
     const int MaxRunsForDurations = 30;
 
     /// <summary>
-    /// When the run of the entity's last succeeded job step was created (a reused step succeeded in the run it came
-    /// from, which is found further back); null when none is on record. <paramref name="exceptRunId"/> is the asking run.
+    /// For each of <paramref name="entities"/>, when the run of its last succeeded job step was created (a reused step
+    /// succeeded in the run it came from, which is found further back), in one pass over the listing for all of them.
+    /// <paramref name="exceptRunId"/> is the asking run.
     /// </summary>
-    public async Task<DateTime?> LastSucceededRunStartAsync(string pipeline, string entity, string? exceptRunId,
-        CancellationToken cancellationToken)
+    public async Task<EntityCutoffs> LastSucceededRunStartsAsync(string pipeline, IEnumerable<string> entities,
+        string? exceptRunId, CancellationToken cancellationToken)
     {
-        var stepId = StepIds.Entity(entity);
-        string? cursor = null;
-        for (var seen = 0; seen < MaxRuns;)
+        var cutoffs = new EntityCutoffs(entities, exceptRunId);
+        await ReadAsync(pipeline, cutoffs, MaxRuns, cancellationToken);
+        return cutoffs;
+    }
+
+    /// <summary>
+    /// Brings <paramref name="cutoffs"/> up to date: reads only the runs created since its last look's newest run, or
+    /// since the oldest run that was unfinished then (a finished run's steps never change).
+    /// </summary>
+    public Task CatchUpAsync(string pipeline, EntityCutoffs cutoffs, CancellationToken cancellationToken) =>
+        ReadAsync(pipeline, cutoffs, int.MaxValue, cancellationToken);
+
+    async Task ReadAsync(string pipeline, EntityCutoffs cutoffs, int maxRuns, CancellationToken cancellationToken)
+    {
+        var filter = new RunFilter(pipeline, Since: cutoffs.BeginLook(), Limit: PageSize);
+        for (var seen = 0; seen < maxRuns && !cutoffs.Complete;)
         {
-            var page = await queries.ListAsync(new RunFilter(pipeline, Limit: PageSize, Cursor: cursor), cancellationToken);
+            var page = await queries.ListAsync(filter, cancellationToken);
             foreach (var run in page.Runs)
             {
-                if (run.RunId != exceptRunId && run.Steps.Any(s => s.Id == stepId && s.State == StepState.Succeeded))
-                {
-                    return run.CreatedAt;
-                }
+                cutoffs.Take(run);
             }
 
             seen += page.Runs.Count;
@@ -43,10 +54,8 @@ public sealed class EntityHistory(RunQueries queries)
                 break;
             }
 
-            cursor = page.NextCursor;
+            filter = filter with { Cursor = page.NextCursor };
         }
-
-        return null;
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, P
             : pipeline.Entities;
         var stepIds = StepIdsOf(pipeline, selected);
         var durations = await history.RecentSuccessesAsync(pipeline.Name, stepIds, Samples, cancellationToken);
+        var cutoffs = await history.LastSucceededRunStartsAsync(pipeline.Name, selected.Select(e => e.Name), null, cancellationToken);
 
         var steps = new List<PlannedStep>();
         if (pipeline.RawCrawler is { } raw)
@@ -34,7 +35,7 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, P
 
         foreach (var entity in selected)
         {
-            var job = await PlanEntityAsync(pipeline, entity, durations, cancellationToken);
+            var job = await PlanEntityAsync(entity, cutoffs.Of(entity.Name), durations, cancellationToken);
             steps.Add(job);
             if (entity.CleanCrawler is { } lane)
             {
@@ -63,14 +64,13 @@ public sealed class PipelinePlanner(RunQueries queries, EntityHistory history, P
             running, jobs.Count - running, EstimateRun(pipeline, steps), cost, budget);
     }
 
-    async Task<PlannedStep> PlanEntityAsync(PipelineDefinition pipeline, EntityDefinition entity,
+    async Task<PlannedStep> PlanEntityAsync(EntityDefinition entity, DateTime? since,
         IReadOnlyDictionary<string, List<StepSample>> durations, CancellationToken cancellationToken)
     {
         RawDataCheck? check = null;
         string? failure = null;
         try
         {
-            var since = await history.LastSucceededRunStartAsync(pipeline.Name, entity.Name, null, cancellationToken);
             check = await glue.CheckRawDataAsync(entity.Job, entity.Arguments,
                 since is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null, cancellationToken);
         }

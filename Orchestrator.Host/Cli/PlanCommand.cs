@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Plans;
 using Orchestrator.Activities.Runs;
 
@@ -50,7 +49,7 @@ public static class PlanCommand
         foreach (var step in plan.Steps)
         {
             var estimate = step.EstimatedSeconds is { } seconds ? $"{Duration(seconds)} (of {step.Samples})" : "unknown";
-            lines.Add($"{step.Id.PadRight(width)}  {step.Action,-6}  {estimate,-14}  {Money(step.EstimatedCost),-8}  {step.Reason}");
+            lines.Add($"{step.Id.PadRight(width)}  {step.Action,-6}  {estimate,-14}  {step.EstimatedCost?.Dollars(forecast: true) ?? "unknown",-8}  {step.Reason}");
             if (step.RawData is { } raw)
             {
                 lines.Add($"{string.Empty.PadRight(width)}  raw data: {NewData(raw)}");
@@ -61,15 +60,12 @@ public static class PlanCommand
             ? $"estimated run time {Duration(run)} (median of recent successful attempts)"
             : "estimated run time unknown (a step that would run has no successful attempt on record)";
         var cost = plan.EstimatedCost is { } c
-            ? string.Create(CultureInfo.InvariantCulture, $"estimated cost {Money(c)} ({c.DpuHours:0.###} DPU-hours)")
+            ? string.Create(CultureInfo.InvariantCulture, $"estimated cost {c.Dollars(forecast: true)} ({c.DpuHours:0.###} DPU-hours)")
             : "estimated cost unknown (a step that would run has no priced attempt on record)";
         lines.Add($"{plan.EntitiesToRun} entities would run, {plan.EntitiesToSkip} would skip; {total}; {cost}.");
         lines.Add($"Budget: {plan.Budget.Reason}.");
         return string.Join(Environment.NewLine, lines);
     }
-
-    static string Money(CostTotal? cost) =>
-        cost is null ? "unknown" : string.Create(CultureInfo.InvariantCulture, $"≈${cost.Cost:0.000}");
 
     static string NewData(Glue.RawDataCheck raw)
     {

@@ -51,7 +51,7 @@ public sealed class RunProgressView(TextWriter output, bool interactive, TimePro
         output.WriteLine($"run {run.Summary.RunId}: {run.Summary.Status}{(run.Summary.Message is { } message ? $" - {message}" : string.Empty)}");
         var cost = run.Summary.Cost;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cost: {(cost.Estimated ? "≈" : string.Empty)}${cost.Cost:0.000} ({cost.DpuSeconds:0} DPU-seconds, {cost.DpuHours:0.00} DPU-hours){(cost.Estimated ? ", estimated" : string.Empty)}"));
+            $"cost: {cost.Dollars()} ({cost.DpuSeconds:0} DPU-seconds, {cost.DpuHours:0.00} DPU-hours){(cost.Estimated ? ", estimated" : string.Empty)}"));
     }
 
     void Redraw(RunDetails run)

@@ -74,6 +74,7 @@ public static class OrchestratorServices
         services.AddSingleton<RunQueries>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<Orchestrator.Activities.Plans.EntityHistory>();
+        services.AddSingleton<Orchestrator.Activities.Plans.RunCutoffs>();
         services.AddSingleton<Orchestrator.Activities.Plans.PipelinePlanner>();
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Store.Journal
             ?? throw new InvalidOperationException("The durable store keeps no journals."));
