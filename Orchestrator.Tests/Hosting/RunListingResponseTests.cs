@@ -55,6 +55,8 @@ public sealed class RunListingResponseTests
 
         // Once nothing changes, a listing read afresh from the store (past the reuse window) keeps its ETag.
         await ApiPolling.UntilFinishedAsync(client, replay.Headers.Location!.ToString());
+        // A run that finishes is no command: the page reused for this second may still show the replay running.
+        await Task.Delay(RunListingCache.Reuse + TimeSpan.FromMilliseconds(200), Token);
         var settled = (await client.GetAsync("/api/runs", Token)).Headers.ETag!;
         await Task.Delay(RunListingCache.Reuse + TimeSpan.FromMilliseconds(200), Token);
         Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(client, "/api/runs", settled)).StatusCode);
