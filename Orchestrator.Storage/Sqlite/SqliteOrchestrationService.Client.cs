@@ -55,8 +55,9 @@ public sealed partial class SqliteOrchestrationService
         var nowText = SqliteTime.ToText(now);
         connection.Execute(
             """
-            INSERT INTO Instances (InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, ScheduledStartTime, Input, Tags, ParentInstanceId)
-            VALUES (@i, @e, @n, @v, @s, @now, @now, @sched, @in, @tags, @p);
+            INSERT INTO Instances (InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, ScheduledStartTime, Tags, ParentInstanceId)
+            VALUES (@i, @e, @n, @v, @s, @now, @now, @sched, @tags, @p);
+            INSERT OR REPLACE INTO InstancePayloads (InstanceId, Input) VALUES (@i, @in);
             """,
             transaction,
             ("@i", instance.InstanceId), ("@e", instance.ExecutionId), ("@n", started.Name), ("@v", started.Version),
@@ -147,7 +148,7 @@ public sealed partial class SqliteOrchestrationService
     public override Task<OrchestrationState?> GetOrchestrationStateAsync(string instanceId, string? executionId)
     {
         var state = database.Read(connection => connection.Query(
-            $"SELECT {InstanceColumns} FROM Instances WHERE InstanceId = @i;", r => ReadState(r, fetchInputsAndOutputs: true),
+            $"SELECT {InstanceColumns(fetchInputsAndOutputs: true)} FROM Instances WHERE InstanceId = @i;", r => ReadState(r, fetchInputsAndOutputs: true),
             null, ("@i", instanceId)).FirstOrDefault());
         return Task.FromResult(state is not null && (executionId is null || state.OrchestrationInstance.ExecutionId == executionId) ? state : null);
     }
@@ -181,8 +182,13 @@ public sealed partial class SqliteOrchestrationService
         return Task.FromResult(messages);
     }
 
-    const string InstanceColumns =
-        "InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, ScheduledStartTime, Input, Output, CustomStatus, FailureDetails, Tags, ParentInstanceId";
+    /// <summary>What <see cref="ReadState"/> reads; input and output (schema 5's own table) only when asked for.</summary>
+    static string InstanceColumns(bool fetchInputsAndOutputs) =>
+        "InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, ScheduledStartTime, "
+        + (fetchInputsAndOutputs
+            ? "(SELECT Input FROM InstancePayloads p WHERE p.InstanceId = Instances.InstanceId), (SELECT Output FROM InstancePayloads p WHERE p.InstanceId = Instances.InstanceId), "
+            : "NULL, NULL, ")
+        + "CustomStatus, FailureDetails, Tags, ParentInstanceId";
 
     static OrchestrationState ReadState(SqliteDataReader r, bool fetchInputsAndOutputs)
     {

@@ -20,8 +20,9 @@ public sealed partial class SqliteOrchestrationService
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO Instances (InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, Input, Output, CustomStatus, Tags)
-                VALUES (@i, @e, @n, @v, @s, @created, @completed, @completed, @in, @out, @status, @tags);
+                INSERT INTO Instances (InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, CustomStatus, Tags)
+                VALUES (@i, @e, @n, @v, @s, @created, @completed, @completed, @status, @tags);
+                INSERT INTO InstancePayloads (InstanceId, Input, Output) VALUES (@i, @in, @out);
                 """;
             var parameters = new[] { "@i", "@e", "@n", "@v", "@s", "@created", "@completed", "@in", "@out", "@status", "@tags" }
                 .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name }))

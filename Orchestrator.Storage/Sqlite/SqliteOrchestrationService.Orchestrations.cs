@@ -288,8 +288,9 @@ public sealed partial class SqliteOrchestrationService
     }
 
     /// <summary>
-    /// Writes the instance's state after a turn. The input is written only for a new execution: it never changes
-    /// within one, and a run's input (its pipeline of 1,000 entities) would otherwise be rewritten every turn.
+    /// Writes the instance's state after a turn. Input and output live in their own table (schema 5), written only for
+    /// a new execution or an output: a run's input (its pipeline of 1,000 entities) never changes within an execution,
+    /// and in the instance's row SQLite rewrote it with every change of the custom status.
     /// </summary>
     static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, bool newExecution,
         OrchestrationState state, DateTime now, string? lockedBy, DateTime? lockedUntil)
@@ -297,7 +298,7 @@ public sealed partial class SqliteOrchestrationService
         connection.Execute(
             """
             UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
-                CompletedTime = @c, Input = CASE WHEN @newExecution THEN @in ELSE Input END, Output = @out, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
+                CompletedTime = @c, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
                 ParentInstanceId = @p, LockedBy = @lock, LockExpiration = @until
             WHERE InstanceId = @i;
             """,
@@ -305,12 +306,23 @@ public sealed partial class SqliteOrchestrationService
             ("@e", executionId), ("@n", state.Name), ("@v", state.Version),
             ("@s", state.OrchestrationStatus.ToString()), ("@u", SqliteTime.ToText(now)),
             ("@c", IsTerminal(state.OrchestrationStatus) ? SqliteTime.ToText(now) : null),
-            ("@newExecution", newExecution), ("@in", newExecution ? state.Input : null), ("@out", state.Output), ("@cs", state.Status),
+            ("@cs", state.Status),
             ("@f", state.FailureDetails is null ? null : DurableTaskJson.Serialize(state.FailureDetails)),
             ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
             ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId),
             ("@lock", lockedBy), ("@until", lockedUntil is { } until ? SqliteTime.ToText(until) : null),
             ("@i", state.OrchestrationInstance.InstanceId));
+        if (newExecution)
+        {
+            connection.Execute("INSERT OR REPLACE INTO InstancePayloads (InstanceId, Input, Output) VALUES (@i, @in, @out);", transaction,
+                ("@i", state.OrchestrationInstance.InstanceId), ("@in", state.Input), ("@out", state.Output));
+        }
+        else if (state.Output is not null)
+        {
+            connection.Execute(
+                "INSERT INTO InstancePayloads (InstanceId, Output) VALUES (@i, @out) ON CONFLICT (InstanceId) DO UPDATE SET Output = excluded.Output;",
+                transaction, ("@i", state.OrchestrationInstance.InstanceId), ("@out", state.Output));
+        }
     }
 
     public override async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)

@@ -13,8 +13,8 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
 {
     const string NewestFirst = "ORDER BY CreatedTime DESC, InstanceId DESC";
 
-    // Listings never return inputs and outputs: not selecting them spares reading their overflow pages.
-    static readonly string ListingColumns = InstanceColumns.Replace("Input, Output", "NULL, NULL", StringComparison.Ordinal);
+    // Listings never return inputs and outputs: not selecting them spares reading their pages.
+    static readonly string ListingColumns = InstanceColumns(fetchInputsAndOutputs: false);
 
     /// <summary>
     /// Every filter is a keyed SEARCH on one of schema 3's indexes (name, group, outcome, then creation order), so a
@@ -84,7 +84,7 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
             parameters.Add(("@prefix", query.InstanceIdPrefix));
         }
 
-        var sql = new StringBuilder($"SELECT {InstanceColumns} FROM Instances");
+        var sql = new StringBuilder($"SELECT {InstanceColumns(query.FetchInputsAndOutputs)} FROM Instances");
         if (where.Count > 0)
         {
             sql.Append(" WHERE ").AppendJoin(" AND ", where);
@@ -197,7 +197,7 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
         }
 
         var ids = JsonSerializer.Serialize(instanceIds);
-        foreach (var table in new[] { "History", "NewEvents", "NewTasks" })
+        foreach (var table in new[] { "History", "NewEvents", "NewTasks", "InstancePayloads" })
         {
             connection.Execute($"DELETE FROM {table} WHERE InstanceId IN (SELECT value FROM json_each(@ids));", transaction, ("@ids", ids));
         }

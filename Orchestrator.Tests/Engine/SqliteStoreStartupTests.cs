@@ -190,7 +190,7 @@ public sealed class SqliteStoreStartupTests : IDisposable
             for (var i = 0; i < 400; i++)
             {
                 connection.Execute(
-                    "INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, Input) VALUES (@id, 'e', 'n', 'Completed', '2026-01-01', '2026-01-01', @input);",
+                    "INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, CustomStatus) VALUES (@id, 'e', 'n', 'Completed', '2026-01-01', '2026-01-01', @input);",
                     null, ("@id", $"run-{i}"), ("@input", new string('x', 500)));
             }
         }

@@ -68,7 +68,7 @@ public sealed class SqliteJournalTests : JournalConformanceTests, IDisposable
     }
 
     [Fact]
-    public async Task A_schema_3_store_upgrades_to_4_in_place_keeps_its_instances_and_journals()
+    public async Task A_schema_3_store_upgrades_in_place_keeps_its_instances_and_journals()
     {
         KeyedListingTests.WriteStoreOfSchema(Path, 3);
 
@@ -77,9 +77,9 @@ public sealed class SqliteJournalTests : JournalConformanceTests, IDisposable
         using (var connection = new SqliteConnection($"Data Source={Path};Pooling=False"))
         {
             connection.Open();
-            Assert.Equal(4L, new SqliteCommand("PRAGMA user_version;", connection).ExecuteScalar());
+            Assert.Equal((long)SqliteOrchestrationService.SchemaVersion, new SqliteCommand("PRAGMA user_version;", connection).ExecuteScalar());
             Assert.Equal(3L, new SqliteCommand("SELECT count(*) FROM Instances;", connection).ExecuteScalar());
-            Assert.Equal(4L, new SqliteCommand("SELECT max(Version) FROM SchemaVersions;", connection).ExecuteScalar());
+            Assert.Equal((long)SqliteOrchestrationService.SchemaVersion, new SqliteCommand("SELECT max(Version) FROM SchemaVersions;", connection).ExecuteScalar());
         }
 
         Assert.Equal(1, await journal.AppendAsync([Entry("a")], Token));
