@@ -67,27 +67,19 @@ public sealed class PipelineBudgets(RunQueries runs, TimeProvider time, BudgetAl
         {
             var since = ledger.Watermark.BeginRead() is { } at && at > startsAt ? at : startsAt;
             var unfinished = CostTotal.Zero;
-            string? cursor = null;
-            do
+            // The store's upper bound is inclusive: stop one tick before the next day starts.
+            await foreach (var run in runs.ListAllAsync(new RunFilter(pipeline, Since: since, Until: endsAt.AddTicks(-1), Limit: PageSize), cancellationToken))
             {
-                // The store's upper bound is inclusive: stop one tick before the next day starts.
-                var page = await runs.ListAsync(new RunFilter(pipeline, Since: since, Until: endsAt.AddTicks(-1), Limit: PageSize, Cursor: cursor), cancellationToken);
-                foreach (var run in page.Runs)
+                ledger.Watermark.Note(run);
+                if (!run.Status.IsFinished())
                 {
-                    ledger.Watermark.Note(run);
-                    if (!run.Status.IsFinished())
-                    {
-                        unfinished = unfinished.Add(run.Cost);
-                    }
-                    else if (ledger.Finished.Add(run.RunId))
-                    {
-                        ledger.FinishedCost = ledger.FinishedCost.Add(run.Cost);
-                    }
+                    unfinished = unfinished.Add(run.Cost);
                 }
-
-                cursor = page.NextCursor;
+                else if (ledger.Finished.Add(run.RunId))
+                {
+                    ledger.FinishedCost = ledger.FinishedCost.Add(run.Cost);
+                }
             }
-            while (cursor is not null);
 
             return ledger.FinishedCost.Add(unfinished);
         }

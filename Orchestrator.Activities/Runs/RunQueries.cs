@@ -52,6 +52,27 @@ public sealed partial class RunQueries(
     public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
         listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
 
+    /// <summary>Every run <paramref name="filter"/> selects, newest first, page after page (each page through <see cref="ListAsync"/>).</summary>
+    public async IAsyncEnumerable<RunSummary> ListAllAsync(RunFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        for (var next = filter; ;)
+        {
+            var page = await ListAsync(next, cancellationToken);
+            foreach (var run in page.Runs)
+            {
+                yield return run;
+            }
+
+            if (page.NextCursor is null)
+            {
+                yield break;
+            }
+
+            next = next with { Cursor = page.NextCursor };
+        }
+    }
+
     /// <summary>The runs of a pipeline that are pending or running, newest first.</summary>
     public async Task<IReadOnlyList<RunSummary>> ActiveRunsAsync(string pipelineName, CancellationToken cancellationToken = default)
     {

@@ -128,15 +128,7 @@ public sealed class BudgetLedgerTests : IAsyncLifetime
     async Task<(int Runs, CostTotal Cost)> DayTotalAsync(DateTime at)
     {
         var rows = listing.Rows;
-        var runs = new List<RunSummary>();
-        var filter = new RunFilter(pipeline.Name, Limit: 500);
-        do
-        {
-            var page = await queries.ListAsync(filter, Token);
-            runs.AddRange(page.Runs);
-            filter = filter with { Cursor = page.NextCursor };
-        }
-        while (filter.Cursor is not null);
+        var runs = await queries.ListAllAsync(new RunFilter(pipeline.Name, Limit: 500), Token).ToListAsync(Token);
 
         listing.Rows = rows;
         var today = runs.Where(r => r.CreatedAt >= at.Date && r.CreatedAt < at.Date.AddDays(1)).ToList();

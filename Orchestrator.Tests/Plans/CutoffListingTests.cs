@@ -115,15 +115,7 @@ public sealed class CutoffListingTests : IAsyncLifetime
     /// <summary>Each entity's cutoff read from the whole listing: the newest run holding its succeeded job step.</summary>
     async Task<Dictionary<string, DateTime?>> ExpectedCutoffsAsync()
     {
-        var runs = new List<RunSummary>();
-        var filter = new RunFilter(pipeline.Name, Limit: 500);
-        do
-        {
-            var page = await queries.ListAsync(filter, Token);
-            runs.AddRange(page.Runs);
-            filter = filter with { Cursor = page.NextCursor };
-        }
-        while (filter.Cursor is not null);
+        var runs = await queries.ListAllAsync(new RunFilter(pipeline.Name, Limit: 500), Token).ToListAsync(Token);
 
         listing.Count = 0;
         return pipeline.Entities.ToDictionary(e => e.Name, e => runs
