@@ -17,6 +17,14 @@ sealed class SqliteDatabase
     // pragmas per transaction. Only touched inside the gate.
     SqliteConnection? writer;
 
+    // Reads keep a few connections open with their statements compiled: a pooled Open() ran the per-connection
+    // pragmas at every read. WAL lets them read beside the writer. A close (before the file is deleted) moves to
+    // the next generation, so a read still running then does not put its connection back.
+    const int MaxKeptReaders = 4;
+    readonly Stack<SqliteConnection> readers = new();
+    readonly Lock readersGate = new();
+    int readerGeneration;
+
     const int MaxGroupedWrites = 256;
     readonly ConcurrentQueue<IGroupedWrite> grouped = new();
     int writingGroup;
@@ -36,7 +44,7 @@ sealed class SqliteDatabase
         await writeGate.WaitAsync(cancellationToken);
         try
         {
-            var connection = writer ??= Open();
+            var connection = writer ??= OpenKeepingStatements();
             try
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
@@ -123,13 +131,22 @@ sealed class SqliteDatabase
     public Task WriteGroupedAsync(Action<SqliteConnection, SqliteTransaction> work) =>
         WriteGroupedAsync<bool>((connection, transaction) => { work(connection, transaction); return true; });
 
-    /// <summary>Closes the shared write connection (on stop, or before the file is deleted); the next write opens another.</summary>
-    public async Task CloseWriterAsync()
+    /// <summary>Closes the write connection and the open readers (on stop, or before the file is deleted); the next
+    /// write or read opens another.</summary>
+    public async Task CloseConnectionsAsync()
     {
         await writeGate.WaitAsync();
         try
         {
             DisposeWriter();
+            lock (readersGate)
+            {
+                readerGeneration++;
+                while (readers.TryPop(out var reader))
+                {
+                    Close(reader);
+                }
+            }
         }
         finally
         {
@@ -139,14 +156,61 @@ sealed class SqliteDatabase
 
     void DisposeWriter()
     {
-        writer?.Dispose();
+        if (writer is not null)
+        {
+            Close(writer);
+        }
+
         writer = null;
+    }
+
+    SqliteConnection OpenKeepingStatements()
+    {
+        var connection = Open();
+        connection.KeepStatements();
+        return connection;
+    }
+
+    static void Close(SqliteConnection connection)
+    {
+        connection.DropStatements();
+        connection.Dispose();
     }
 
     public T Read<T>(Func<SqliteConnection, T> work)
     {
-        using var connection = Open();
-        return work(connection);
+        SqliteConnection? connection;
+        int generation;
+        lock (readersGate)
+        {
+            generation = readerGeneration;
+            readers.TryPop(out connection);
+        }
+
+        connection ??= OpenKeepingStatements();
+        T result;
+        try
+        {
+            result = work(connection);
+        }
+        catch
+        {
+            // A fresh connection for the next read rules out a broken one.
+            Close(connection);
+            throw;
+        }
+
+        lock (readersGate)
+        {
+            if (generation == readerGeneration && readers.Count < MaxKeptReaders)
+            {
+                readers.Push(connection);
+                return result;
+            }
+        }
+
+        Close(connection);
+        return result;
     }
 
     interface IGroupedWrite

@@ -199,7 +199,7 @@ public sealed partial class SqliteOrchestrationService
             }
 
             DeleteEvents(connection, transaction, item.DeliveredSequenceNumbers);
-            using var writer = new MessageWriter(connection, transaction, now);
+            var writer = new MessageWriter(connection, transaction, now);
             if (orchestrationState is not null && runtimeState.OrchestrationInstance is { } instance)
             {
                 if (instance.ExecutionId != stored.ExecutionId)
