@@ -25,6 +25,15 @@ sealed class SqliteDatabase
     readonly Lock readersGate = new();
     int readerGeneration;
 
+    // The writer leaves WAL checkpoints to a connection of their own: run by whichever commit crossed the
+    // threshold, a checkpoint (copying the WAL into the file and syncing it) stalled every write queued behind it.
+    // A passive checkpoint runs beside the writer. The writer's own automatic checkpoint stays as a backstop, at a
+    // threshold the background one keeps it from reaching.
+    const int CommitsPerCheckpoint = 64;
+    const int BackstopCheckpointPages = 10_000;
+    int commitsSinceCheckpoint;
+    Task checkpointing = Task.CompletedTask;
+
     const int MaxGroupedWrites = 256;
     readonly ConcurrentQueue<IGroupedWrite> grouped = new();
     int writingGroup;
@@ -44,12 +53,13 @@ sealed class SqliteDatabase
         await writeGate.WaitAsync(cancellationToken);
         try
         {
-            var connection = writer ??= OpenKeepingStatements();
+            var connection = writer ??= OpenWriter();
             try
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
                 var result = work(connection, transaction);
                 transaction.Commit();
+                CheckpointWhenDue();
                 return result;
             }
             catch
@@ -139,6 +149,7 @@ sealed class SqliteDatabase
         try
         {
             DisposeWriter();
+            await checkpointing;
             lock (readersGate)
             {
                 readerGeneration++;
@@ -162,6 +173,36 @@ sealed class SqliteDatabase
         }
 
         writer = null;
+    }
+
+    SqliteConnection OpenWriter()
+    {
+        var connection = OpenKeepingStatements();
+        connection.Execute($"PRAGMA wal_autocheckpoint = {BackstopCheckpointPages};");
+        return connection;
+    }
+
+    /// <summary>Starts a passive checkpoint in the background every so many commits; called inside the write gate.</summary>
+    void CheckpointWhenDue()
+    {
+        if (++commitsSinceCheckpoint < CommitsPerCheckpoint || !checkpointing.IsCompleted)
+        {
+            return;
+        }
+
+        commitsSinceCheckpoint = 0;
+        checkpointing = Task.Run(() =>
+        {
+            try
+            {
+                using var connection = Open();
+                connection.Execute("PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Nothing is lost: the next one (or the writer's backstop) copies what this one did not.
+            }
+        });
     }
 
     SqliteConnection OpenKeepingStatements()
