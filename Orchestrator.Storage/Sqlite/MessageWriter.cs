@@ -5,10 +5,10 @@ using Microsoft.Data.Sqlite;
 namespace Orchestrator.Storage.Sqlite;
 
 /// <summary>
-/// Inserts messages and history rows inside one transaction, reusing one prepared statement per table:
+/// Inserts messages and history rows inside one transaction with the writer's kept statements (one per table):
 /// a fan-out checkpoint writes thousands of rows.
 /// </summary>
-sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transaction, DateTime now) : IDisposable
+sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transaction, DateTime now)
 {
     readonly string nowText = SqliteTime.ToText(now);
     SqliteCommand? insertEvent;
@@ -21,7 +21,7 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
     /// <summary>A message serialized before the transaction began, so the writer is held for the insert alone.</summary>
     public void AddEvent(TaskMessage message, string json, DateTime? visibleTime = null)
     {
-        insertEvent ??= connection.Prepare(
+        insertEvent ??= connection.Statement(
             "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, CreatedTime, Message) VALUES (@i, @e, @t, @v, @c, @m);",
             transaction, "@i", "@e", "@t", "@v", "@c", "@m");
         insertEvent.Run(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
@@ -31,7 +31,7 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
 
     public void AddTask(TaskMessage message, string json)
     {
-        insertTask ??= connection.Prepare(
+        insertTask ??= connection.Statement(
             "INSERT INTO NewTasks (InstanceId, ExecutionId, Name, VisibleTime, CreatedTime, Message) VALUES (@i, @e, @n, @v, @c, @m);",
             transaction, "@i", "@e", "@n", "@v", "@c", "@m");
         insertTask.Run(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
@@ -40,17 +40,10 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
 
     public void AddHistory(string instanceId, string executionId, int sequenceNumber, HistoryEvent historyEvent, string json)
     {
-        insertHistory ??= connection.Prepare(
+        insertHistory ??= connection.Statement(
             "INSERT INTO History (InstanceId, ExecutionId, SequenceNumber, EventType, Timestamp, Payload) VALUES (@i, @e, @s, @t, @ts, @p);",
             transaction, "@i", "@e", "@s", "@t", "@ts", "@p");
         insertHistory.Run(instanceId, executionId, sequenceNumber, historyEvent.EventType.ToString(),
             SqliteTime.ToText(historyEvent.Timestamp), json);
-    }
-
-    public void Dispose()
-    {
-        insertEvent?.Dispose();
-        insertTask?.Dispose();
-        insertHistory?.Dispose();
     }
 }

@@ -17,6 +17,23 @@ sealed class SqliteDatabase
     // pragmas per transaction. Only touched inside the gate.
     SqliteConnection? writer;
 
+    // Reads keep a few connections open with their statements compiled: a pooled Open() ran the per-connection
+    // pragmas at every read. WAL lets them read beside the writer. A close (before the file is deleted) moves to
+    // the next generation, so a read still running then does not put its connection back.
+    const int MaxKeptReaders = 4;
+    readonly Stack<SqliteConnection> readers = new();
+    readonly Lock readersGate = new();
+    int readerGeneration;
+
+    // The writer leaves WAL checkpoints to a connection of their own: run by whichever commit crossed the
+    // threshold, a checkpoint (copying the WAL into the file and syncing it) stalled every write queued behind it.
+    // A passive checkpoint runs beside the writer. The writer's own automatic checkpoint stays as a backstop, at a
+    // threshold the background one keeps it from reaching.
+    const int CommitsPerCheckpoint = 64;
+    const int BackstopCheckpointPages = 10_000;
+    int commitsSinceCheckpoint;
+    Task checkpointing = Task.CompletedTask;
+
     const int MaxGroupedWrites = 256;
     readonly ConcurrentQueue<IGroupedWrite> grouped = new();
     int writingGroup;
@@ -36,12 +53,13 @@ sealed class SqliteDatabase
         await writeGate.WaitAsync(cancellationToken);
         try
         {
-            var connection = writer ??= Open();
+            var connection = writer ??= OpenWriter();
             try
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
                 var result = work(connection, transaction);
                 transaction.Commit();
+                CheckpointWhenDue();
                 return result;
             }
             catch
@@ -123,13 +141,23 @@ sealed class SqliteDatabase
     public Task WriteGroupedAsync(Action<SqliteConnection, SqliteTransaction> work) =>
         WriteGroupedAsync<bool>((connection, transaction) => { work(connection, transaction); return true; });
 
-    /// <summary>Closes the shared write connection (on stop, or before the file is deleted); the next write opens another.</summary>
-    public async Task CloseWriterAsync()
+    /// <summary>Closes the write connection and the open readers (on stop, or before the file is deleted); the next
+    /// write or read opens another.</summary>
+    public async Task CloseConnectionsAsync()
     {
         await writeGate.WaitAsync();
         try
         {
             DisposeWriter();
+            await checkpointing;
+            lock (readersGate)
+            {
+                readerGeneration++;
+                while (readers.TryPop(out var reader))
+                {
+                    Close(reader);
+                }
+            }
         }
         finally
         {
@@ -139,14 +167,91 @@ sealed class SqliteDatabase
 
     void DisposeWriter()
     {
-        writer?.Dispose();
+        if (writer is not null)
+        {
+            Close(writer);
+        }
+
         writer = null;
+    }
+
+    SqliteConnection OpenWriter()
+    {
+        var connection = OpenKeepingStatements();
+        connection.Execute($"PRAGMA wal_autocheckpoint = {BackstopCheckpointPages};");
+        return connection;
+    }
+
+    /// <summary>Starts a passive checkpoint in the background every so many commits; called inside the write gate.</summary>
+    void CheckpointWhenDue()
+    {
+        if (++commitsSinceCheckpoint < CommitsPerCheckpoint || !checkpointing.IsCompleted)
+        {
+            return;
+        }
+
+        commitsSinceCheckpoint = 0;
+        checkpointing = Task.Run(() =>
+        {
+            try
+            {
+                using var connection = Open();
+                connection.Execute("PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Nothing is lost: the next one (or the writer's backstop) copies what this one did not.
+            }
+        });
+    }
+
+    SqliteConnection OpenKeepingStatements()
+    {
+        var connection = Open();
+        connection.KeepStatements();
+        return connection;
+    }
+
+    static void Close(SqliteConnection connection)
+    {
+        connection.DropStatements();
+        connection.Dispose();
     }
 
     public T Read<T>(Func<SqliteConnection, T> work)
     {
-        using var connection = Open();
-        return work(connection);
+        SqliteConnection? connection;
+        int generation;
+        lock (readersGate)
+        {
+            generation = readerGeneration;
+            readers.TryPop(out connection);
+        }
+
+        connection ??= OpenKeepingStatements();
+        T result;
+        try
+        {
+            result = work(connection);
+        }
+        catch
+        {
+            // A fresh connection for the next read rules out a broken one.
+            Close(connection);
+            throw;
+        }
+
+        lock (readersGate)
+        {
+            if (generation == readerGeneration && readers.Count < MaxKeptReaders)
+            {
+                readers.Push(connection);
+                return result;
+            }
+        }
+
+        Close(connection);
+        return result;
     }
 
     interface IGroupedWrite

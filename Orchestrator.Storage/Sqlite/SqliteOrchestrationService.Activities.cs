@@ -59,10 +59,10 @@ public sealed partial class SqliteOrchestrationService
     {
         var nowText = SqliteTime.ToText(now);
         var locked = new List<LockedTask>(tokens.Count);
-        using var lockTask = connection.Prepare(
+        var lockTask = connection.Statement(
             "UPDATE NewTasks SET LockedBy = @token, LockExpiration = @until, DequeueCount = DequeueCount + 1 WHERE SequenceNumber = @s RETURNING Message, DequeueCount;",
             transaction, "@token", "@until", "@s");
-        using var dropTask = connection.Prepare("DELETE FROM NewTasks WHERE SequenceNumber = @s;", transaction, "@s");
+        var dropTask = connection.Statement("DELETE FROM NewTasks WHERE SequenceNumber = @s;", transaction, "@s");
         while (locked.Count < tokens.Count)
         {
             var candidates = connection.Query(
@@ -131,7 +131,7 @@ public sealed partial class SqliteOrchestrationService
                 return false;
             }
 
-            using var writer = new MessageWriter(connection, transaction, now);
+            var writer = new MessageWriter(connection, transaction, now);
             writer.AddEvent(responseMessage, json);
             return true;
         });

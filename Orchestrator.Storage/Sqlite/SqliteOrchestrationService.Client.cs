@@ -19,7 +19,7 @@ public sealed partial class SqliteOrchestrationService
         await database.WriteAsync((connection, transaction) =>
         {
             PrepareInstanceForStart(connection, transaction, creationMessage.OrchestrationInstance, started, now, dedupeStatuses, failIfRunning: true);
-            using var writer = new MessageWriter(connection, transaction, now);
+            var writer = new MessageWriter(connection, transaction, now);
             writer.AddEvent(creationMessage, started.ScheduledStartTime);
         });
         orchestrationsSignal.Set();
@@ -78,7 +78,7 @@ public sealed partial class SqliteOrchestrationService
         var now = Now;
         var dropped = await database.WriteAsync((connection, transaction) =>
         {
-            using var writer = new MessageWriter(connection, transaction, now);
+            var writer = new MessageWriter(connection, transaction, now);
             var unknown = 0;
             foreach (var message in messages.Except(starts))
             {

@@ -29,7 +29,7 @@ public sealed partial class SqliteOrchestrationService
                 .ToArray();
             insert.Prepare();
 
-            using var history = new MessageWriter(connection, transaction, now);
+            var history = new MessageWriter(connection, transaction, now);
             var count = 0;
             foreach (var instance in instances)
             {

@@ -81,65 +81,77 @@ public sealed partial class SqliteOrchestrationService
         }
     }
 
-    /// <summary>Locks up to one instance with visible messages per token, in one transaction.</summary>
-    List<LockedInstance> LockNextInstances(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, IReadOnlyList<string> tokens)
-    {
-        var locked = new List<LockedInstance>(tokens.Count);
-        // Each lock makes its instance's messages invisible to the next query, so each finds another instance.
-        while (locked.Count < tokens.Count && LockNextInstance(connection, transaction, now, lockedUntil, tokens[locked.Count]) is { } instance)
-        {
-            locked.Add(instance);
-        }
-
-        return locked;
-    }
-
     /// <summary>Visible messages of instances whose lock is free or expired: what the next lock would take.</summary>
     const string ReadyMessages = """
         NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
         WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now)
         """;
 
-    LockedInstance? LockNextInstance(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, string token)
+    /// <summary>
+    /// Locks up to one instance with visible messages per token, in one transaction, oldest message first. Two
+    /// queries serve the whole batch (the candidates with their history length, then their messages) and one kept
+    /// UPDATE locks each: the lock was four statements per instance, and most of a short turn's time.
+    /// </summary>
+    List<LockedInstance> LockNextInstances(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, IReadOnlyList<string> tokens)
     {
         var nowText = SqliteTime.ToText(now);
-        while (true)
+        var untilText = SqliteTime.ToText(lockedUntil);
+        var locked = new List<LockedInstance>(tokens.Count);
+        var lockInstance = connection.Statement("UPDATE Instances SET LockedBy = @token, LockExpiration = @until WHERE InstanceId = @i;", transaction, "@token", "@until", "@i");
+        // An instance whose messages all turn out stale is skipped (they are deleted), so look again for the rest.
+        while (locked.Count < tokens.Count)
         {
-            // Oldest visible message first, among instances whose lock is free or expired.
-            var candidate = connection.Query(
-                $"SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus FROM {ReadyMessages} ORDER BY e.SequenceNumber LIMIT 1;",
-                r => (InstanceId: r.GetString(0), ExecutionId: r.GetString(1), Status: Enum.Parse<OrchestrationStatus>(r.GetString(2))),
-                transaction, ("@now", nowText)).FirstOrDefault();
-            if (candidate.InstanceId is null)
+            var candidates = connection.Query(
+                $"""
+                SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus,
+                    (SELECT COALESCE(MAX(h.SequenceNumber) + 1, 0) FROM History h WHERE h.InstanceId = i.InstanceId AND h.ExecutionId = i.ExecutionId)
+                FROM (SELECT e.InstanceId, MIN(e.SequenceNumber) AS FirstMessage FROM {ReadyMessages} GROUP BY e.InstanceId ORDER BY FirstMessage LIMIT @n) c
+                JOIN Instances i ON i.InstanceId = c.InstanceId
+                ORDER BY c.FirstMessage;
+                """,
+                r => new LockCandidate(r.GetString(0), r.GetString(1), Enum.Parse<OrchestrationStatus>(r.GetString(2)), r.GetInt32(3)),
+                transaction, ("@now", nowText), ("@n", tokens.Count - locked.Count));
+            if (candidates.Count == 0)
             {
-                return null;
+                break;
             }
 
             var messages = connection.Query(
-                "SELECT SequenceNumber, ExecutionId, EventType, DequeueCount, Message FROM NewEvents WHERE InstanceId = @i AND VisibleTime <= @now ORDER BY SequenceNumber;",
-                r => new PendingMessage(r.GetInt64(0), r.GetStringOrNull(1), r.GetString(2), r.GetInt32(3), r.GetString(4)),
-                transaction, ("@i", candidate.InstanceId), ("@now", nowText));
+                """
+                SELECT InstanceId, SequenceNumber, ExecutionId, EventType, DequeueCount, Message FROM NewEvents
+                WHERE InstanceId IN (SELECT value FROM json_each(@ids)) AND VisibleTime <= @now ORDER BY SequenceNumber;
+                """,
+                r => (InstanceId: r.GetString(0), Message: new PendingMessage(r.GetInt64(1), r.GetStringOrNull(2), r.GetString(3), r.GetInt32(4), r.GetString(5))),
+                transaction, ("@ids", JsonSerializer.Serialize(candidates.Select(c => c.InstanceId))), ("@now", nowText))
+                .ToLookup(m => m.InstanceId, m => m.Message, StringComparer.Ordinal);
+            var stale = new List<PendingMessage>();
+            foreach (var candidate in candidates)
+            {
+                var (deliver, staleHere) = SplitStale([.. messages[candidate.InstanceId]], candidate.ExecutionId, candidate.Status);
+                if (staleHere.Count > 0)
+                {
+                    stale.AddRange(staleHere);
+                    logger.StaleMessagesDropped(staleHere.Count, candidate.InstanceId);
+                }
 
-            var (deliver, stale) = SplitStale(messages, candidate.ExecutionId, candidate.Status);
+                if (deliver.Count > 0)
+                {
+                    var token = tokens[locked.Count];
+                    lockInstance.Run(token, untilText, candidate.InstanceId);
+                    locked.Add(new LockedInstance(candidate.InstanceId, candidate.ExecutionId, candidate.HistoryCount, deliver, token, lockedUntil));
+                }
+            }
+
             if (stale.Count > 0)
             {
                 DeleteEvents(connection, transaction, stale.Select(m => m.SequenceNumber));
-                logger.StaleMessagesDropped(stale.Count, candidate.InstanceId);
             }
-
-            if (deliver.Count == 0)
-            {
-                continue;
-            }
-
-            connection.Execute("UPDATE Instances SET LockedBy = @token, LockExpiration = @until WHERE InstanceId = @i;", transaction,
-                ("@token", token), ("@until", SqliteTime.ToText(lockedUntil)), ("@i", candidate.InstanceId));
-            var historyCount = Convert.ToInt32(connection.Scalar(
-                "SELECT COALESCE(MAX(SequenceNumber) + 1, 0) FROM History WHERE InstanceId = @i AND ExecutionId = @e;", transaction,
-                ("@i", candidate.InstanceId), ("@e", candidate.ExecutionId)), System.Globalization.CultureInfo.InvariantCulture);
-            return new LockedInstance(candidate.InstanceId, candidate.ExecutionId, historyCount, deliver, token, lockedUntil);
         }
+
+        return locked;
     }
+
+    sealed record LockCandidate(string InstanceId, string ExecutionId, OrchestrationStatus Status, int HistoryCount);
 
     /// <summary>Replies to an execution that ended (ContinueAsNew, terminate, completion) are dropped, not delivered.</summary>
     static (List<PendingMessage> Deliver, List<PendingMessage> Stale) SplitStale(IReadOnlyList<PendingMessage> messages, string executionId, OrchestrationStatus status)
@@ -199,7 +211,7 @@ public sealed partial class SqliteOrchestrationService
             }
 
             DeleteEvents(connection, transaction, item.DeliveredSequenceNumbers);
-            using var writer = new MessageWriter(connection, transaction, now);
+            var writer = new MessageWriter(connection, transaction, now);
             if (orchestrationState is not null && runtimeState.OrchestrationInstance is { } instance)
             {
                 if (instance.ExecutionId != stored.ExecutionId)

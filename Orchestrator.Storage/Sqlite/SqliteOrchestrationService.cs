@@ -50,7 +50,7 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     {
         if (recreateInstanceStore)
         {
-            await database.CloseWriterAsync();
+            await database.CloseConnectionsAsync();
             DeleteFiles();
         }
 
@@ -77,14 +77,14 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
         lockedActivities.Clear();
         lockedInstances.Clear();
         await DetachWorkerAsync();
-        await database.CloseWriterAsync();
+        await database.CloseConnectionsAsync();
     }
 
     public override async Task DeleteAsync(bool deleteInstanceStore)
     {
         if (deleteInstanceStore)
         {
-            await database.CloseWriterAsync();
+            await database.CloseConnectionsAsync();
             DeleteFiles();
         }
     }

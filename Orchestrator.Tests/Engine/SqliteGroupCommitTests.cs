@@ -46,7 +46,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
         var ids = database.Read(connection => connection.Query("SELECT Id FROM Rows ORDER BY Id;", r => r.GetInt32(0)));
         Assert.Equal(Enumerable.Range(1, 20).Where(id => id != 7), ids);
         SqliteConnection.ClearAllPools();
-        await database.CloseWriterAsync();
+        await database.CloseConnectionsAsync();
     }
 
     public void Dispose() => directory.Dispose();
