@@ -63,6 +63,8 @@ static class PipelineBenchmark
             .AddNotifications(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
+        var cost = new RunCost();
+        cost.Attach(worker);
         await worker.StartAsync();
 
         var listings = new RunListingCache(TimeProvider.System);
@@ -77,6 +79,8 @@ static class PipelineBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{entityCount,5} entities, MaxParallelJobs {maxParallel,3}: {status} in {elapsed.TotalSeconds:F2} s ({elapsed.TotalMilliseconds / Math.Max(1, entityCount):F1} ms per entity), {glue.Calls} Glue calls, state {state?.OrchestrationStatus}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB)"));
         }
 
         await worker.StopAsync(isForced: true);
