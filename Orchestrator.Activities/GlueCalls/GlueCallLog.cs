@@ -33,6 +33,9 @@ static partial class GlueCallLog
     [LoggerMessage(EventId = 2123, Level = LogLevel.Information, Message = "Asked Glue to stop job run {GlueRunId} of {Job}")]
     public static partial void JobRunStopRequested(this ILogger logger, string glueRunId, string job);
 
+    [LoggerMessage(EventId = 2760, Level = LogLevel.Debug, Message = "Job run {GlueRunId} of {Job} started; reading it right after failed ({ErrorMessage}), so it is polled")]
+    public static partial void JobRunReadAfterStartFailed(this ILogger logger, string glueRunId, string job, string errorMessage);
+
     [LoggerMessage(EventId = 2750, Level = LogLevel.Information, Message = "Raw data of {Entity} checked: new data {HasNewData} ({Basis})")]
     public static partial void RawDataChecked(this ILogger logger, string entity, bool hasNewData, string basis);
 }

@@ -6,31 +6,68 @@ using Orchestrator.Glue;
 
 namespace Orchestrator.Activities.GlueCalls;
 
-public sealed record StartJobRunRequest(string RunId, string Step, string Job, IReadOnlyDictionary<string, string> Arguments, string Marker, DateTime RequestedAt) : IStepRequest;
+/// <summary>
+/// A start of the attempt tagged <see cref="Marker"/>. <see cref="RecordChanges"/>: read the run once it is started
+/// (or adopted) and, when it is already SUCCEEDED, record what it wrote; its GlueRunId is filled in by the start.
+/// </summary>
+public sealed record StartJobRunRequest(
+    string RunId, string Step, string Job, IReadOnlyDictionary<string, string> Arguments, string Marker, DateTime RequestedAt,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] RecordPartitionChangesRequest? RecordChanges = null) : IStepRequest;
 
-public sealed record StartJobRunResult(string? GlueRunId, bool Adopted, GlueCallError? Error);
+/// <summary>
+/// A started (or adopted) run; <see cref="Run"/>: its state read right after, when asked for and the read worked, so a
+/// run that has already ended ends the step without a timer and a poll (two orchestration turns and one activity).
+/// </summary>
+public sealed record StartJobRunResult(
+    string? GlueRunId, bool Adopted, GlueCallError? Error,
+    [property: JsonProperty(NullValueHandling = NullValueHandling.Ignore)] JobRunSnapshot? Run = null);
 
 /// <summary>
 /// Starts a job run tagged with the attempt's marker. Before starting it looks for a run with that marker: if this
-/// activity already started one before a crash, that run is adopted instead of starting a second.
+/// activity already started one before a crash, that run is adopted instead of starting a second. Asked to, it then
+/// reads the run once (an adopted run's state comes with the lookup); a failed read never fails the start, whose run
+/// id must reach the orchestration.
 /// </summary>
-public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunActivity> logger) : GlueActivity<StartJobRunRequest, StartJobRunResult>(glue, logger)
+public sealed class StartJobRunActivity(IGlueBackend glue, ILogger<StartJobRunActivity> logger, GlueCostCalculator? costs = null,
+    PartitionChangeFeed? feed = null, TimeProvider? time = null) : GlueActivity<StartJobRunRequest, StartJobRunResult>(glue, logger)
 {
+    readonly JobRunReader reader = new(glue, logger, costs, feed, time);
+
     protected override async Task<StartJobRunResult> CallAsync(StartJobRunRequest input, CancellationToken cancellationToken)
     {
         var existing = await Glue.FindJobRunByMarkerAsync(input.Job, input.Marker, input.RequestedAt.AddMinutes(-5), cancellationToken);
         if (existing is not null)
         {
             Logger.JobRunAdopted(existing.Id, input.Job, input.Marker);
-            return new StartJobRunResult(existing.Id, Adopted: true, null);
+            return new StartJobRunResult(existing.Id, Adopted: true, null, await ReadAsync(input, existing.Id, existing, cancellationToken));
         }
 
         var started = await Glue.StartJobRunAsync(input.Job, input.Arguments, input.Marker, cancellationToken);
         Logger.JobRunStarted(started.RunId, input.Job, input.Marker);
-        return new StartJobRunResult(started.RunId, started.Adopted, null);
+        return new StartJobRunResult(started.RunId, started.Adopted, null, await ReadAsync(input, started.RunId, null, cancellationToken));
     }
 
     protected override StartJobRunResult Failed(GlueCallError error) => new(null, false, error);
+
+    async Task<JobRunSnapshot?> ReadAsync(StartJobRunRequest input, string glueRunId, GlueJobRun? known, CancellationToken cancellationToken)
+    {
+        if (input.RecordChanges is not { } record)
+        {
+            return null;
+        }
+
+        try
+        {
+            var run = known ?? await Glue.GetJobRunAsync(input.Job, glueRunId, cancellationToken);
+            return await reader.SnapshotAsync(run, record with { GlueRunId = glueRunId }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // The orchestration polls it as before.
+            Logger.JobRunReadAfterStartFailed(glueRunId, input.Job, ex.Message);
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -83,12 +120,26 @@ public sealed record JobRunSnapshot(
 public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivity> logger, GlueCostCalculator? costs = null,
     PartitionChangeFeed? feed = null, TimeProvider? time = null) : GlueActivity<JobRunRequest, JobRunSnapshot>(glue, logger)
 {
+    readonly JobRunReader reader = new(glue, logger, costs, feed, time);
+
+    protected override async Task<JobRunSnapshot> CallAsync(JobRunRequest input, CancellationToken cancellationToken) =>
+        await reader.SnapshotAsync(await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken), input.RecordChanges, cancellationToken);
+
+    protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);
+}
+
+/// <summary>
+/// A job run as the orchestration records it, for a poll and for the read after a start alike: priced here, where
+/// the configured prices are, and with its partition changes recorded when it is SUCCEEDED and that is asked for.
+/// A recording that fails here is left to <see cref="RecordPartitionChangesActivity"/> and its retries.
+/// </summary>
+sealed class JobRunReader(IGlueBackend glue, ILogger logger, GlueCostCalculator? costs, PartitionChangeFeed? feed, TimeProvider? time)
+{
     readonly GlueCostCalculator costs = costs ?? GlueCostCalculator.Default;
 
-    protected override async Task<JobRunSnapshot> CallAsync(JobRunRequest input, CancellationToken cancellationToken)
+    public async Task<JobRunSnapshot> SnapshotAsync(GlueJobRun run, RecordPartitionChangesRequest? record, CancellationToken cancellationToken)
     {
-        var run = await Glue.GetJobRunAsync(input.Job, input.GlueRunId, cancellationToken);
-        var changes = run.State == JobRunState.Succeeded && input.RecordChanges is { } record && feed is not null
+        var changes = run.State == JobRunState.Succeeded && record is not null && feed is not null
             ? await TryRecordChangesAsync(record, run, feed, cancellationToken)
             : null;
         return new JobRunSnapshot(run.State.Value, run.ErrorMessage, run.StartedOn?.UtcDateTime, run.CompletedOn?.UtcDateTime,
@@ -96,17 +147,15 @@ public sealed class GetJobRunActivity(IGlueBackend glue, ILogger<GetJobRunActivi
             costs.ForJobRun(run.ExecutionTimeSeconds, run.DpuSeconds, run.Capacity), changes);
     }
 
-    protected override JobRunSnapshot Failed(GlueCallError error) => new(string.Empty, error.Message, null, null, 0, null, null, error);
-
     async Task<PartitionChangesRecorded?> TryRecordChangesAsync(RecordPartitionChangesRequest record, GlueJobRun run, PartitionChangeFeed feed, CancellationToken cancellationToken)
     {
         try
         {
-            return await RecordPartitionChangesActivity.RecordAsync(Glue, feed, time ?? TimeProvider.System, Logger, record, run, cancellationToken);
+            return await RecordPartitionChangesActivity.RecordAsync(glue, feed, time ?? TimeProvider.System, logger, record, run, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            Logger.ChangesDeferred(run.Id, record.Entity, ex.Message);
+            logger.ChangesDeferred(run.Id, record.Entity, ex.Message);
             return null;
         }
     }

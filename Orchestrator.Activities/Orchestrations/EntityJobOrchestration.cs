@@ -67,6 +67,9 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
 
         while (true)
         {
+            // The run as the start read it, taken as a poll that cost no timer and no turn (nor counts in the cadence):
+            // an attempt that has already ended ends here.
+            JobRunSnapshot? readAtStart = null;
             if (state.Active is null)
             {
                 if (StopRequested || (state.NextAttemptAt is { } retryAt && await WaitUntilAsync(context, retryAt)))
@@ -80,7 +83,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 var marker = $"{input.RunId}/{entity.Name}/{number}";
                 var now = context.CurrentUtcDateTime;
                 var start = await context.ScheduleTask<StartJobRunResult>(typeof(StartJobRunActivity),
-                    new StartJobRunRequest(input.RunId, stepId, entity.Job, entity.Arguments, marker, now));
+                    new StartJobRunRequest(input.RunId, stepId, entity.Job, entity.Arguments, marker, now, ChangesRequest(input, number, string.Empty)));
                 if (start.Error is { } error)
                 {
                     var failures = state.StartFailures + 1;
@@ -119,29 +122,38 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
                 };
                 Log(context, input.RunId, stepId, log => log.JobAttemptStarted(number, entity.Job, start.GlueRunId, start.Adopted ? " (adopted)" : string.Empty));
                 Publish(Outcome(input, state, StepState.Running));
+                readAtStart = start.Run;
             }
 
             var active = state.Active!;
-            var deadline = active.StartedAt!.Value + entity.JobTimeout;
-            var wakeAt = context.CurrentUtcDateTime + input.Poll.DelayAfter(state.ActivePolls);
-            if (await WaitUntilAsync(context, state.TimeoutStopSent || wakeAt < deadline ? wakeAt : deadline))
+            JobRunSnapshot run;
+            if (readAtStart is not null)
             {
-                await StopRunAsync(context, input, stepId, active);
-                return Stopped(context, input, state);
+                run = readAtStart;
             }
-
-            var request = new JobRunRequest(input.RunId, stepId, entity.Job, active.GlueRunId!, ChangesRequest(input, active));
-            if (!state.TimeoutStopSent && context.CurrentUtcDateTime >= deadline)
+            else
             {
-                // Stop it, then keep polling until Glue says it has ended: a retry must not run beside it.
-                await StopRunAsync(context, input, stepId, active);
-                Log(context, input.RunId, stepId, log => log.JobRunTimedOut(active.GlueRunId, entity.Job, entity.JobTimeout));
-                active = active with { ErrorClass = JobRunState.Timeout.Value, ErrorMessage = $"stopped by the orchestrator: the job ran longer than its timeout of {entity.JobTimeout}" };
-                state = state with { Active = active, TimeoutStopSent = true, ActivePolls = 0 };
-            }
+                var deadline = active.StartedAt!.Value + entity.JobTimeout;
+                var wakeAt = context.CurrentUtcDateTime + input.Poll.DelayAfter(state.ActivePolls);
+                if (await WaitUntilAsync(context, state.TimeoutStopSent || wakeAt < deadline ? wakeAt : deadline))
+                {
+                    await StopRunAsync(context, input, stepId, active);
+                    return Stopped(context, input, state);
+                }
 
-            var run = await context.ScheduleTask<JobRunSnapshot>(typeof(GetJobRunActivity), request);
-            state = state with { ActivePolls = state.ActivePolls + 1 };
+                var request = new JobRunRequest(input.RunId, stepId, entity.Job, active.GlueRunId!, ChangesRequest(input, active.Number, active.GlueRunId!));
+                if (!state.TimeoutStopSent && context.CurrentUtcDateTime >= deadline)
+                {
+                    // Stop it, then keep polling until Glue says it has ended: a retry must not run beside it.
+                    await StopRunAsync(context, input, stepId, active);
+                    Log(context, input.RunId, stepId, log => log.JobRunTimedOut(active.GlueRunId, entity.Job, entity.JobTimeout));
+                    active = active with { ErrorClass = JobRunState.Timeout.Value, ErrorMessage = $"stopped by the orchestrator: the job ran longer than its timeout of {entity.JobTimeout}" };
+                    state = state with { Active = active, TimeoutStopSent = true, ActivePolls = 0 };
+                }
+
+                run = await context.ScheduleTask<JobRunSnapshot>(typeof(GetJobRunActivity), request);
+                state = state with { ActivePolls = state.ActivePolls + 1 };
+            }
             if (run.Error is { } pollError)
             {
                 // Glue can briefly not know a run it just started; a lasting "not found" ends the attempt.
@@ -251,7 +263,7 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
     {
         var attempt = state.Attempts[^1];
         var stepId = StepIds.Entity(input.Entity.Name);
-        var request = ChangesRequest(input, attempt);
+        var request = ChangesRequest(input, attempt.Number, attempt.GlueRunId!);
         for (var tries = 1; ; tries++)
         {
             var recorded = await context.ScheduleTask<PartitionChangesRecorded>(typeof(RecordPartitionChangesActivity), request);
@@ -274,8 +286,8 @@ public sealed class EntityJobOrchestration(ILoggerFactory? loggerFactory = null)
         return state with { Attempts = [.. state.Attempts.Take(state.Attempts.Count - 1), attempt] };
     }
 
-    static RecordPartitionChangesRequest ChangesRequest(EntityJobInput input, AttemptRecord attempt) =>
-        new(input.RunId, StepIds.Entity(input.Entity.Name), input.Entity.Name, input.Entity.Job, input.Entity.Arguments, attempt.GlueRunId!, attempt.Number);
+    static RecordPartitionChangesRequest ChangesRequest(EntityJobInput input, int attempt, string glueRunId) =>
+        new(input.RunId, StepIds.Entity(input.Entity.Name), input.Entity.Name, input.Entity.Job, input.Entity.Arguments, glueRunId, attempt);
 
     static EntityJobState WithChanges(EntityJobState state, PartitionChangesRecorded recorded) =>
         state with { Attempts = [.. state.Attempts.Take(state.Attempts.Count - 1), state.Attempts[^1] with { PartitionChanges = recorded.Partitions, Warning = recorded.Warning }] };
