@@ -127,8 +127,12 @@ public sealed partial class SqliteOrchestrationService
         while (true)
         {
             var signaled = completionsSignal.Next;
-            var state = await GetOrchestrationStateAsync(instanceId, executionId: null);
-            if (state is not null && IsTerminal(state.OrchestrationStatus))
+            // Every completion in this process wakes every waiter: look at the status alone, and read the whole
+            // state (a run's custom status can be hundreds of KB) only once it has ended.
+            var status = database.Read(connection => connection.Scalar(
+                "SELECT RuntimeStatus FROM Instances WHERE InstanceId = @i;", null, ("@i", instanceId))) as string;
+            if (status is not null && IsTerminal(Enum.Parse<OrchestrationStatus>(status))
+                && await GetOrchestrationStateAsync(instanceId, executionId: null) is { } state && IsTerminal(state.OrchestrationStatus))
             {
                 return state;
             }
