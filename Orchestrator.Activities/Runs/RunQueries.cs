@@ -59,9 +59,26 @@ public sealed partial class RunQueries(
             unreadable.Count > 0 ? unreadable : null);
     }
 
+    /// <summary>How far another host's clock may be ahead of this one's: no run is created later than this from now.</summary>
+    static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     /// <summary>Runs newest first; the cursor continues after the last run of the previous page with the same filters.</summary>
-    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
-        listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+    public async Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        // A first page whose `until` is past the present lists what the page without it lists (a date picker's
+        // "to tomorrow", or every viewer's own "until now" a little ahead): it shares that page and its one store
+        // query, and only its cursor is bound to the filters it was asked with.
+        if (filter is { Cursor: null, Until: { } until } && until > Now + ClockSkew)
+        {
+            var shared = await listings.GetAsync(filter with { Until = null }, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+            return shared.Last is { } last && shared.NextCursor is not null
+                ? shared with { NextCursor = ListingCursor.Encode(last, FilterKey(filter, filter.Pipeline is { } name ? Pipeline(name) : null)) }
+                : shared;
+        }
+
+        return await listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+    }
 
     /// <summary>The runs of a pipeline that are pending or running, newest first.</summary>
     public async Task<IReadOnlyList<RunSummary>> ActiveRunsAsync(string pipelineName, CancellationToken cancellationToken = default)
@@ -124,9 +141,8 @@ public sealed partial class RunQueries(
         }, cancellationToken);
         var runs = page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Listed).ToList();
         var last = page.Instances.Count > 0 ? page.Instances[^1] : null;
-        return new RunPage(runs, page.HasMore && last is not null
-            ? ListingCursor.Encode(new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId), filterKey)
-            : null);
+        var position = page.HasMore && last is not null ? new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId) : (ListingPosition?)null;
+        return new RunPage(runs, position is { } next ? ListingCursor.Encode(next, filterKey) : null) { Last = position };
     }
 
     /// <summary>What a cursor is bound to: the filters that choose the runs (not the page size, which may change between pages).</summary>

@@ -113,6 +113,29 @@ public sealed class RunListingSummaryTests
         Assert.Empty(again.GetProperty("steps").EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_first_page_until_a_future_time_lists_the_runs_of_the_page_without_it_and_its_cursor_keeps_its_filters()
+    {
+        await using var host = await TestHost.StartAsync(sampleRows: 0);
+        var store = (SqliteOrchestrationService)host.Service<DurableStore>().Service;
+        await store.ImportFinishedAsync(
+            [.. Enumerable.Range(0, 3).Select(i => new FinishedInstance($"data-preparation@manual-{i}", "e", RunOrchestration, OrchestrationStatus.Completed, At.AddMinutes(i), At.AddMinutes(i + 1), null, null, Compact()))],
+            Token);
+        const string future = "until=2100-01-01T00%3A00%3A00Z";
+
+        var plain = await host.Client.GetFromJsonAsync<JsonElement>("/api/runs?limit=2", Token);
+        var first = await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit=2&{future}", Token);
+        Assert.Equal(plain.GetProperty("runs").GetRawText(), first.GetProperty("runs").GetRawText());
+        var cursor = Uri.EscapeDataString(first.GetProperty("nextCursor").GetString()!);
+        Assert.NotEqual(plain.GetProperty("nextCursor").GetString(), first.GetProperty("nextCursor").GetString());
+
+        var second = await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit=2&{future}&cursor={cursor}", Token);
+        Assert.Equal(["data-preparation@manual-0"], second.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        using var refused = await host.Client.GetAsync($"/api/runs?limit=2&cursor={cursor}", Token);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("other filters", await refused.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+    }
+
     static async Task<JsonElement> FirstRunAsync(TestHost host, int limit) =>
         (await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit={limit}", Token)).GetProperty("runs")[0];
 
