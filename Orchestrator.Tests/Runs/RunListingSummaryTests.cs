@@ -4,7 +4,6 @@ using DurableTask.Core;
 using DurableTask.Core.Serializing;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities.Costs;
 using Orchestrator.Activities.Orchestrations;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Storage;
@@ -140,25 +139,9 @@ public sealed class RunListingSummaryTests
         (await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit={limit}", Token)).GetProperty("runs")[0];
 
     /// <summary>The progress as DurableTask's converter wrote it before the compact shape: type names on every object.</summary>
-    static string Earlier() => Json.Serialize(new RunProgress(Steps().Select(StepSummary.Of).ToList(), false, RunStatus.Failed, "sales: it broke", Visibility()));
+    static string Earlier() => Json.Serialize(new RunProgress(RunProgressTests.Steps().Select(StepSummary.Of).ToList(), false, RunStatus.Failed, "sales: it broke", Visibility()));
 
-    static string Compact() => new RunProgressWriter().Write(Steps(), false, RunStatus.Failed, "sales: it broke", Visibility());
+    static string Compact() => new RunProgressWriter().Write(RunProgressTests.Steps(), false, RunStatus.Failed, "sales: it broke", Visibility());
 
     static List<EntityVisibility> Visibility() => [new("sales", null, null, true), new("customer", At.AddMinutes(9), 540.25, false)];
-
-    static List<StepOutcome> Steps()
-    {
-        var cost = new AttemptCost(1200, 0.15, AttemptCost.Crawl, Estimated: true);
-        return
-        [
-            new("raw-crawler", StepKind.RawCrawler, "raw", "raw", StepState.Succeeded, At, At.AddMinutes(1), null, null,
-                [new AttemptRecord(1, "crawl-1", "SUCCEEDED", At, At.AddMinutes(1), null, null, Cost: cost)]),
-            new("job/sales", StepKind.EntityJob, "sales", "prepare-sales", StepState.Failed, At.AddMinutes(1), At.AddMinutes(4), "GlueJobFailed", "it broke",
-                [new AttemptRecord(1, "jr_1", "FAILED", At.AddMinutes(1), At.AddMinutes(2), "GlueJobFailed", "it broke"),
-                 new AttemptRecord(2, "jr_2", "FAILED", At.AddMinutes(3), At.AddMinutes(4), "GlueJobFailed", "it broke")]),
-            new("job/customer", StepKind.EntityJob, "customer", "prepare-customer", StepState.Succeeded, At.AddMinutes(1), At.AddMinutes(8), null, null,
-                [new AttemptRecord(1, "jr_3", "SUCCEEDED", At.AddMinutes(1), At.AddMinutes(8), null, null)]),
-            StepOutcome.Pending("clean-crawler", StepKind.CleanCrawler, "clean", "clean"),
-        ];
-    }
 }
