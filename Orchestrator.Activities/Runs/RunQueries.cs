@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using DurableTask.Core;
 using DurableTask.Core.Serializing;
@@ -26,6 +27,16 @@ public sealed partial class RunQueries(
     internal static readonly string RunOrchestration = NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration));
     static readonly DataConverter Json = JsonDataConverter.Default;
 
+    /// <summary>How many finished runs' summaries listings keep; past it they start again (about 3 KB each).</summary>
+    const int MaxFinishedSummaries = 10_000;
+
+    /// <summary>
+    /// Summaries of finished runs as listings last read them, by run id: a finished run's row no longer changes, so a
+    /// page that lists it again (another filter, another viewer's own query) reuses its summary, and the API its JSON,
+    /// instead of reading its progress again. Each use checks the row it was read from is still the one the store returned.
+    /// </summary>
+    readonly ConcurrentDictionary<string, ListedRun> finished = new(StringComparer.Ordinal);
+
     DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>Whether a run with this id exists, in any state (a slot's run started by any host, say).</summary>
@@ -48,9 +59,26 @@ public sealed partial class RunQueries(
             unreadable.Count > 0 ? unreadable : null);
     }
 
+    /// <summary>How far another host's clock may be ahead of this one's: no run is created later than this from now.</summary>
+    static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     /// <summary>Runs newest first; the cursor continues after the last run of the previous page with the same filters.</summary>
-    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
-        listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+    public async Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        // A first page whose `until` is past the present lists what the page without it lists (a date picker's
+        // "to tomorrow", or every viewer's own "until now" a little ahead): it shares that page and its one store
+        // query, and only its cursor is bound to the filters it was asked with.
+        if (filter is { Cursor: null, Until: { } until } && until > Now + ClockSkew)
+        {
+            var shared = await listings.GetAsync(filter with { Until = null }, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+            return shared.Last is { } last && shared.NextCursor is not null
+                ? shared with { NextCursor = ListingCursor.Encode(last, FilterKey(filter, filter.Pipeline is { } name ? Pipeline(name) : null)) }
+                : shared;
+        }
+
+        return await listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+    }
 
     /// <summary>Every run <paramref name="filter"/> selects, newest first, page after page (each page through <see cref="ListAsync"/>).</summary>
     public async IAsyncEnumerable<RunSummary> ListAllAsync(RunFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -81,7 +109,7 @@ public sealed partial class RunQueries(
             Group = pipelineName,
             Outcomes = [.. RunStatuses.Live.Select(s => s.ToString())],
         }, cancellationToken);
-        return page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(s => Summarize(s, null)).ToList();
+        return page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Listed).ToList();
     }
 
     /// <summary>The run's orchestration history, oldest first.</summary>
@@ -132,11 +160,10 @@ public sealed partial class RunQueries(
             CreatedTo = filter.Until,
             After = after,
         }, cancellationToken);
-        var runs = page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(s => Summarize(s, null)).ToList();
+        var runs = page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Listed).ToList();
         var last = page.Instances.Count > 0 ? page.Instances[^1] : null;
-        return new RunPage(runs, page.HasMore && last is not null
-            ? ListingCursor.Encode(new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId), filterKey)
-            : null);
+        var position = page.HasMore && last is not null ? new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId) : (ListingPosition?)null;
+        return new RunPage(runs, position is { } next ? ListingCursor.Encode(next, filterKey) : null) { Last = position };
     }
 
     /// <summary>What a cursor is bound to: the filters that choose the runs (not the page size, which may change between pages).</summary>
@@ -162,12 +189,38 @@ public sealed partial class RunQueries(
         return outcomes;
     }
 
+    /// <summary>A run in a listing: the summary kept from an earlier page while its finished row is unchanged, else read now.</summary>
+    RunSummary Listed(OrchestrationState state)
+    {
+        var id = state.OrchestrationInstance.InstanceId;
+        if (finished.TryGetValue(id, out var known) && known.IsReadFrom(state))
+        {
+            return known.Summary;
+        }
+
+        var summary = Summarize(state, null);
+        if (summary.Status.IsFinished())
+        {
+            if (finished.Count >= MaxFinishedSummaries)
+            {
+                finished.Clear();
+            }
+
+            finished[id] = new ListedRun(state.OrchestrationStatus, state.CreatedTime, state.LastUpdatedTime, state.CompletedTime, state.Status, summary);
+        }
+
+        return summary;
+    }
+
     /// <summary>The run in brief; <paramref name="unreadable"/> collects a progress that cannot be read (listings only log it).</summary>
     RunSummary Summarize(OrchestrationState state, List<string>? unreadable)
     {
         var id = state.OrchestrationInstance.InstanceId;
         IReadOnlyDictionary<string, string> tags = state.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(state.Tags);
-        var progress = Read<RunProgress>(id, "progress", state.Status, unreadable);
+        // System.Text.Json first (several times faster); DurableTask's converter for what it cannot read, and to say why.
+        var progress = state.Status is { Length: > 0 } json && RunProgressReader.TryRead(json, out var read)
+            ? read
+            : Read<RunProgress>(id, "progress", state.Status, unreadable);
         var status = RunStatuses.Of(state.OrchestrationStatus, progress);
         var steps = progress?.Steps ?? [];
         var pipeline = RunIds.PipelineOf(id);
@@ -231,6 +284,14 @@ public sealed partial class RunQueries(
     }
 
     static string Shorten(string text) => text.Length > 300 ? string.Concat(text.AsSpan(0, 300), "…") : text;
+
+    /// <summary>A finished run's summary and the store row it was read from (the row's status text compared whole).</summary>
+    sealed record ListedRun(OrchestrationStatus Stored, DateTime CreatedTime, DateTime LastUpdatedTime, DateTime CompletedTime, string? Status, RunSummary Summary)
+    {
+        public bool IsReadFrom(OrchestrationState state) =>
+            state.OrchestrationStatus == Stored && state.CreatedTime == CreatedTime && state.LastUpdatedTime == LastUpdatedTime
+            && state.CompletedTime == CompletedTime && string.Equals(state.Status, Status, StringComparison.Ordinal);
+    }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The stored {Payload} of run {RunId} cannot be read; it is reported as unreadable")]
     partial void LogUnreadable(Exception? exception, string runId, string payload);

@@ -36,7 +36,11 @@ public sealed record RunDetails(
 /// <summary>Which operator actions apply to a run now.</summary>
 public sealed record RunActions(bool CanReplay, bool CanRedrive, bool CanTerminate);
 
-public sealed record RunPage(IReadOnlyList<RunSummary> Runs, string? NextCursor);
+public sealed record RunPage(IReadOnlyList<RunSummary> Runs, string? NextCursor)
+{
+    /// <summary>Where the next page starts (the last instance the store returned), to bind a cursor to other filters.</summary>
+    internal Storage.Listings.ListingPosition? Last { get; init; }
+}
 
 /// <summary>Run list filters; times are UTC, <see cref="Limit"/> is 1 to 500.</summary>
 public sealed record RunFilter(string? Pipeline = null, RunStatus? Status = null, DateTime? Since = null, DateTime? Until = null, int Limit = 50, string? Cursor = null);

@@ -104,7 +104,8 @@ public sealed class RunProgressTests
         Assert.Equal(run.Steps.Select(StepSummary.Of).Select(s => Json.Serialize(s)), run.Summary.Steps.Select(s => Json.Serialize(s)));
     }
 
-    static List<StepOutcome> Steps()
+    /// <summary>A run's steps in every state, one with a cost, one failed twice.</summary>
+    internal static List<StepOutcome> Steps()
     {
         var cost = new AttemptCost(1200, 0.15, AttemptCost.Crawl, Estimated: true);
         return
