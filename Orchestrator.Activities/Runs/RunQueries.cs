@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using BitFaster.Caching.Lru;
 using System.Globalization;
 using DurableTask.Core;
 using DurableTask.Core.Serializing;
@@ -27,15 +27,16 @@ public sealed partial class RunQueries(
     internal static readonly string RunOrchestration = NameVersionHelper.GetDefaultName(typeof(PipelineRunOrchestration));
     static readonly DataConverter Json = JsonDataConverter.Default;
 
-    /// <summary>How many finished runs' summaries listings keep; past it they start again (about 3 KB each).</summary>
+    /// <summary>How many finished runs' summaries listings keep, the least recently listed going first (about 3 KB each).</summary>
     const int MaxFinishedSummaries = 10_000;
 
     /// <summary>
     /// Summaries of finished runs as listings last read them, by run id: a finished run's row no longer changes, so a
     /// page that lists it again (another filter, another viewer's own query) reuses its summary, and the API its JSON,
     /// instead of reading its progress again. Each use checks the row it was read from is still the one the store returned.
+    /// BitFaster's bounded LRU: no background compaction or size accounting to tune, unlike MemoryCache.
     /// </summary>
-    readonly ConcurrentDictionary<string, ListedRun> finished = new(StringComparer.Ordinal);
+    readonly ConcurrentLru<string, ListedRun> finished = new(Environment.ProcessorCount, MaxFinishedSummaries, StringComparer.Ordinal);
 
     DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -193,7 +194,7 @@ public sealed partial class RunQueries(
     RunSummary Listed(OrchestrationState state)
     {
         var id = state.OrchestrationInstance.InstanceId;
-        if (finished.TryGetValue(id, out var known) && known.IsReadFrom(state))
+        if (finished.TryGet(id, out var known) && known.IsReadFrom(state))
         {
             return known.Summary;
         }
@@ -201,12 +202,7 @@ public sealed partial class RunQueries(
         var summary = Summarize(state, null);
         if (summary.Status.IsFinished())
         {
-            if (finished.Count >= MaxFinishedSummaries)
-            {
-                finished.Clear();
-            }
-
-            finished[id] = new ListedRun(state.OrchestrationStatus, state.CreatedTime, state.LastUpdatedTime, state.CompletedTime, state.Status, summary);
+            finished.AddOrUpdate(id, new ListedRun(state.OrchestrationStatus, state.CreatedTime, state.LastUpdatedTime, state.CompletedTime, state.Status, summary));
         }
 
         return summary;
