@@ -1,5 +1,5 @@
-using BitFaster.Caching.Lru;
 using System.Globalization;
+using BitFaster.Caching.Lru;
 using DurableTask.Core;
 using DurableTask.Core.Serializing;
 using Microsoft.Extensions.Logging;
