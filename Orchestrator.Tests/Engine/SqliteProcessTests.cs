@@ -68,8 +68,11 @@ public sealed class SqliteProcessTests : IDisposable
         await using var client = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(), runWorker: false);
         var instance = await client.StartAsync<FanOutOrchestration>(Activities, "shared-1");
 
-        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5), Sessions(sessions));
-        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: TimeSpan.FromMilliseconds(5), Sessions(sessions));
+        // 40 ms an activity: one worker alone needs at least 2.5 s for the fan-out (16 at a time), longer than the two
+        // processes' start-up skew, so both must take a share; at 5 ms a fast store let the first finish it alone.
+        var pause = TimeSpan.FromMilliseconds(40);
+        using var first = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: pause, Sessions(sessions));
+        using var second = EngineWorkerProcess.Start(StorePath, EffectsPath, lockTimeout: TimeSpan.FromSeconds(30), activityPause: pause, Sessions(sessions));
         try
         {
             var state = await client.WaitAsync(instance, TimeSpan.FromMinutes(2));
