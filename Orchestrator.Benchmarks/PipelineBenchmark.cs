@@ -10,6 +10,7 @@ using Orchestrator.Activities.Notifications;
 using Orchestrator.Activities.Pipelines;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Glue;
+using Orchestrator.Storage;
 using Orchestrator.Storage.Sqlite;
 
 namespace Orchestrator.Benchmarks;
@@ -21,12 +22,19 @@ namespace Orchestrator.Benchmarks;
 /// </summary>
 static class PipelineBenchmark
 {
+    static bool timeline;
+    static int orchestrationSlots;
+    static int activitySlots;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var entityCounts = Options(args, "--entities", [3, 100, 1000]);
         // The store's extended sessions on (its default) or off, to compare in one run: --sessions off.
         var sessionsOff = args.Contains("--sessions") && args[Array.IndexOf(args, "--sessions") + 1] == "off";
-        Console.WriteLine($"warming up (JIT) with one 3-entity run, not reported; extended sessions {(sessionsOff ? "off" : "on")}");
+        timeline = args.Contains("--timeline");
+        orchestrationSlots = Options(args, "--orchestrations", []).FirstOrDefault();
+        activitySlots = Options(args, "--activities", []).FirstOrDefault();
+        Console.WriteLine($"warming up (JIT) with one 3-entity run, not reported; extended sessions {(sessionsOff ? "off" : "on")}; orchestration slots {(orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations)}");
         await MeasureAsync(3, 3, report: false, sessionsOff);
         foreach (var entities in entityCounts)
         {
@@ -43,10 +51,14 @@ static class PipelineBenchmark
     static async Task MeasureAsync(int entityCount, int maxParallel, bool report, bool sessionsOff)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-bench-");
-        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db"))
+        var settings = new SqliteOrchestrationServiceSettings(Path.Combine(directory.FullName, "orchestrator.db"))
         {
             ExtendedSessionIdleTimeout = sessionsOff ? TimeSpan.Zero : TimeSpan.FromSeconds(5),
-        });
+        };
+        // The host's orchestration concurrency unless --orchestrations says otherwise (8, the cores × 4, was the default before).
+        settings = settings with { MaxConcurrentOrchestrations = orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations };
+        settings = activitySlots > 0 ? settings with { MaxConcurrentActivities = activitySlots } : settings;
+        var store = new SqliteOrchestrationService(settings);
         await store.CreateAsync(recreateInstanceStore: true);
         var glue = new InstantGlueBackend(TimeProvider.System);
         var pipeline = Pipeline(entityCount, maxParallel);
@@ -65,6 +77,12 @@ static class PipelineBenchmark
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
         var cost = new RunCost();
         cost.Attach(worker);
+        var entityTimeline = new EntityTimeline();
+        if (timeline)
+        {
+            entityTimeline.Attach(worker);
+        }
+
         await worker.StartAsync();
 
         var listings = new RunListingCache(TimeProvider.System);
@@ -81,6 +99,10 @@ static class PipelineBenchmark
             $"{entityCount,5} entities, MaxParallelJobs {maxParallel,3}: {status} in {elapsed.TotalSeconds:F2} s ({elapsed.TotalMilliseconds / Math.Max(1, entityCount):F1} ms per entity), {glue.Calls} Glue calls, state {state?.OrchestrationStatus}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB)"));
+            if (timeline)
+            {
+                entityTimeline.Print();
+            }
         }
 
         await worker.StopAsync(isForced: true);

@@ -49,6 +49,7 @@ public static class DurableStoreFactory
             ExtendedSessionIdleTimeout = options.Sqlite.ExtendedSessionIdleTimeout,
             MaxExtendedSessions = options.Sqlite.MaxExtendedSessions,
             ActivityBatchSize = options.Sqlite.ActivityBatchSize,
+            MaxConcurrentOrchestrations = options.Sqlite.MaxConcurrentOrchestrations,
         }, loggerFactory);
         try
         {

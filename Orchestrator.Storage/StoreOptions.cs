@@ -38,6 +38,14 @@ public sealed class SqliteStoreOptions
 
     /// <summary>Activity work items locked per store transaction.</summary>
     public int ActivityBatchSize { get; set; } = 16;
+
+    /// <summary>
+    /// Orchestration work items this process runs at once (sessions waiting for messages hold one each; DurableTask.Core
+    /// keeps sessions for at most half). 32, not a multiple of the cores: turns are short and mostly wait on the store,
+    /// and with fewer slots a run's sessions give way to its steps' and replay its whole history
+    /// (docs/benchmarks.md, "Where an entity's time goes").
+    /// </summary>
+    public int MaxConcurrentOrchestrations { get; set; } = 32;
 }
 
 public sealed class SqlServerStoreOptions

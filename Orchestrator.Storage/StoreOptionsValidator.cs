@@ -58,6 +58,11 @@ public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOption
             problems.Add($"{StoreOptions.Section}:Sqlite:ActivityBatchSize: {options.Sqlite.ActivityBatchSize} is not allowed; use 1 (no batching) to 1000.");
         }
 
+        if (options.Sqlite.MaxConcurrentOrchestrations is < 2 or > 1_000)
+        {
+            problems.Add($"{StoreOptions.Section}:Sqlite:MaxConcurrentOrchestrations: {options.Sqlite.MaxConcurrentOrchestrations} is not allowed; use 2 to 1000 (a run and its steps each need a slot).");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

@@ -69,6 +69,7 @@ public sealed class BrokenConfigurationTests : IDisposable
         Set("session-idle-negative", "Orchestrator:Store:Sqlite:ExtendedSessionIdleTimeout", "-00:00:01", "Orchestrator:Store:Sqlite:ExtendedSessionIdleTimeout: -00:00:01 is not allowed; use 00:00:00 (sessions off) to 00:10:00."),
         Set("max-sessions-zero", "Orchestrator:Store:Sqlite:MaxExtendedSessions", 0, "Orchestrator:Store:Sqlite:MaxExtendedSessions: 0 is not allowed; use 1 to 10000"),
         Set("activity-batch-zero", "Orchestrator:Store:Sqlite:ActivityBatchSize", 0, "Orchestrator:Store:Sqlite:ActivityBatchSize: 0 is not allowed; use 1 (no batching) to 1000."),
+        Set("orchestration-slots-one", "Orchestrator:Store:Sqlite:MaxConcurrentOrchestrations", 1, "Orchestrator:Store:Sqlite:MaxConcurrentOrchestrations: 1 is not allowed; use 2 to 1000 (a run and its steps each need a slot)."),
 
         // Api and hosts.
         Set("api-key-short", "Orchestrator:Api:Keys", new JsonArray("short"), "Orchestrator:Api:Keys:0: API keys must be at least 16 characters long."),

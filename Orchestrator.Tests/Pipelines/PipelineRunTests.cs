@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Changes;
 using Orchestrator.Activities.Runs;
+using Orchestrator.Host.Hosting;
 using Orchestrator.Tests.Hosting;
 
 namespace Orchestrator.Tests.Pipelines;
@@ -144,6 +145,8 @@ public sealed class PipelineRunTests
     {
         await using var host = await TestHost.StartAsync(orchestrator =>
         {
+            // Many more orchestration slots than jobs allowed: the window, not the dispatcher, must hold the limit.
+            orchestrator["Store"]!["Sqlite"]!["MaxConcurrentOrchestrations"] = 64;
             var pipeline = orchestrator["Pipelines"]!["data-preparation"]!.AsObject();
             pipeline["MaxParallelJobs"] = 2;
             var sources = new[] { "customer", "customer_address", "sales" };
@@ -166,6 +169,7 @@ public sealed class PipelineRunTests
         var jobRuns = new LakeInspection(host.DataDirectory).JobRuns().Where(r => r.Marker?.StartsWith(run.Summary.RunId, StringComparison.Ordinal) == true).ToList();
         Assert.Equal(10, jobRuns.Count);
         Assert.Equal(2, LakeInspection.MaxOverlap(jobRuns));
+        Assert.Equal(64, host.Service<StoreConnection>().Store.Service.MaxConcurrentTaskOrchestrationWorkItems);
     }
 
     [Fact]
