@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DurableTask.Core;
 using DurableTask.Core.History;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Runs;
 
 namespace Orchestrator.Benchmarks;
@@ -18,6 +19,8 @@ sealed class EntityTimeline
     readonly ConcurrentQueue<ParentTurn> parentTurns = new();
     readonly ConcurrentQueue<double> pickupWaits = new();
     readonly long origin = Stopwatch.GetTimestamp();
+    int parentGaveWay;
+    int stepsGaveWay;
     int inFlight;
     int maxInFlight;
 
@@ -104,6 +107,34 @@ sealed class EntityTimeline
         });
     }
 
+    /// <summary>Counts the store's "session gave way" events (EventId 5010), the run's apart from its steps'.</summary>
+    public ILoggerFactory StoreLog() => LoggerFactory.Create(log => log.SetMinimumLevel(LogLevel.Debug).AddProvider(new GaveWayCounter(this)));
+
+    sealed class GaveWayCounter(EntityTimeline timeline) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id != 5010)
+            {
+                return;
+            }
+
+            var instance = (state as IEnumerable<KeyValuePair<string, object?>>)?.FirstOrDefault(p => p.Key == "InstanceId").Value as string ?? string.Empty;
+            Interlocked.Increment(ref RunIds.IsRun(instance) ? ref timeline.parentGaveWay : ref timeline.stepsGaveWay);
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     public void Print()
     {
         var entitySteps = steps.Values.Where(s => !double.IsNaN(s.Created) && !double.IsNaN(s.ActivityEnd)).ToList();
@@ -120,6 +151,8 @@ sealed class EntityTimeline
         var busy = turns.Sum(t => t.End - t.Start);
         var span = turns.Count > 0 ? turns[^1].End - turns[0].Start : 0;
         var replays = turns.Where(t => t.Replayed).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"      sessions that gave their slot up: the run's {parentGaveWay}, its steps' {stepsGaveWay}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"      parent turns that replayed the whole history: {replays.Count}, executing {replays.Sum(t => t.End - t.Start):F0} ms (median {Median(replays.Select(t => t.End - t.Start)):F1}); resumed from the session: median {Median(turns.Where(t => !t.Replayed).Select(t => t.End - t.Start)):F1} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -58,7 +58,8 @@ static class PipelineBenchmark
         // The host's orchestration concurrency unless --orchestrations says otherwise (8, the cores × 4, was the default before).
         settings = settings with { MaxConcurrentOrchestrations = orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations };
         settings = activitySlots > 0 ? settings with { MaxConcurrentActivities = activitySlots } : settings;
-        var store = new SqliteOrchestrationService(settings);
+        var entityTimeline = new EntityTimeline();
+        var store = new SqliteOrchestrationService(settings, timeline ? entityTimeline.StoreLog() : null);
         await store.CreateAsync(recreateInstanceStore: true);
         var glue = new InstantGlueBackend(TimeProvider.System);
         var pipeline = Pipeline(entityCount, maxParallel);
@@ -77,7 +78,6 @@ static class PipelineBenchmark
         var worker = new TaskHubWorker(store, NullLoggerFactory.Instance).AddPipelineOrchestrations(services);
         var cost = new RunCost();
         cost.Attach(worker);
-        var entityTimeline = new EntityTimeline();
         if (timeline)
         {
             entityTimeline.Attach(worker);
