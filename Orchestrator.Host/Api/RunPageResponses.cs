@@ -37,13 +37,19 @@ public sealed class RunPageResponses(IOptions<JsonOptions> json)
         ArgumentNullException.ThrowIfNull(page);
         // The Lazy makes the viewers who arrive together as a page is read share one serialization.
         var array = pages.GetValue(page.Runs, r => new Lazy<RunsJson>(() => Write(r))).Value;
+        // Every viewer of a shared page asks with the same cursor: its result is kept beside the runs.
+        if (array.Last is { } last && string.Equals(last.Cursor, page.NextCursor, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
         var tail = Tail(page.NextCursor);
         Span<byte> identity = stackalloc byte[RunsJson.DigestLength + 256];
         // The ETag covers exactly what the body is made of: the runs (by their bytes' digest) and the cursor.
         var tag = tail.Length <= 256
             ? Digest(identity[..(RunsJson.DigestLength + tail.Length)], array.Digest, tail)
             : Digest(new byte[RunsJson.DigestLength + tail.Length], array.Digest, tail);
-        return new RunPageResult(array, tail, $"\"{tag}\"");
+        return array.Last = new RunPageResult(array, page.NextCursor, tail, $"\"{tag}\"");
     }
 
     static string Digest(Span<byte> buffer, byte[] runsDigest, byte[] tail)
@@ -130,4 +136,7 @@ public sealed class RunPageResponses(IOptions<JsonOptions> json)
 sealed record RunsJson(byte[] Head, byte[][] Runs, byte[] Digest)
 {
     public const int DigestLength = SHA256.HashSizeInBytes;
+
+    /// <summary>The last result written from these runs (a shared page's, asked for again by each of its viewers).</summary>
+    public RunPageResult? Last { get; set; }
 }

@@ -9,17 +9,20 @@ namespace Orchestrator.Host.Api;
 /// first. Answers conditional requests as a file result does for an ETag without a date: 304 for a matching
 /// If-None-Match, 412 for an If-Match that does not match.
 /// </summary>
-sealed class RunPageResult(RunsJson runs, byte[] tail, string entityTag) : IResult
+sealed class RunPageResult(RunsJson runs, string? cursor, byte[] tail, string entityTag) : IResult
 {
     const string ContentType = "application/json; charset=utf-8";
 
     const int FlushEvery = 64 * 1024;
 
+    /// <summary>The page's cursor, written in its tail.</summary>
+    public string? Cursor => cursor;
+
     /// <summary>The strong ETag, quoted.</summary>
     public string EntityTag => entityTag;
 
     /// <summary>The body's length in bytes.</summary>
-    public long Length => runs.Head.Length + runs.Runs.Sum(r => (long)r.Length) + Math.Max(0, runs.Runs.Length - 1) + tail.Length;
+    public long Length { get; } = runs.Head.Length + runs.Runs.Sum(r => (long)r.Length) + Math.Max(0, runs.Runs.Length - 1) + tail.Length;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -27,18 +30,21 @@ sealed class RunPageResult(RunsJson runs, byte[] tail, string entityTag) : IResu
         var (request, response) = (httpContext.Request, httpContext.Response);
         response.Headers.CacheControl = "no-cache";
         response.Headers.ETag = entityTag;
-        var headers = request.GetTypedHeaders();
-        var tag = new EntityTagHeaderValue(entityTag);
-        if (headers.IfMatch is { Count: > 0 } ifMatch && !ifMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(tag, useStrongComparison: true)))
+        if (request.Headers.IfMatch.Count > 0 || request.Headers.IfNoneMatch.Count > 0)
         {
-            response.StatusCode = StatusCodes.Status412PreconditionFailed;
-            return;
-        }
+            var headers = request.GetTypedHeaders();
+            var tag = new EntityTagHeaderValue(entityTag);
+            if (headers.IfMatch is { Count: > 0 } ifMatch && !ifMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(tag, useStrongComparison: true)))
+            {
+                response.StatusCode = StatusCodes.Status412PreconditionFailed;
+                return;
+            }
 
-        if (headers.IfNoneMatch is { Count: > 0 } ifNoneMatch && ifNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(tag, useStrongComparison: false)))
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
+            if (headers.IfNoneMatch is { Count: > 0 } ifNoneMatch && ifNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(tag, useStrongComparison: false)))
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
         }
 
         response.StatusCode = StatusCodes.Status200OK;
