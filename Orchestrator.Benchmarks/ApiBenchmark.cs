@@ -11,7 +11,7 @@ namespace Orchestrator.Benchmarks;
 /// in two pipelines), and 200 concurrent clients listing runs from this process, the first page under each filter
 /// the dashboard offers. Each filter is measured twice: every client asking for the same page (what a room of
 /// dashboards does; identical listings share one store query a second) and every request its own listing (a unique
-/// <c>until</c>, so each one is a store query). Also the host's resident memory when idle.
+/// <c>until</c>, so each one is a store query). Also the host's CPU per request and its resident memory.
 /// <c>--baseline DIR</c> names another build's output folder (an older commit with this verb): its benchmark seeds a
 /// store its own way (<c>--prepare</c>), its host serves it beside this build's, and every measurement alternates
 /// between the two hosts, so both see the same machine; the table gives both and the ratio.
@@ -89,11 +89,14 @@ static class ApiBenchmark
                 {
                     foreach (var host in round % 2 == 0 ? hosts : Enumerable.Reverse(hosts))
                     {
+                        var cpu = host.ProcessorTime();
                         var (latencies, failed) = await LoadAsync(host.Http, listing.Path, clients, TimeSpan.FromSeconds(seconds));
+                        var used = host.ProcessorTime() - cpu;
                         Report($"{host.Name}: GET {listing.Path(0)}{(listing.Shared ? string.Empty : " (each request its own until)")}, {clients} clients, {seconds} s", latencies, seconds);
-                        var measured = figures.TryGetValue((host.Name, listing.Name), out var earlier) ? earlier : new Measured([], 0);
+                        Console.WriteLine(Invariant($"  host CPU {used.TotalMilliseconds / Math.Max(1, latencies.Count):F2} ms per request"));
+                        var measured = figures.TryGetValue((host.Name, listing.Name), out var earlier) ? earlier : new Measured([], 0, TimeSpan.Zero);
                         measured.Latencies.AddRange(latencies);
-                        figures[(host.Name, listing.Name)] = measured with { Failed = measured.Failed + failed };
+                        figures[(host.Name, listing.Name)] = measured with { Failed = measured.Failed + failed, HostCpu = measured.HostCpu + used };
                     }
                 }
             }
@@ -162,7 +165,7 @@ static class ApiBenchmark
         Console.WriteLine();
         Console.WriteLine(Invariant($"first page of GET /api/runs over {runs:N0} runs, {clients} concurrent clients, {seconds} s per host and listing"));
         var names = hosts.Select(h => h.Name).ToList();
-        Console.WriteLine($"| Listing | {string.Join(" | ", names.Select(n => $"{n} p50 / p95 / req/s"))} |{(names.Count == 2 ? " p95 before ÷ after |" : string.Empty)}");
+        Console.WriteLine($"| Listing | {string.Join(" | ", names.Select(n => $"{n} p50 / p95 / req/s / host CPU per request"))} |{(names.Count == 2 ? " p95 before ÷ after |" : string.Empty)}");
         Console.WriteLine($"|---|{string.Concat(names.Select(_ => "---|"))}{(names.Count == 2 ? "---|" : string.Empty)}");
         foreach (var listing in figures.Keys.Select(k => k.Listing).Distinct())
         {
@@ -171,7 +174,8 @@ static class ApiBenchmark
                 var measured = figures[(n, listing)];
                 var sorted = measured.Latencies.Order().ToList();
                 var failed = measured.Failed > 0 ? Invariant($" ({measured.Failed} failed)") : string.Empty;
-                return (P95: Percentile(sorted, 0.95), Text: Invariant($"{Percentile(sorted, 0.50):F1} / {Percentile(sorted, 0.95):F1} ms / {sorted.Count / (double)seconds:F0}{failed}"));
+                var cpu = measured.HostCpu.TotalMilliseconds / Math.Max(1, sorted.Count);
+                return (P95: Percentile(sorted, 0.95), Text: Invariant($"{Percentile(sorted, 0.50):F1} / {Percentile(sorted, 0.95):F1} ms / {sorted.Count / (double)seconds:F0} / {cpu:F2} ms{failed}"));
             }).ToList();
             Console.WriteLine($"| {listing} | {string.Join(" | ", cells.Select(c => c.Text))} |{(cells.Count == 2 ? Invariant($" {cells[0].P95 / cells[1].P95:F1} |") : string.Empty)}");
         }
@@ -284,7 +288,7 @@ static class ApiBenchmark
 
     sealed record Listing(string Name, bool Shared, Func<long, string> Path);
 
-    sealed record Measured(List<double> Latencies, int Failed);
+    sealed record Measured(List<double> Latencies, int Failed, TimeSpan HostCpu);
 
     /// <summary>Temporary folders, deleted at the end.</summary>
     sealed class Directories : IDisposable
@@ -341,6 +345,13 @@ static class ApiBenchmark
 
                 await Task.Delay(200);
             }
+        }
+
+        /// <summary>The host process's CPU time so far (user and system), for its CPU per request.</summary>
+        public TimeSpan ProcessorTime()
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
         }
 
         public double Memory(string field)

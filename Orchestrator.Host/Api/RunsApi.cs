@@ -36,7 +36,7 @@ public static class RunsApi
     }
 
     /// <summary>The page's JSON with an ETag (304 for a client that sends it back while the listing is unchanged).</summary>
-    static async Task<FileContentHttpResult> ListRuns(
+    static async Task<RunPageResult> ListRuns(
         RunQueries runs,
         RunPageResponses responses,
         HttpRequest request,
@@ -69,7 +69,7 @@ public static class RunsApi
 
         var (sinceTime, untilTime) = (Time(since, nameof(since)), Time(until, nameof(until)));
         var filter = new RunFilter(pipeline, statusFilter, sinceTime, untilTime, QueryParameters.Limit(limit, 50, 500), cursor);
-        return responses.Of(await runs.ListAsync(filter, token), request.HttpContext.Response);
+        return responses.Of(await runs.ListAsync(filter, token));
     }
 
     static async Task<Ok<RunDetailsView>> GetRun(string id, RunQueries runs, WebhookDeliveries deliveries, IOptions<AwsGlueOptions> aws, CancellationToken token)

@@ -186,13 +186,17 @@ public sealed partial class SqliteOrchestrationService
         return Task.FromResult(messages);
     }
 
-    /// <summary>What <see cref="ReadState"/> reads; input and output (schema 5's own table) only when asked for.</summary>
-    static string InstanceColumns(bool fetchInputsAndOutputs) =>
+    /// <summary>
+    /// What <see cref="ReadState"/> reads; input and output (schema 5's own table) only when asked for, failure details
+    /// unless the caller is a listing (<see cref="ListInstancesAsync"/>: no run summary shows them).
+    /// </summary>
+    static string InstanceColumns(bool fetchInputsAndOutputs, bool fetchFailureDetails = true) =>
         "InstanceId, ExecutionId, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, ScheduledStartTime, "
         + (fetchInputsAndOutputs
             ? "(SELECT Input FROM InstancePayloads p WHERE p.InstanceId = Instances.InstanceId), (SELECT Output FROM InstancePayloads p WHERE p.InstanceId = Instances.InstanceId), "
             : "NULL, NULL, ")
-        + "CustomStatus, FailureDetails, Tags, ParentInstanceId";
+        + (fetchFailureDetails ? "CustomStatus, FailureDetails, " : "CustomStatus, NULL, ")
+        + "Tags, ParentInstanceId";
 
     static OrchestrationState ReadState(SqliteDataReader r, bool fetchInputsAndOutputs)
     {
@@ -213,7 +217,7 @@ public sealed partial class SqliteOrchestrationService
             Output = fetchInputsAndOutputs ? r.GetStringOrNull(10) : null,
             Status = r.GetStringOrNull(11),
             FailureDetails = failure is null ? null : DurableTaskJson.Deserialize<FailureDetails>(failure),
-            Tags = tags is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(tags),
+            Tags = tags is null ? null : new StoredTags(tags),
             ParentInstance = parent is null ? null : new ParentInstance { OrchestrationInstance = new OrchestrationInstance { InstanceId = parent } },
         };
     }

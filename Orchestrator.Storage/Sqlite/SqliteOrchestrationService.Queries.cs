@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using DurableTask.Core;
@@ -13,8 +15,9 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
 {
     const string NewestFirst = "ORDER BY CreatedTime DESC, InstanceId DESC";
 
-    // Listings never return inputs and outputs: not selecting them spares reading their pages.
-    static readonly string ListingColumns = InstanceColumns(fetchInputsAndOutputs: false);
+    // Listings never return inputs, outputs or failure details: not selecting them spares reading their pages and
+    // parsing failure JSON per row.
+    static readonly string ListingColumns = InstanceColumns(fetchInputsAndOutputs: false, fetchFailureDetails: false);
 
     /// <summary>
     /// Every filter is a keyed SEARCH on one of schema 3's indexes (name, group, outcome, then creation order), so a
@@ -203,5 +206,49 @@ public sealed partial class SqliteOrchestrationService : IInstanceListing
         }
 
         return connection.Execute("DELETE FROM Instances WHERE InstanceId IN (SELECT value FROM json_each(@ids));", transaction, ("@ids", ids));
+    }
+
+    /// <summary>
+    /// An instance's tags as stored (a JSON object), parsed on first use. A listing reads 51 rows per page and its
+    /// caller (<c>RunQueries</c>) reuses the summary of a finished run it has seen, so most rows' tags are never looked at:
+    /// parsing them all was part of the store's time per page.
+    /// </summary>
+    sealed class StoredTags(string json) : IDictionary<string, string>
+    {
+        readonly Lazy<Dictionary<string, string>> tags = new(() => JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []);
+
+        Dictionary<string, string> Tags => tags.Value;
+
+        public string this[string key] { get => Tags[key]; set => Tags[key] = value; }
+
+        public ICollection<string> Keys => Tags.Keys;
+
+        public ICollection<string> Values => Tags.Values;
+
+        public int Count => Tags.Count;
+
+        public bool IsReadOnly => false;
+
+        public void Add(string key, string value) => Tags.Add(key, value);
+
+        public void Add(KeyValuePair<string, string> item) => ((ICollection<KeyValuePair<string, string>>)Tags).Add(item);
+
+        public void Clear() => Tags.Clear();
+
+        public bool Contains(KeyValuePair<string, string> item) => ((ICollection<KeyValuePair<string, string>>)Tags).Contains(item);
+
+        public bool ContainsKey(string key) => Tags.ContainsKey(key);
+
+        public void CopyTo(KeyValuePair<string, string>[] array, int arrayIndex) => ((ICollection<KeyValuePair<string, string>>)Tags).CopyTo(array, arrayIndex);
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => Tags.GetEnumerator();
+
+        public bool Remove(string key) => Tags.Remove(key);
+
+        public bool Remove(KeyValuePair<string, string> item) => ((ICollection<KeyValuePair<string, string>>)Tags).Remove(item);
+
+        public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value) => Tags.TryGetValue(key, out value);
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orchestrator.Activities.Runs;
 using Orchestrator.Host.Api;
 
@@ -64,22 +67,81 @@ public sealed class RunListingResponseTests
     }
 
     [Fact]
-    public void A_page_is_written_once_for_all_its_viewers_and_its_ETag_follows_its_content()
+    public async Task A_page_is_the_whole_serialization_byte_for_byte_and_its_ETag_follows_its_content()
     {
-        var services = new ServiceCollection().AddOptions().AddSingleton<RunPageResponses>().BuildServiceProvider();
-        var responses = services.GetRequiredService<RunPageResponses>();
-        var page = new RunPage([Summary("data-preparation@manual-1")], "next");
+        var (responses, options) = Responses();
+        var page = new RunPage([Summary("data-preparation@manual-1"), Summary("data-preparation@manual-2", message: "a \"quoted\" <message>")], "next+/=");
 
-        var first = responses.Of(page, new DefaultHttpContext().Response);
-        var second = responses.Of(page, new DefaultHttpContext().Response);
-        var sameContent = responses.Of(page with { }, new DefaultHttpContext().Response);
-        var other = responses.Of(new RunPage([Summary("data-preparation@manual-2")], null), new DefaultHttpContext().Response);
+        var first = await ExecuteAsync(responses.Of(page));
+        var second = await ExecuteAsync(responses.Of(page));
+        var sameContent = await ExecuteAsync(responses.Of(page with { Runs = [.. page.Runs] }));
+        var empty = new RunPage([], null);
 
-        Assert.True(first.FileContents.Equals(second.FileContents), "the same page's bytes are reused, not written again");
-        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(page, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions),
-            first.FileContents.ToArray());
-        Assert.Equal(first.EntityTag, sameContent.EntityTag);
-        Assert.NotEqual(first.EntityTag, other.EntityTag);
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(page, options), first.Body);
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(empty, options), (await ExecuteAsync(responses.Of(empty))).Body);
+        Assert.Equal(first.Body.Length, first.Response.ContentLength);
+        Assert.Equal("application/json; charset=utf-8", first.Response.ContentType);
+        Assert.Equal("no-cache", first.Response.Headers.CacheControl);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(first.ETag, second.ETag);
+        Assert.Equal(first.ETag, sameContent.ETag);
+    }
+
+    [Fact]
+    public async Task The_ETag_changes_when_a_run_changes_or_the_cursor_does()
+    {
+        var (responses, _) = Responses();
+        var page = new RunPage([Summary("data-preparation@manual-1"), Summary("data-preparation@manual-2")], "next");
+        var tag = (await ExecuteAsync(responses.Of(page))).ETag;
+
+        // The same runs with a cursor of its own (a shared page with a future `until`): other bytes, another ETag.
+        Assert.NotEqual(tag, (await ExecuteAsync(responses.Of(page with { NextCursor = "other" }))).ETag);
+        Assert.NotEqual(tag, (await ExecuteAsync(responses.Of(page with { NextCursor = null }))).ETag);
+        // One run read again with another outcome: the page's other runs are the same objects, the ETag still changes.
+        var changed = page with { Runs = [page.Runs[0], page.Runs[1] with { Status = RunStatus.Failed }] };
+        Assert.NotEqual(tag, (await ExecuteAsync(responses.Of(changed))).ETag);
+        Assert.NotEqual(tag, (await ExecuteAsync(responses.Of(page with { Runs = [page.Runs[1], page.Runs[0]] }))).ETag);
+    }
+
+    [Fact]
+    public async Task Conditional_requests_are_answered_as_for_a_file()
+    {
+        var (responses, _) = Responses();
+        var result = responses.Of(new RunPage([Summary("data-preparation@manual-1")], null));
+        var tag = result.EntityTag;
+
+        var notModified = await ExecuteAsync(result, request => request.Headers.IfNoneMatch = $"\"other\", {tag}");
+        Assert.Equal(StatusCodes.Status304NotModified, notModified.Response.StatusCode);
+        Assert.Empty(notModified.Body);
+        Assert.Equal(tag, notModified.ETag);
+        Assert.Equal(StatusCodes.Status304NotModified, (await ExecuteAsync(result, request => request.Headers.IfNoneMatch = $"W/{tag}")).Response.StatusCode);
+        Assert.Equal(StatusCodes.Status304NotModified, (await ExecuteAsync(result, request => request.Headers.IfNoneMatch = "*")).Response.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, (await ExecuteAsync(result, request => request.Headers.IfNoneMatch = "\"other\"")).Response.StatusCode);
+        Assert.Equal(StatusCodes.Status412PreconditionFailed, (await ExecuteAsync(result, request => request.Headers.IfMatch = "\"other\"")).Response.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, (await ExecuteAsync(result, request => request.Headers.IfMatch = tag)).Response.StatusCode);
+    }
+
+    static (RunPageResponses Responses, JsonSerializerOptions Options) Responses()
+    {
+        var services = new ServiceCollection().AddOptions().AddSingleton<RunPageResponses>()
+            .Configure<JsonOptions>(json =>
+            {
+                // As the host configures them (OrchestratorWebApp).
+                json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+                json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            })
+            .BuildServiceProvider();
+        return (services.GetRequiredService<RunPageResponses>(), services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+    }
+
+    static async Task<(byte[] Body, HttpResponse Response, string? ETag)> ExecuteAsync(IResult result, Action<HttpRequest>? request = null)
+    {
+        var context = new DefaultHttpContext();
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        request?.Invoke(context.Request);
+        await result.ExecuteAsync(context);
+        return (body.ToArray(), context.Response, context.Response.Headers.ETag);
     }
 
     static Task<HttpResponseMessage> GetAsync(HttpClient client, string path, EntityTagHeaderValue etag)
@@ -89,6 +151,6 @@ public sealed class RunListingResponseTests
         return client.SendAsync(request, Token);
     }
 
-    static RunSummary Summary(string runId) => new(runId, "data-preparation", RunKind.Manual, RunStatus.Succeeded,
-        new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 1, 12, 5, 0, DateTimeKind.Utc), null, null, [], [], false, null, null);
+    static RunSummary Summary(string runId, string? message = null) => new(runId, "data-preparation", RunKind.Manual, RunStatus.Succeeded,
+        new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 1, 12, 5, 0, DateTimeKind.Utc), null, null, [], [], false, message, null);
 }

@@ -103,6 +103,30 @@ public sealed class KeyedListingTests : IDisposable
         Assert.All(completed.Instances, i => Assert.Equal("Completed", InstanceOutcomes.Of(i.OrchestrationStatus, i.Status)));
     }
 
+    [Fact]
+    public async Task A_listed_instance_carries_its_tags_read_when_first_used()
+    {
+        var store = new SqliteOrchestrationService(new SqliteOrchestrationServiceSettings(directory.File("orchestrator.db")));
+        await store.CreateAsync(recreateInstanceStore: false);
+        await store.ImportFinishedAsync(
+        [
+            new FinishedInstance("p@1", "e", Name, OrchestrationStatus.Completed, Newest, Newest, null, null, null,
+                new Dictionary<string, string> { ["kind"] = "Scheduled", ["slot"] = "2026-11-30T12:00:00.0000000Z", ["origin"] = "p@0 \"quoted\"" }),
+            new FinishedInstance("p@2", "e", Name, OrchestrationStatus.Completed, Newest.AddMinutes(1), Newest.AddMinutes(1), null, null, null),
+        ], Token);
+
+        var page = await store.ListInstancesAsync(new InstanceFilter(Name, 10), Token);
+
+        Assert.Equal(["p@2", "p@1"], page.Instances.Select(i => i.OrchestrationInstance.InstanceId));
+        Assert.Empty(page.Instances[0].Tags ?? new Dictionary<string, string>());
+        var tags = page.Instances[1].Tags!;
+        Assert.Equal(3, tags.Count);
+        Assert.Equal("Scheduled", tags["kind"]);
+        Assert.Equal("p@0 \"quoted\"", tags.TryGetValue("origin", out var origin) ? origin : null);
+        Assert.Equal(new Dictionary<string, string> { ["kind"] = "Scheduled", ["slot"] = "2026-11-30T12:00:00.0000000Z", ["origin"] = "p@0 \"quoted\"" }, new Dictionary<string, string>(tags));
+        Assert.Equal(tags.OrderBy(t => t.Key), (await store.GetOrchestrationStateAsync("p@1", executionId: null))!.Tags!.OrderBy(t => t.Key));
+    }
+
     [Theory]
     [MemberData(nameof(Filters))]
     public async Task The_sql_server_adapter_lists_exactly_what_the_sqlite_store_lists(string? group, string outcomes, string range, bool after)
