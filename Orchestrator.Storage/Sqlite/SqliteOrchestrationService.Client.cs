@@ -16,8 +16,7 @@ public sealed partial class SqliteOrchestrationService
         }
 
         var now = Now;
-        // Grouped like work-item completions: creates that arrive while a checkpoint commits share its transaction.
-        await database.WriteGroupedAsync((connection, transaction) =>
+        await database.WriteAsync((connection, transaction) =>
         {
             PrepareInstanceForStart(connection, transaction, creationMessage.OrchestrationInstance, started, now, dedupeStatuses, failIfRunning: true);
             var writer = new MessageWriter(connection, transaction, now);
