@@ -7,10 +7,17 @@ namespace Orchestrator.Storage.Sqlite;
 /// The history this process last checkpointed per instance, so the next turn need not read and deserialize it
 /// again (a fan-out of thousands of activities replays a long history on every turn). An entry is used only
 /// when the stored history still ends where the cached one does: any other writer invalidates it.
+/// Bounded by the events it holds, the oldest entry leaving first: it was bounded at 256 instances and emptied
+/// whole when full, so with 500 runs in flight nearly every turn read its history from the file again.
 /// </summary>
-sealed class HistoryCache(int capacity)
+sealed class HistoryCache(int maxEvents)
 {
-    readonly ConcurrentDictionary<string, Entry> entries = new();
+    readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    // Entries in the order they were set; an entry replaced or removed since stays queued until it reaches the front
+    // (or the queue is rebuilt), and is then skipped.
+    readonly Queue<(string InstanceId, Entry Entry)> order = new();
+    readonly Lock gate = new();
+    long cachedEvents;
 
     public IList<HistoryEvent>? TryGet(string instanceId, string executionId, int storedCount) =>
         entries.TryGetValue(instanceId, out var entry) && entry.ExecutionId == executionId && entry.Events.Count == storedCount
@@ -19,16 +26,48 @@ sealed class HistoryCache(int capacity)
 
     public void Set(string instanceId, string executionId, IReadOnlyList<HistoryEvent> events)
     {
-        if (entries.Count >= capacity && !entries.ContainsKey(instanceId))
+        var entry = new Entry(executionId, events);
+        lock (gate)
         {
-            // Crude but bounded: a busy host rebuilds what it needs on the next turns.
-            entries.Clear();
-        }
+            if (entries.TryGetValue(instanceId, out var previous))
+            {
+                cachedEvents -= previous.Events.Count;
+            }
 
-        entries[instanceId] = new Entry(executionId, events);
+            entries[instanceId] = entry;
+            cachedEvents += events.Count;
+            order.Enqueue((instanceId, entry));
+            while (cachedEvents > maxEvents && order.TryDequeue(out var oldest))
+            {
+                if (entries.TryRemove(new KeyValuePair<string, Entry>(oldest.InstanceId, oldest.Entry)))
+                {
+                    cachedEvents -= oldest.Entry.Events.Count;
+                }
+            }
+
+            if (order.Count > (2 * entries.Count) + 64)
+            {
+                // Mostly replaced entries: keep the queue as long as the cache.
+                var current = order.Where(queued => entries.TryGetValue(queued.InstanceId, out var live) && ReferenceEquals(live, queued.Entry)).ToList();
+                order.Clear();
+                foreach (var queued in current)
+                {
+                    order.Enqueue(queued);
+                }
+            }
+        }
     }
 
-    public void Remove(string instanceId) => entries.TryRemove(instanceId, out _);
+    public void Remove(string instanceId)
+    {
+        lock (gate)
+        {
+            if (entries.TryRemove(instanceId, out var removed))
+            {
+                cachedEvents -= removed.Events.Count;
+            }
+        }
+    }
 
     sealed record Entry(string ExecutionId, IReadOnlyList<HistoryEvent> Events);
 }

@@ -88,9 +88,11 @@ public sealed partial class SqliteOrchestrationService
         """;
 
     /// <summary>
-    /// Locks up to one instance with visible messages per token, in one transaction, oldest message first. Two
-    /// queries serve the whole batch (the candidates with their history length, then their messages) and one kept
-    /// UPDATE locks each: the lock was four statements per instance, and most of a short turn's time.
+    /// Locks up to one instance with visible messages per token, in one transaction, longest visible message first.
+    /// The candidates come from a walk of the visible-time index that stops at the n-th free instance (a kept
+    /// statement), their history length from the history's key, their messages from one query, and one kept UPDATE
+    /// locks each. The candidates were one GROUP BY over every visible message, sorted in a temporary B-tree at each
+    /// lock: the store's costliest statement, 1.7 ms a lock with 500 runs in flight (docs/benchmarks.md, session 8).
     /// </summary>
     List<LockedInstance> LockNextInstances(SqliteConnection connection, SqliteTransaction transaction, DateTime now, DateTime lockedUntil, IReadOnlyList<string> tokens)
     {
@@ -98,19 +100,41 @@ public sealed partial class SqliteOrchestrationService
         var untilText = SqliteTime.ToText(lockedUntil);
         var locked = new List<LockedInstance>(tokens.Count);
         var lockInstance = connection.Statement("UPDATE Instances SET LockedBy = @token, LockExpiration = @until WHERE InstanceId = @i;", transaction, "@token", "@until", "@i");
+        // CROSS JOIN keeps NewEvents the outer loop, so rows come in index order and the walk can stop early.
+        var ready = connection.Statement(
+            """
+            SELECT e.InstanceId, i.ExecutionId, i.RuntimeStatus FROM NewEvents e INDEXED BY IX_NewEvents_Visible
+            CROSS JOIN Instances i ON i.InstanceId = e.InstanceId
+            WHERE e.VisibleTime <= @now AND (i.LockExpiration IS NULL OR i.LockExpiration < @now)
+            ORDER BY e.VisibleTime;
+            """,
+            transaction, "@now");
+        var historyLength = connection.Statement(
+            "SELECT COALESCE(MAX(SequenceNumber) + 1, 0) FROM History WHERE InstanceId = @i AND ExecutionId = @e;", transaction, "@i", "@e");
         // An instance whose messages all turn out stale is skipped (they are deleted), so look again for the rest.
         while (locked.Count < tokens.Count)
         {
-            var candidates = connection.Query(
-                $"""
-                SELECT i.InstanceId, i.ExecutionId, i.RuntimeStatus,
-                    (SELECT COALESCE(MAX(h.SequenceNumber) + 1, 0) FROM History h WHERE h.InstanceId = i.InstanceId AND h.ExecutionId = i.ExecutionId)
-                FROM (SELECT e.InstanceId, MIN(e.SequenceNumber) AS FirstMessage FROM {ReadyMessages} GROUP BY e.InstanceId ORDER BY FirstMessage LIMIT @n) c
-                JOIN Instances i ON i.InstanceId = c.InstanceId
-                ORDER BY c.FirstMessage;
-                """,
-                r => new LockCandidate(r.GetString(0), r.GetString(1), Enum.Parse<OrchestrationStatus>(r.GetString(2)), r.GetInt32(3)),
-                transaction, ("@now", nowText), ("@n", tokens.Count - locked.Count));
+            var wanted = tokens.Count - locked.Count;
+            var candidates = new List<LockCandidate>(wanted);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = ready.ExecuteReaderWith(nowText))
+            {
+                while (candidates.Count < wanted && reader.Read())
+                {
+                    if (seen.Add(reader.GetString(0)))
+                    {
+                        candidates.Add(new LockCandidate(reader.GetString(0), reader.GetString(1), Enum.Parse<OrchestrationStatus>(reader.GetString(2)), 0));
+                    }
+                }
+            }
+
+            for (var c = 0; c < candidates.Count; c++)
+            {
+                using var reader = historyLength.ExecuteReaderWith(candidates[c].InstanceId, candidates[c].ExecutionId);
+                reader.Read();
+                candidates[c] = candidates[c] with { HistoryCount = reader.GetInt32(0) };
+            }
+
             if (candidates.Count == 0)
             {
                 break;
@@ -302,28 +326,47 @@ public sealed partial class SqliteOrchestrationService
     /// <summary>
     /// Writes the instance's state after a turn. Input and output live in their own table (schema 5), written only for
     /// a new execution or an output: a run's input (its pipeline of 1,000 entities) never changes within an execution,
-    /// and in the instance's row SQLite rewrote it with every change of the custom status.
+    /// and in the instance's row SQLite rewrote it with every change of the custom status. Within an execution only the
+    /// columns a turn can change are set: SQLite rewrites every index on a column an UPDATE sets, whatever its value,
+    /// and the name, tags and parent (fixed per execution) sit in the listing indexes.
     /// </summary>
     static void UpdateInstance(SqliteConnection connection, SqliteTransaction transaction, string executionId, bool newExecution,
         OrchestrationState state, DateTime now, string? lockedBy, DateTime? lockedUntil)
     {
-        connection.Execute(
-            """
-            UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
-                CompletedTime = @c, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
-                ParentInstanceId = @p, LockedBy = @lock, LockExpiration = @until
-            WHERE InstanceId = @i;
-            """,
-            transaction,
-            ("@e", executionId), ("@n", state.Name), ("@v", state.Version),
+        (string Name, object? Value)[] turn =
+        [
             ("@s", state.OrchestrationStatus.ToString()), ("@u", SqliteTime.ToText(now)),
             ("@c", IsTerminal(state.OrchestrationStatus) ? SqliteTime.ToText(now) : null),
             ("@cs", state.Status),
             ("@f", state.FailureDetails is null ? null : DurableTaskJson.Serialize(state.FailureDetails)),
-            ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
-            ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId),
             ("@lock", lockedBy), ("@until", lockedUntil is { } until ? SqliteTime.ToText(until) : null),
-            ("@i", state.OrchestrationInstance.InstanceId));
+            ("@i", state.OrchestrationInstance.InstanceId),
+        ];
+        if (newExecution)
+        {
+            connection.Execute(
+                """
+                UPDATE Instances SET ExecutionId = @e, Name = @n, Version = @v, RuntimeStatus = @s, LastUpdatedTime = @u,
+                    CompletedTime = @c, CustomStatus = @cs, FailureDetails = @f, Tags = @tags,
+                    ParentInstanceId = @p, LockedBy = @lock, LockExpiration = @until
+                WHERE InstanceId = @i;
+                """,
+                transaction,
+                [.. turn, ("@e", executionId), ("@n", state.Name), ("@v", state.Version),
+                    ("@tags", state.Tags is { Count: > 0 } ? JsonSerializer.Serialize(state.Tags) : null),
+                    ("@p", state.ParentInstance?.OrchestrationInstance?.InstanceId)]);
+        }
+        else
+        {
+            connection.Execute(
+                """
+                UPDATE Instances SET RuntimeStatus = @s, LastUpdatedTime = @u, CompletedTime = @c, CustomStatus = @cs,
+                    FailureDetails = @f, LockedBy = @lock, LockExpiration = @until
+                WHERE InstanceId = @i;
+                """,
+                transaction, turn);
+        }
+
         if (newExecution)
         {
             connection.Execute("INSERT OR REPLACE INTO InstancePayloads (InstanceId, Input, Output) VALUES (@i, @in, @out);", transaction,

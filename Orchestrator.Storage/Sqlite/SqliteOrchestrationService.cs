@@ -20,7 +20,8 @@ public sealed partial class SqliteOrchestrationService : OrchestrationServiceBas
     readonly WorkSignal orchestrationsSignal = new();
     readonly WorkSignal activitiesSignal = new();
     readonly WorkSignal completionsSignal = new();
-    readonly HistoryCache historyCache = new(capacity: 256);
+    // 100,000 events: a few hundred short runs, or a 5,000-activity fan-out's 15,000, in some tens of MB.
+    readonly HistoryCache historyCache = new(maxEvents: 100_000);
     CancellationTokenSource shutdown = new();
 
     public SqliteOrchestrationService(SqliteOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)
