@@ -9,6 +9,8 @@ namespace Orchestrator.Storage.Sqlite;
 /// when the stored history still ends where the cached one does: any other writer invalidates it.
 /// Bounded by the events it holds, the oldest entry leaving first: it was bounded at 256 instances and emptied
 /// whole when full, so with 500 runs in flight nearly every turn read its history from the file again.
+/// Our own rather than BitFaster's LRU (used for listings): that one bounds by entry count, and one fan-out's
+/// history weighs as much as a thousand short runs'.
 /// </summary>
 sealed class HistoryCache(int maxEvents)
 {
