@@ -11,7 +11,9 @@ namespace Orchestrator.Benchmarks;
 /// <summary>
 /// The durable engine on the SQLite store: (a) many short sequences, (b) one wide fan-out, (c) how long an
 /// activity waits between being scheduled and starting. Runs the SQLite store with extended sessions on and off in
-/// the same process (<c>--sessions both</c>, the default), interleaved over <c>--repetitions</c>.
+/// the same process (<c>--sessions both</c>, the default), interleaved over <c>--repetitions</c>, after
+/// <c>--warm-up</c> untimed repetitions per mode (1 by default): a host runs for days, so the figures are its steady
+/// state, not the first run's tier-0 JIT code.
 /// </summary>
 static class EngineBenchmark
 {
@@ -26,6 +28,8 @@ static class EngineBenchmark
         var sequenceLength = Option(args, "--sequence", 5);
         var fanOut = Option(args, "--fan-out", 5000);
         var repetitions = Option(args, "--repetitions", 1);
+        var warmUps = Option(args, "--warm-up", 1);
+        var slots = Option(args, "--orchestration-slots", 0);
         var sessions = TextOption(args, "--sessions", "both");
         bool[] modes = sessions switch
         {
@@ -36,21 +40,28 @@ static class EngineBenchmark
         };
 
         // Interleaved, the order flipped each repetition, so a drift in the machine's load hits both modes alike.
+        // Warm-ups are printed (a reader sees how far the first runs are from the steady state) but not counted.
         var results = new List<EngineResult>();
-        for (var repetition = 0; repetition < repetitions; repetition++)
+        for (var repetition = 0; repetition < warmUps + repetitions; repetition++)
         {
+            var warmUp = repetition < warmUps;
             foreach (var extendedSessions in repetition % 2 == 0 ? modes : modes.Reverse())
             {
-                var result = await RunOnceAsync(extendedSessions, orchestrations, sequenceLength, fanOut);
-                results.Add(result);
+                var result = await RunOnceAsync(extendedSessions, slots, orchestrations, sequenceLength, fanOut);
+                if (!warmUp)
+                {
+                    results.Add(result);
+                }
+
                 Console.WriteLine(Invariant(
-                    $"{result.Mode,-13} (a) {result.SequenceSeconds:F2} s, {result.ActivitiesPerSecond:F0} activities/s | (b) {result.FanOutSeconds:F2} s | (c) p50 {result.P50:F1} ms, p95 {result.P95:F1} ms | peak RSS {result.PeakMegabytes:F0} MB"));
+                    $"{result.Mode,-13} (a) {result.SequenceSeconds:F2} s, {result.ActivitiesPerSecond:F0} activities/s | (b) {result.FanOutSeconds:F2} s | (c) p50 {result.P50:F1} ms, p95 {result.P95:F1} ms | peak RSS {result.PeakMegabytes:F0} MB{(warmUp ? " | warm-up, not counted" : "")}"));
             }
         }
 
         Console.WriteLine();
         Console.WriteLine($"(a) {orchestrations} orchestrations x {sequenceLength} sequential no-op activities; (b) one orchestration fanning out to {fanOut};");
-        Console.WriteLine("(c) scheduled -> started latency over the activities of (a); peak RSS from the start of (a) to the end of (b). Medians:");
+        Console.WriteLine(Invariant($"(c) scheduled -> started latency over the activities of (a); peak RSS from the start of (a) to the end of (b); orchestration slots {SlotsOf(slots)}."));
+        Console.WriteLine(Invariant($"Medians over {repetitions} timed repetitions, after {warmUps} warm-up repetitions per mode:"));
         Console.WriteLine("| store | (a) activities/s | (b) fan-out s | (c) p50 ms | (c) p95 ms | peak RSS MB |");
         Console.WriteLine("|---|---|---|---|---|---|");
         var medians = results.GroupBy(r => r.Mode).Select(g => new EngineResult(
@@ -74,7 +85,9 @@ static class EngineBenchmark
     const string SessionsOn = "sessions on";
     const string SessionsOff = "sessions off";
 
-    static async Task<EngineResult> RunOnceAsync(bool extendedSessions, int orchestrations, int sequenceLength, int fanOut)
+    static int SlotsOf(int slots) => slots > 0 ? slots : new SqliteOrchestrationServiceSettings("unused").MaxConcurrentOrchestrations;
+
+    static async Task<EngineResult> RunOnceAsync(bool extendedSessions, int slots, int orchestrations, int sequenceLength, int fanOut)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-bench-");
         var latencies = new ConcurrentBag<double>();
@@ -82,6 +95,7 @@ static class EngineBenchmark
         var store = new SqliteOrchestrationService(defaults with
         {
             ExtendedSessionIdleTimeout = extendedSessions ? defaults.ExtendedSessionIdleTimeout : TimeSpan.Zero,
+            MaxConcurrentOrchestrations = SlotsOf(slots),
         });
         await store.CreateAsync(recreateInstanceStore: true);
         PeakMemory.Reset();
