@@ -35,7 +35,7 @@ public sealed partial class SqliteOrchestrationService
             Id = row.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
             SequenceNumber = row.SequenceNumber,
             TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(row.Message),
-            LockedUntilUtc = lockedUntil,
+            LockedUntilUtc = RenewedByLease,
             LockToken = row.Token,
             DequeueCount = row.DequeueCount,
             DeliveryAttempt = row.DequeueCount,
@@ -112,7 +112,6 @@ public sealed partial class SqliteOrchestrationService
             throw new InvalidOperationException($"The lock on activity work item {item.Id} was lost: another worker took it over.");
         }
 
-        item.LockedUntilUtc = lockedUntil;
         return item;
     }
 

@@ -63,7 +63,7 @@ public sealed partial class SqliteOrchestrationService
                 InstanceId = locked.InstanceId,
                 OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
                 NewMessages = locked.Messages.Select(m => DurableTaskJson.Deserialize<TaskMessage>(m.Message)).ToList(),
-                LockedUntilUtc = locked.LockedUntil,
+                LockedUntilUtc = RenewedByLease,
                 LockToken = token,
                 DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
                 MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
@@ -162,7 +162,7 @@ public sealed partial class SqliteOrchestrationService
                 {
                     var token = tokens[locked.Count];
                     lockInstance.Run(token, untilText, candidate.InstanceId);
-                    locked.Add(new LockedInstance(candidate.InstanceId, candidate.ExecutionId, candidate.HistoryCount, deliver, token, lockedUntil));
+                    locked.Add(new LockedInstance(candidate.InstanceId, candidate.ExecutionId, candidate.HistoryCount, deliver, token));
                 }
             }
 
@@ -197,8 +197,6 @@ public sealed partial class SqliteOrchestrationService
         {
             throw new InvalidOperationException($"The lock on orchestration '{item.InstanceId}' was lost: another worker took it over.");
         }
-
-        item.LockedUntilUtc = lockedUntil;
     }
 
     public override async Task CompleteTaskOrchestrationWorkItemAsync(
@@ -289,7 +287,6 @@ public sealed partial class SqliteOrchestrationService
         if (keepLock)
         {
             // The session covers what the history cache would: no copy of the history per turn.
-            item.LockedUntilUtc = lockedUntil;
             item.CheckpointedEventCount = runtimeState.Events.Count;
             historyCache.Remove(item.InstanceId);
         }
@@ -450,5 +447,5 @@ public sealed partial class SqliteOrchestrationService
 
     sealed record PendingMessage(long SequenceNumber, string? ExecutionId, string EventType, int DequeueCount, string Message);
 
-    sealed record LockedInstance(string InstanceId, string ExecutionId, int HistoryCount, IReadOnlyList<PendingMessage> Messages, string Token, DateTime LockedUntil);
+    sealed record LockedInstance(string InstanceId, string ExecutionId, int HistoryCount, IReadOnlyList<PendingMessage> Messages, string Token);
 }

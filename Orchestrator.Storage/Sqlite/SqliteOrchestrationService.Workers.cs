@@ -10,6 +10,15 @@ namespace Orchestrator.Storage.Sqlite;
 // that is gone, instead of waiting for them to expire; locks of another machine run out with their lease.
 public sealed partial class SqliteOrchestrationService : IWorkerDirectory
 {
+    /// <summary>
+    /// The lock expiry work items are handed out with. DurableTask.Core starts a renewal task per work item whose
+    /// LockedUntilUtc is before DateTime.MaxValue, and cancels it when the item ends: mostly before the task has run,
+    /// which costs a thrown OperationCanceledException per turn and per activity. The lease timer renews every lock
+    /// this worker holds anyway (every quarter of the lock timeout, DurableTask.Core's every 5 s at the soonest), so
+    /// the items say "never expires" and the per-item renewals are not started.
+    /// </summary>
+    static readonly DateTime RenewedByLease = DateTime.MaxValue;
+
     readonly ConcurrentDictionary<string, bool> heldLocks = new(StringComparer.Ordinal);
     ITimer? leaseTimer;
     int renewing;
