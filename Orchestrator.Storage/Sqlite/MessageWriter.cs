@@ -13,6 +13,7 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
     readonly string nowText = SqliteTime.ToText(now);
     SqliteCommand? insertEvent;
     SqliteCommand? insertTask;
+    SqliteCommand? insertLockedTask;
     SqliteCommand? insertHistory;
 
     public void AddEvent(TaskMessage message, DateTime? visibleTime = null) =>
@@ -36,6 +37,24 @@ sealed class MessageWriter(SqliteConnection connection, SqliteTransaction transa
             transaction, "@i", "@e", "@n", "@v", "@c", "@m");
         insertTask.Run(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
             (message.Event as TaskScheduledEvent)?.Name, nowText, nowText, json);
+    }
+
+    /// <summary>
+    /// A task inserted already locked by <paramref name="lockToken"/> (its first delivery, as the activity lock would
+    /// count it); returns its sequence number, the activity work item's id.
+    /// </summary>
+    public long AddLockedTask(TaskMessage message, string json, string lockToken, string lockedUntil)
+    {
+        insertLockedTask ??= connection.Statement(
+            """
+            INSERT INTO NewTasks (InstanceId, ExecutionId, Name, VisibleTime, CreatedTime, Message, LockedBy, LockExpiration, DequeueCount)
+            VALUES (@i, @e, @n, @v, @c, @m, @lock, @until, 1) RETURNING SequenceNumber;
+            """,
+            transaction, "@i", "@e", "@n", "@v", "@c", "@m", "@lock", "@until");
+        using var reader = insertLockedTask.ExecuteReaderWith(message.OrchestrationInstance.InstanceId, message.OrchestrationInstance.ExecutionId,
+            (message.Event as TaskScheduledEvent)?.Name, nowText, nowText, json, lockToken, lockedUntil);
+        reader.Read();
+        return reader.GetInt64(0);
     }
 
     public void AddHistory(string instanceId, string executionId, int sequenceNumber, HistoryEvent historyEvent, string json)

@@ -222,7 +222,23 @@ public sealed partial class SqliteOrchestrationService
         var tasks = Serialized(outboundMessages);
         var events = Serialized(orchestratorMessages);
         var timers = Serialized(timerMessages);
-        await database.WriteGroupedAsync((connection, transaction) =>
+        var claims = ClaimTokens(tasks.Count);
+        IReadOnlyList<long> claimed;
+        try
+        {
+            claimed = await database.WriteGroupedAsync((connection, transaction) => Checkpoint(connection, transaction));
+        }
+        catch
+        {
+            foreach (var token in claims)
+            {
+                heldLocks.TryRemove(token, out _);
+            }
+
+            throw;
+        }
+
+        IReadOnlyList<long> Checkpoint(SqliteConnection connection, SqliteTransaction transaction)
         {
             var stored = connection.Query("SELECT LockedBy, ExecutionId FROM Instances WHERE InstanceId = @i;",
                 r => (LockedBy: r.GetStringOrNull(0), ExecutionId: r.GetString(1)), transaction, ("@i", item.InstanceId)).FirstOrDefault();
@@ -257,9 +273,18 @@ public sealed partial class SqliteOrchestrationService
                 Unlock(connection, transaction, item.InstanceId, item.LockToken);
             }
 
+            var claimedHere = new List<long>(claims.Count);
+            var claimedUntil = SqliteTime.ToText(lockedUntil);
             foreach (var (message, json) in tasks)
             {
-                writer.AddTask(message, json);
+                if (claimedHere.Count < claims.Count)
+                {
+                    claimedHere.Add(writer.AddLockedTask(message, json, claims[claimedHere.Count], claimedUntil));
+                }
+                else
+                {
+                    writer.AddTask(message, json);
+                }
             }
 
             foreach (var (message, json) in events)
@@ -282,7 +307,23 @@ public sealed partial class SqliteOrchestrationService
             {
                 writer.AddEvent(message, json, (message.Event as TimerFiredEvent)?.FireAt);
             }
-        });
+
+            return claimedHere;
+        }
+
+        for (var c = 0; c < claimed.Count; c++)
+        {
+            lockedActivities.Enqueue(new SqliteActivityWorkItem
+            {
+                Id = claimed[c].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                SequenceNumber = claimed[c],
+                TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(tasks[c].Json),
+                LockedUntilUtc = RenewedByLease,
+                LockToken = claims[c],
+                DequeueCount = 1,
+                DeliveryAttempt = 1,
+            });
+        }
 
         if (keepLock)
         {
@@ -318,6 +359,30 @@ public sealed partial class SqliteOrchestrationService
         {
             completionsSignal.Set();
         }
+    }
+
+    /// <summary>
+    /// Lock tokens for the tasks a checkpoint inserts already locked by this worker, as many as the in-memory queue of
+    /// locked activities has room for (<see cref="SqliteOrchestrationServiceSettings.ActivityBatchSize"/>): the
+    /// activity dispatcher of this process then takes them from memory without a lock transaction of its own (one of
+    /// the 2.4 write transactions an activity cost). The rest stay free for any worker, so a fan-out is still shared
+    /// with other processes. Registered as held before the write, so the lease timer renews them from the start.
+    /// </summary>
+    List<string> ClaimTokens(int taskCount)
+    {
+        var room = Math.Min(taskCount, settings.ActivityBatchSize - lockedActivities.Count);
+        if (room <= 0 || shutdown.IsCancellationRequested)
+        {
+            return [];
+        }
+
+        var tokens = Enumerable.Range(0, room).Select(_ => NewLockToken()).ToList();
+        foreach (var token in tokens)
+        {
+            heldLocks[token] = true;
+        }
+
+        return tokens;
     }
 
     /// <summary>
