@@ -370,7 +370,7 @@ public sealed partial class SqliteOrchestrationService
     /// </summary>
     List<string> ClaimTokens(int taskCount)
     {
-        var room = Math.Min(taskCount, settings.ActivityBatchSize - lockedActivities.Count);
+        var room = Math.Min(taskCount, Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities) - lockedActivities.Count);
         if (room <= 0 || shutdown.IsCancellationRequested)
         {
             return [];
