@@ -21,6 +21,16 @@ public sealed partial class SqliteOrchestrationService
         }
 
         var now = Now;
+        // Most polls find nothing: a checkpoint of this process hands the tasks it schedules over in memory. A read
+        // beside the writer says so without a write transaction (they were ~40% of the writes of many short runs);
+        // the lock looks again inside its transaction.
+        if (!database.Read(connection => connection.Scalar(
+                "SELECT 1 FROM NewTasks WHERE VisibleTime <= @now AND (LockExpiration IS NULL OR LockExpiration < @now) LIMIT 1;",
+                null, ("@now", SqliteTime.ToText(now))) is not null))
+        {
+            return (null, NextVisible("NewTasks", now));
+        }
+
         var lockedUntil = now + settings.WorkItemLockTimeout;
         var batchSize = Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities);
         var tokens = Enumerable.Range(0, batchSize).Select(_ => NewLockToken()).ToList();
