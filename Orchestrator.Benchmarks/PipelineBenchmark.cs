@@ -92,10 +92,12 @@ static class PipelineBenchmark
         var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, listings, TimeProvider.System, NullLogger<RunQueries>.Instance);
         var runs = new RunCommands(store, queries, listings, TimeProvider.System, NullLogger<RunCommands>.Instance);
         int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var processor = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var runId = await runs.StartAsync(pipeline.Name, new StartRunRequest());
         var state = await store.WaitForOrchestrationAsync(runId, null, TimeSpan.FromMinutes(30), CancellationToken.None);
         var elapsed = clock.Elapsed;
+        var processorUsed = Environment.CpuUsage.TotalTime - processor;
         int[] collected = [GC.CollectionCount(0) - collections[0], GC.CollectionCount(1) - collections[1], GC.CollectionCount(2) - collections[2]];
         var status = (await queries.GetAsync(runId)).Summary.Status;
         if (report)
@@ -103,7 +105,7 @@ static class PipelineBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{entityCount,5} entities, MaxParallelJobs {maxParallel,3}: {status} in {elapsed.TotalSeconds:F2} s ({elapsed.TotalMilliseconds / Math.Max(1, entityCount):F1} ms per entity), {glue.Calls} Glue calls, state {state?.OrchestrationStatus}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB); GCs gen0/1/2 {collected[0]}/{collected[1]}/{collected[2]}"));
+            $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB); GCs gen0/1/2 {collected[0]}/{collected[1]}/{collected[2]}; process CPU {processorUsed.TotalSeconds:F2} s"));
             if (timeline)
             {
                 entityTimeline.Print();
