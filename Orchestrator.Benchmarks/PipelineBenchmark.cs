@@ -34,8 +34,11 @@ static class PipelineBenchmark
         timeline = args.Contains("--timeline");
         orchestrationSlots = Options(args, "--orchestrations", []).FirstOrDefault();
         activitySlots = Options(args, "--activities", []).FirstOrDefault();
-        Console.WriteLine($"warming up (JIT) with one 3-entity run, not reported; extended sessions {(sessionsOff ? "off" : "on")}; orchestration slots {(orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations)}");
-        await MeasureAsync(3, 3, report: false, sessionsOff);
+        // The warm-up run's entities (--warmup N, 100 by default): 100 takes the paths a run goes through per entity past
+        // tier-1 JIT (30 calls), as in a service that has run before; 3 (the default until session 9) leaves them JIT-cold.
+        var warmup = Options(args, "--warmup", [100])[0];
+        Console.WriteLine($"warming up with one {warmup}-entity run (MaxParallelJobs {Math.Min(warmup, 100)}), not reported; extended sessions {(sessionsOff ? "off" : "on")}; orchestration slots {(orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations)}");
+        await MeasureAsync(warmup, Math.Min(warmup, 100), report: false, sessionsOff);
         foreach (var entities in entityCounts)
         {
             await MeasureAsync(entities, Math.Min(entities, 100), report: true, sessionsOff);
@@ -88,17 +91,21 @@ static class PipelineBenchmark
         var listings = new RunListingCache(TimeProvider.System);
         var queries = new RunQueries(store, store, new PipelineCatalog([pipeline]), glue, listings, TimeProvider.System, NullLogger<RunQueries>.Instance);
         var runs = new RunCommands(store, queries, listings, TimeProvider.System, NullLogger<RunCommands>.Instance);
+        int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var processor = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var runId = await runs.StartAsync(pipeline.Name, new StartRunRequest());
         var state = await store.WaitForOrchestrationAsync(runId, null, TimeSpan.FromMinutes(30), CancellationToken.None);
         var elapsed = clock.Elapsed;
+        var processorUsed = Environment.CpuUsage.TotalTime - processor;
+        int[] collected = [GC.CollectionCount(0) - collections[0], GC.CollectionCount(1) - collections[1], GC.CollectionCount(2) - collections[2]];
         var status = (await queries.GetAsync(runId)).Summary.Status;
         if (report)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{entityCount,5} entities, MaxParallelJobs {maxParallel,3}: {status} in {elapsed.TotalSeconds:F2} s ({elapsed.TotalMilliseconds / Math.Max(1, entityCount):F1} ms per entity), {glue.Calls} Glue calls, state {state?.OrchestrationStatus}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB)"));
+            $"      turns: run {cost.RunTurns}, steps {cost.StepTurns} ({(double)cost.StepTurns / Math.Max(1, entityCount):F1} per entity); activities {cost.Activities}; run status written {cost.RunStatusBytes / 1e6:F1} MB (largest {cost.LargestRunStatus / 1e3:F0} KB); GCs gen0/1/2 {collected[0]}/{collected[1]}/{collected[2]}; process CPU {processorUsed.TotalSeconds:F2} s"));
             if (timeline)
             {
                 entityTimeline.Print();

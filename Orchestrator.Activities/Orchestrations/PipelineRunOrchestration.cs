@@ -24,6 +24,9 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     readonly TaskCompletionSource<string> terminate = new();
     readonly ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PipelineRunOrchestration>();
     readonly List<StepOutcome> steps = [];
+
+    /// <summary>Each step's place in <see cref="steps"/>: a 1,000-entity run looks steps up by id ~4,000 times a run and in every replay.</summary>
+    readonly Dictionary<string, int> stepIndex = new(StringComparer.Ordinal);
     readonly List<EntityVisibility> visibility = [];
     readonly RunProgressWriter progress = new();
     bool stopping;
@@ -62,18 +65,18 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         var reused = (input.ReusedSteps ?? []).ToDictionary(s => s.Id);
         if (pipeline.RawCrawler is { } raw)
         {
-            steps.Add(Initial(StepIds.RawCrawler, StepKind.RawCrawler, raw, raw, reused));
+            Add(Initial(StepIds.RawCrawler, StepKind.RawCrawler, raw, raw, reused));
         }
 
         foreach (var entity in input.SelectedEntities)
         {
             var job = Initial(StepIds.Entity(entity.Name), StepKind.EntityJob, entity.Name, entity.Job, reused);
-            steps.Add(job);
+            Add(job);
             if (entity.CleanCrawler is { } laneCrawler)
             {
                 // A lane's crawl is reused only with its job: a rerun's partitions must reach the catalog.
                 var laneId = StepIds.EntityCleanCrawler(entity.Name);
-                steps.Add(job.State == StepState.Reused
+                Add(job.State == StepState.Reused
                     ? Initial(laneId, StepKind.EntityCleanCrawler, entity.Name, laneCrawler, reused)
                     : StepOutcome.Pending(laneId, StepKind.EntityCleanCrawler, entity.Name, laneCrawler));
             }
@@ -87,7 +90,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
         {
             // The clean crawl is reused only if no entity runs again: a rerun's partitions must reach the catalog.
             var entitiesReused = steps.Where(s => s.Kind == StepKind.EntityJob).All(s => s.State == StepState.Reused);
-            steps.Add(entitiesReused
+            Add(entitiesReused
                 ? Initial(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean, reused)
                 : StepOutcome.Pending(StepIds.CleanCrawler, StepKind.CleanCrawler, clean, clean));
         }
@@ -332,7 +335,8 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     void VisibilitySlaPassed(OrchestrationContext context)
     {
         slaPassed = null;
-        foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)))
+        var listed = ListedEntities();
+        foreach (var entity in VisibleEntities().Where(listed.Add).ToList())
         {
             visibility.Add(new EntityVisibility(entity, null, null, Late: true));
             VisibilityLate(context, entity, cataloguedAt: null);
@@ -375,9 +379,17 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             ? [crawl.Name]
             : steps.Where(s => s.Kind == StepKind.EntityJob && s.State == StepState.Succeeded).Select(s => s.Name).ToList();
         var pipeline = run!.Pipeline;
+
+        // The pipeline's crawl looks up every entity of the run: by a map, not a search of the list for each.
+        var places = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < visibility.Count; i++)
+        {
+            places.TryAdd(visibility[i].Entity, i);
+        }
+
         foreach (var entity in entities)
         {
-            var index = visibility.FindIndex(v => v.Entity == entity);
+            var index = places.TryGetValue(entity, out var place) ? place : -1;
             if (index >= 0 && visibility[index].CataloguedAt is not null)
             {
                 continue;
@@ -391,6 +403,7 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
             }
             else
             {
+                places.TryAdd(entity, visibility.Count);
                 visibility.Add(seen);
                 if (seen.Late)
                 {
@@ -413,11 +426,15 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
 
         // An SLA that passed before an entity's new-data check answered listed it as late; it had nothing to show.
         visibility.RemoveAll(v => Find(StepIds.Entity(v.Entity)) is { SkippedNoNewData: true });
-        foreach (var entity in VisibleEntities().Where(e => visibility.All(v => v.Entity != e)).ToList())
+        var listed = ListedEntities();
+        foreach (var entity in VisibleEntities().Where(listed.Add).ToList())
         {
             visibility.Add(new EntityVisibility(entity, null, null, sla is { } limit && context.CurrentUtcDateTime - Slot > limit));
         }
     }
+
+    /// <summary>The entities <see cref="visibility"/> lists already, to look each of a run's 1,000 up at once.</summary>
+    HashSet<string> ListedEntities() => visibility.Select(v => v.Entity).ToHashSet(StringComparer.Ordinal);
 
     StepOutcome Initial(string id, StepKind kind, string name, string? resource, Dictionary<string, StepOutcome> reused) =>
         reused.TryGetValue(id, out var previous) && previous.Succeeded
@@ -428,9 +445,16 @@ public sealed class PipelineRunOrchestration(ILoggerFactory? loggerFactory = nul
     static StepOutcome NothingNew(OrchestrationContext context, StepOutcome step) =>
         step with { State = StepState.Skipped, EndedAt = context.CurrentUtcDateTime, ErrorClass = AttemptStates.NoNewDataClass, ErrorMessage = AttemptStates.NoNewDataReason };
 
-    StepOutcome? Find(string id) => steps.FirstOrDefault(s => s.Id == id);
+    void Add(StepOutcome step)
+    {
+        // The first step of an id wins, as the list search did.
+        stepIndex.TryAdd(step.Id, steps.Count);
+        steps.Add(step);
+    }
 
-    void Update(StepOutcome outcome) => steps[steps.FindIndex(s => s.Id == outcome.Id)] = outcome;
+    StepOutcome? Find(string id) => stepIndex.TryGetValue(id, out var index) ? steps[index] : null;
+
+    void Update(StepOutcome outcome) => steps[stepIndex[outcome.Id]] = outcome;
 
     void Finished(OrchestrationContext context, string pipeline, StepOutcome outcome)
     {
