@@ -95,7 +95,7 @@ static class ApiBenchmark
                         var cpu = host.ProcessorTime();
                         var (latencies, failed) = await LoadAsync(host.Http, listing.Path, clients, TimeSpan.FromSeconds(seconds));
                         var used = host.ProcessorTime() - cpu;
-                        Report($"{host.Name}: GET {listing.Path(0)}{(listing.Shared ? string.Empty : " (each request its own until)")}, {clients} clients, {seconds} s", latencies, seconds);
+                        Report($"{host.Name}: GET {listing.Path(0)}{(listing.Shared ? string.Empty : " (each request its own query: its own until, or for a range its own since)")}, {clients} clients, {seconds} s", latencies, seconds);
                         Console.WriteLine(Invariant($"  host CPU {used.TotalMilliseconds / Math.Max(1, latencies.Count):F2} ms per request"));
                         var measured = figures.TryGetValue((host.Name, listing.Name), out var earlier) ? earlier : new Measured([], 0, TimeSpan.Zero);
                         measured.Latencies.AddRange(latencies);
