@@ -63,16 +63,35 @@ public sealed partial class RunQueries(
     /// <summary>How far another host's clock may be ahead of this one's: no run is created later than this from now.</summary>
     static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs newest first; the cursor continues after the last run of the previous page with the same filters.</summary>
-    public async Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs newest first; the cursor continues after the last run of the previous page with the same filters. A first
+    /// page with an <c>until</c> past the present shares the page without it. Readers of a narrow window (a budget's
+    /// last minute, a plan's look-back) read only its rows here; pages for viewers go through <see cref="ListSharedAsync"/>.
+    /// </summary>
+    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
+        PageAsync(filter, cutSince: false, cancellationToken);
+
+    /// <summary>
+    /// A page for a viewer (the API): as <see cref="ListAsync"/>, and a first page with a <c>since</c> is cut from the
+    /// page without it (a dashboard's "last 30 days", every viewer with a <c>since</c> of their own). Runs are listed
+    /// newest first, so those created at or after <c>since</c> are a prefix of that page: they share its one store query
+    /// a second, and only the cut and the cursor, bound to the filters asked with, are the request's own. That page is
+    /// a whole page from the store however narrow the window, which is why other readers do not take this path.
+    /// </summary>
+    public Task<RunPage> ListSharedAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
+        PageAsync(filter, cutSince: true, cancellationToken);
+
+    async Task<RunPage> PageAsync(RunFilter filter, bool cutSince, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        // A first page is cut from the page without its `since` (a dashboard's "last 30 days", every viewer with a
-        // `since` of their own) and without an `until` past the present (a date picker's "to tomorrow"): runs are
-        // listed newest first, so those created at or after `since` are a prefix of that page. They share its one
-        // store query; only the cut and the cursor, bound to the filters asked with, are the request's own.
+        // A first page whose `until` is past the present lists what the page without it lists (a date picker's
+        // "to tomorrow", or every viewer's own "until now" a little ahead).
         var shared = filter.Cursor is null
-            ? filter with { Since = null, Until = filter.Until is { } until && until > Now + ClockSkew ? null : filter.Until }
+            ? filter with
+            {
+                Since = cutSince ? null : filter.Since,
+                Until = filter.Until is { } until && until > Now + ClockSkew ? null : filter.Until,
+            }
             : filter;
         var page = await listings.GetAsync(shared, f => QueryAsync(f, CancellationToken.None), cancellationToken);
         return shared == filter ? page : Within(page, filter);
