@@ -14,6 +14,9 @@ public sealed class RunListingCache(TimeProvider time)
 
     readonly ConcurrentDictionary<RunFilter, (DateTime Until, Task<RunPage> Page)> pages = new();
 
+    /// <summary>Filters added since the last clear.</summary>
+    int added;
+
     /// <summary>How long a run listing is reused.</summary>
     public static TimeSpan Reuse { get; } = TimeSpan.FromSeconds(1);
 
@@ -23,7 +26,8 @@ public sealed class RunListingCache(TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         // A query still running is joined even past its reuse window: starting another beside it is how one slow
         // listing used to pile up a query a second under many watchers.
-        if (pages.TryGetValue(filter, out var recent) && (recent.Until > now || !recent.Page.IsCompleted) && !recent.Page.IsFaulted)
+        var known = pages.TryGetValue(filter, out var recent);
+        if (known && (recent.Until > now || !recent.Page.IsCompleted) && !recent.Page.IsFaulted)
         {
             return recent.Page.WaitAsync(cancellationToken);
         }
@@ -31,14 +35,20 @@ public sealed class RunListingCache(TimeProvider time)
         // Concurrent callers share one query; the token of whoever started it does not cancel the others.
         var page = query(filter);
         pages[filter] = (now + Reuse, page);
-        if (pages.Count > MaxEntries)
+        // Counted here, not with pages.Count, which takes every lock of the dictionary: with a listing of its own per
+        // request that was a lock convoy on every query. An estimate under races, which is all a bound needs.
+        if (!known && Interlocked.Increment(ref added) > MaxEntries)
         {
-            pages.Clear();
+            Invalidate();
         }
 
         return page.WaitAsync(cancellationToken);
     }
 
     /// <summary>Drops every reused page: runs changed.</summary>
-    public void Invalidate() => pages.Clear();
+    public void Invalidate()
+    {
+        pages.Clear();
+        Interlocked.Exchange(ref added, 0);
+    }
 }

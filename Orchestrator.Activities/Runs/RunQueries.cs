@@ -63,22 +63,55 @@ public sealed partial class RunQueries(
     /// <summary>How far another host's clock may be ahead of this one's: no run is created later than this from now.</summary>
     static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs newest first; the cursor continues after the last run of the previous page with the same filters.</summary>
-    public async Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs newest first; the cursor continues after the last run of the previous page with the same filters. A first
+    /// page with an <c>until</c> past the present shares the page without it. Readers of a narrow window (a budget's
+    /// last minute, a plan's look-back) read only its rows here; pages for viewers go through <see cref="ListSharedAsync"/>.
+    /// </summary>
+    public Task<RunPage> ListAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
+        PageAsync(filter, cutSince: false, cancellationToken);
+
+    /// <summary>
+    /// A page for a viewer (the API): as <see cref="ListAsync"/>, and a first page with a <c>since</c> is cut from the
+    /// page without it (a dashboard's "last 30 days", every viewer with a <c>since</c> of their own). Runs are listed
+    /// newest first, so those created at or after <c>since</c> are a prefix of that page: they share its one store query
+    /// a second, and only the cut and the cursor, bound to the filters asked with, are the request's own. That page is
+    /// a whole page from the store however narrow the window, which is why other readers do not take this path.
+    /// </summary>
+    public Task<RunPage> ListSharedAsync(RunFilter filter, CancellationToken cancellationToken = default) =>
+        PageAsync(filter, cutSince: true, cancellationToken);
+
+    async Task<RunPage> PageAsync(RunFilter filter, bool cutSince, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         // A first page whose `until` is past the present lists what the page without it lists (a date picker's
-        // "to tomorrow", or every viewer's own "until now" a little ahead): it shares that page and its one store
-        // query, and only its cursor is bound to the filters it was asked with.
-        if (filter is { Cursor: null, Until: { } until } && until > Now + ClockSkew)
+        // "to tomorrow", or every viewer's own "until now" a little ahead).
+        var shared = filter.Cursor is null
+            ? filter with
+            {
+                Since = cutSince ? null : filter.Since,
+                Until = filter.Until is { } until && until > Now + ClockSkew ? null : filter.Until,
+            }
+            : filter;
+        var page = await listings.GetAsync(shared, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+        return shared == filter ? page : Within(page, filter);
+    }
+
+    /// <summary>
+    /// The first page of <paramref name="filter"/> from the page of its wider filter: that page's runs created at or after
+    /// <see cref="RunFilter.Since"/>, with a cursor only while the store has more of them after the page.
+    /// </summary>
+    RunPage Within(RunPage wider, RunFilter filter)
+    {
+        var since = filter.Since ?? DateTime.MinValue;
+        if (wider is { Last: { } last, Following: { } following } && following.CreatedAt >= since)
         {
-            var shared = await listings.GetAsync(filter with { Until = null }, f => QueryAsync(f, CancellationToken.None), cancellationToken);
-            return shared.Last is { } last && shared.NextCursor is not null
-                ? shared with { NextCursor = ListingCursor.Encode(last, FilterKey(filter, filter.Pipeline is { } name ? Pipeline(name) : null)) }
-                : shared;
+            // The whole page, and at least one run after it, is in range: the same runs (and their kept JSON).
+            return wider with { NextCursor = ListingCursor.Encode(last, FilterKey(filter, filter.Pipeline is { } name ? Pipeline(name) : null)) };
         }
 
-        return await listings.GetAsync(filter, f => QueryAsync(f, CancellationToken.None), cancellationToken);
+        var inRange = wider.Runs.Count > 0 && wider.Runs[^1].CreatedAt >= since ? wider.Runs : [.. wider.Runs.TakeWhile(r => r.CreatedAt >= since)];
+        return new RunPage(inRange, null);
     }
 
     /// <summary>Every run <paramref name="filter"/> selects, newest first, page after page (each page through <see cref="ListAsync"/>).</summary>
@@ -152,8 +185,9 @@ public sealed partial class RunQueries(
         var filterKey = FilterKey(filter, pipeline);
         var after = ListingCursor.Decode(filter.Cursor, filterKey);
         var limit = Math.Clamp(filter.Limit, 1, 500);
-        // Every filter is served by the store (an index on SQLite), newest first, after the cursor's position.
-        var page = await listing.ListInstancesAsync(new InstanceFilter(RunOrchestration, limit)
+        // Every filter is served by the store (an index on SQLite), newest first, after the cursor's position; one
+        // instance more than the page, whose position says whether a page cut from this one has more (Within).
+        var page = await listing.ListInstancesAsync(new InstanceFilter(RunOrchestration, limit + 1)
         {
             Group = pipeline?.Name,
             Outcomes = filter.Status is { } status ? RunStatuses.Outcomes(status) : null,
@@ -161,11 +195,18 @@ public sealed partial class RunQueries(
             CreatedTo = filter.Until,
             After = after,
         }, cancellationToken);
-        var runs = page.Instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Listed).ToList();
-        var last = page.Instances.Count > 0 ? page.Instances[^1] : null;
-        var position = page.HasMore && last is not null ? new ListingPosition(last.CreatedTime, last.OrchestrationInstance.InstanceId) : (ListingPosition?)null;
-        return new RunPage(runs, position is { } next ? ListingCursor.Encode(next, filterKey) : null) { Last = position };
+        var more = page.Instances.Count > limit;
+        var instances = more ? page.Instances.Take(limit) : page.Instances;
+        var runs = instances.Where(s => RunIds.IsRun(s.OrchestrationInstance.InstanceId)).Select(Listed).ToList();
+        var position = more ? Position(page.Instances[limit - 1]) : (ListingPosition?)null;
+        return new RunPage(runs, position is { } next ? ListingCursor.Encode(next, filterKey) : null)
+        {
+            Last = position,
+            Following = more ? Position(page.Instances[limit]) : null,
+        };
     }
+
+    static ListingPosition Position(OrchestrationState state) => new(state.CreatedTime, state.OrchestrationInstance.InstanceId);
 
     /// <summary>What a cursor is bound to: the filters that choose the runs (not the page size, which may change between pages).</summary>
     static string FilterKey(RunFilter filter, PipelineDefinition? pipeline) => string.Join('|',

@@ -40,6 +40,12 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Runs, string? NextCursor)
 {
     /// <summary>Where the next page starts (the last instance the store returned), to bind a cursor to other filters.</summary>
     internal Storage.Listings.ListingPosition? Last { get; init; }
+
+    /// <summary>
+    /// The position of the first instance after the page (the store's next row), when there is one: whether a page
+    /// cut from this one by a later <see cref="RunFilter.Since"/> has more after it.
+    /// </summary>
+    internal Storage.Listings.ListingPosition? Following { get; init; }
 }
 
 /// <summary>Run list filters; times are UTC, <see cref="Limit"/> is 1 to 500.</summary>

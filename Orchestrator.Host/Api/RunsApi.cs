@@ -69,7 +69,7 @@ public static class RunsApi
 
         var (sinceTime, untilTime) = (Time(since, nameof(since)), Time(until, nameof(until)));
         var filter = new RunFilter(pipeline, statusFilter, sinceTime, untilTime, QueryParameters.Limit(limit, 50, 500), cursor);
-        return responses.Of(await runs.ListAsync(filter, token));
+        return responses.Of(await runs.ListSharedAsync(filter, token));
     }
 
     static async Task<Ok<RunDetailsView>> GetRun(string id, RunQueries runs, WebhookDeliveries deliveries, IOptions<AwsGlueOptions> aws, CancellationToken token)

@@ -98,6 +98,8 @@ public static class OrchestratorWebApp
     {
         app.UseSerilogRequestLogging(options =>
         {
+            // Given, the middleware makes its logger once; without it, it calls Log.ForContext on every request.
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             // Probes and the dashboard's own polling would drown everything else.
             options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
                 ? Serilog.Events.LogEventLevel.Error

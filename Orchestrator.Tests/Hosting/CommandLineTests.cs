@@ -199,6 +199,9 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains(runEvents, e => e["Pipeline"]?.GetValue<string>() == "data-preparation" && e["Step"] is null);
         Assert.Contains(runEvents, e => e["Step"]?.GetValue<string>() == "job/sales" && e["GlueRunId"]?.GetValue<string>().StartsWith("jr_", StringComparison.Ordinal) == true);
         Assert.DoesNotContain(key, host.Output, StringComparison.Ordinal);
+        // The request log, through the logger it is given once, still names its source and the request.
+        Assert.Contains(events, e => e["SourceContext"]?.GetValue<string>() == "Serilog.AspNetCore.RequestLoggingMiddleware"
+            && e["RequestPath"]?.GetValue<string>() == "/api/pipelines/data-preparation/runs" && e["StatusCode"]?.GetValue<int>() == 202);
     }
 
     [Fact]

@@ -35,4 +35,29 @@ public sealed class RunListingCacheTests
         await cache.GetAsync(filter, _ => { queries++; return Task.FromResult(new RunPage([], null)); }, Token);
         Assert.Equal(2, queries);
     }
+
+    [Fact]
+    public async Task More_listings_than_it_keeps_drop_the_kept_ones()
+    {
+        var cache = new RunListingCache(new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero)));
+        var queries = 0;
+        Task<RunPage> Query(RunFilter _)
+        {
+            queries++;
+            return Task.FromResult(new RunPage([], null));
+        }
+
+        await cache.GetAsync(new RunFilter(Limit: 0), Query, Token);
+        await cache.GetAsync(new RunFilter(Limit: 0), Query, Token);
+        Assert.Equal(1, queries);
+
+        // A thousand other listings (each viewer's own `until`, say) later, the first is read again.
+        for (var i = 1; i <= 1000; i++)
+        {
+            await cache.GetAsync(new RunFilter(Limit: i), Query, Token);
+        }
+
+        await cache.GetAsync(new RunFilter(Limit: 0), Query, Token);
+        Assert.Equal(1002, queries);
+    }
 }

@@ -135,6 +135,53 @@ public sealed class RunListingSummaryTests
         Assert.Contains("other filters", await refused.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_first_page_since_a_time_lists_the_runs_from_then_and_has_a_cursor_only_while_more_of_them_follow()
+    {
+        await using var host = await TestHost.StartAsync(sampleRows: 0);
+        var store = (SqliteOrchestrationService)host.Service<DurableStore>().Service;
+        await store.ImportFinishedAsync(
+            [.. Enumerable.Range(0, 5).Select(i => new FinishedInstance($"data-preparation@manual-{i}", "e", RunOrchestration, OrchestrationStatus.Completed, At.AddMinutes(i), At.AddMinutes(i + 1), null, null, Compact()))],
+            Token);
+        static string Since(DateTime time) => $"since={Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}";
+
+        // Page after page, each first page cut from the listing without `since` (limit 2): the run after a page decides its cursor.
+        foreach (var (minutes, expected) in new (double, string[][])[]
+        {
+            (0, [["4", "3"], ["2", "1"], ["0"]]),
+            (1, [["4", "3"], ["2", "1"]]),
+            (2, [["4", "3"], ["2"]]),
+            (3, [["4", "3"]]),
+            (3.5, [["4"]]),
+            (5, [[]]),
+        })
+        {
+            var query = $"limit=2&{Since(At.AddMinutes(minutes))}";
+            var pages = new List<string[]>();
+            for (string? cursor = null; ;)
+            {
+                var page = await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?{query}{(cursor is null ? null : $"&cursor={Uri.EscapeDataString(cursor)}")}", Token);
+                pages.Add([.. page.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()!["data-preparation@manual-".Length..])]);
+                if (page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String)
+                {
+                    cursor = next.GetString();
+                    continue;
+                }
+
+                break;
+            }
+
+            Assert.True(expected.Length == pages.Count && expected.Zip(pages).All(p => p.First.SequenceEqual(p.Second)),
+                $"since +{minutes} min lists [{string.Join(" | ", pages.Select(p => string.Join(", ", p)))}]");
+        }
+
+        // The first page's cursor is bound to its `since`: the listing without it refuses it.
+        var first = await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit=2&{Since(At.AddMinutes(1))}", Token);
+        using var refused = await host.Client.GetAsync($"/api/runs?limit=2&cursor={Uri.EscapeDataString(first.GetProperty("nextCursor").GetString()!)}", Token);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("other filters", await refused.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+    }
+
     static async Task<JsonElement> FirstRunAsync(TestHost host, int limit) =>
         (await host.Client.GetFromJsonAsync<JsonElement>($"/api/runs?limit={limit}", Token)).GetProperty("runs")[0];
 
