@@ -67,7 +67,7 @@ public sealed partial class SqliteOrchestrationService
                 LockToken = token,
                 DeliveredSequenceNumbers = locked.Messages.Select(m => m.SequenceNumber).ToList(),
                 MaxDequeueCount = locked.Messages.Max(m => m.DequeueCount),
-                Session = StartSession(locked.InstanceId),
+                Session = StartSession(locked.InstanceId, locked.HistoryCount),
             };
             OrchestrationHandedOut();
             return (workItem, null);

@@ -41,6 +41,14 @@ public sealed record SqliteOrchestrationServiceSettings
     public int MaxExtendedSessions { get; init; } = 64;
 
     /// <summary>
+    /// An instance whose stored history is shorter than this runs its turn without a session. Replaying a short history
+    /// costs less than the slot a waiting session keeps, and DurableTask.Core lets only half of the orchestration slots
+    /// hold sessions: short-lived children (a run's 100 waiting steps) would take them from the long-running parent whose
+    /// every lost session means replaying thousands of events (docs/benchmarks.md, session 9). Zero gives every instance a session.
+    /// </summary>
+    public int ExtendedSessionMinimumHistory { get; init; } = 50;
+
+    /// <summary>
     /// Activity work items locked per store transaction; the ones not handed out yet wait in memory, their locks
     /// renewed with the others. One turns batching off.
     /// </summary>

@@ -34,7 +34,7 @@ public sealed class EngineHarness : IAsyncDisposable
         worker.AddTaskOrchestrations(
             typeof(SequenceOrchestration), typeof(FanOutOrchestration), typeof(TimerOrchestration), typeof(RetryOrchestration),
             typeof(ParentOrchestration), typeof(CounterOrchestration), typeof(ApprovalOrchestration), typeof(SlowOrchestration),
-            typeof(CancelledTimerOrchestration));
+            typeof(CancelledTimerOrchestration), typeof(StepsThenApprovalOrchestration));
         worker.AddTaskActivities(new EffectActivity(log, activityPause), new FlakyActivity(), new SlowActivity());
         await worker.StartAsync();
         return new EngineHarness(store, worker);

@@ -22,6 +22,7 @@ public static class EngineWorkerProcess
             WorkItemLockTimeout = TimeSpan.FromSeconds(double.Parse(options["--lock-seconds"], CultureInfo.InvariantCulture)),
             MaxPollingInterval = TimeSpan.FromMilliseconds(100),
             ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(double.Parse(options["--session-seconds"], CultureInfo.InvariantCulture)),
+            ExtendedSessionMinimumHistory = 0,
         });
         var pause = TimeSpan.FromMilliseconds(int.Parse(options["--pause-ms"], CultureInfo.InvariantCulture));
         await using var engine = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog(options["--effects"]), pause);

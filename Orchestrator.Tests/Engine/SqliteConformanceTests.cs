@@ -17,6 +17,8 @@ public class SqliteConformanceTests : StoreConformanceTests, IDisposable
         {
             MaxPollingInterval = TimeSpan.FromMilliseconds(200),
             ExtendedSessionIdleTimeout = ExtendedSessionIdleTimeout,
+            // Every instance gets a session, however short its history: the scenarios are short.
+            ExtendedSessionMinimumHistory = 0,
         });
         return Task.FromResult(DurableStore.From(store));
     }

@@ -17,11 +17,13 @@ public sealed class SqliteSessionTests : IDisposable
 
     string StorePath => directory.File("orchestrator.db");
 
-    SqliteOrchestrationService NewStore(TimeSpan idle, int maxSessions = 64, TimeSpan? lockTimeout = null, int slots = 8) =>
+    // Minimum history 0 unless a test says otherwise: the workloads here are short, and these tests are about sessions.
+    SqliteOrchestrationService NewStore(TimeSpan idle, int maxSessions = 64, TimeSpan? lockTimeout = null, int slots = 8, int minimumHistory = 0) =>
         new(new SqliteOrchestrationServiceSettings(StorePath)
         {
             ExtendedSessionIdleTimeout = idle,
             MaxExtendedSessions = maxSessions,
+            ExtendedSessionMinimumHistory = minimumHistory,
             MaxConcurrentOrchestrations = slots,
             WorkItemLockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
             MaxPollingInterval = TimeSpan.FromMilliseconds(100),
@@ -64,6 +66,28 @@ public sealed class SqliteSessionTests : IDisposable
         Assert.Equal("\"order-8:ok\"", state.Output);
         Assert.Null(ReadLock(instance.InstanceId).LockedBy);
         Assert.Equal(0, store.ActiveSessionCount);
+    }
+
+    [Fact]
+    public async Task An_instance_with_a_short_history_waits_without_a_session_and_one_with_a_long_history_keeps_its_session()
+    {
+        var store = NewStore(idle: TimeSpan.FromMinutes(1), minimumHistory: 12);
+        await using var engine = await EngineHarness.StartAsync(DurableStore.From(store), new EffectLog());
+
+        // Its only turn starts from an empty history: no session, so the instance waits for its event unlocked.
+        var brief = await engine.StartAsync<StepsThenApprovalOrchestration>(0, "brief");
+        // Six activities one after another: by the last completion its history is past 12 events.
+        var lengthy = await engine.StartAsync<StepsThenApprovalOrchestration>(6, "long");
+        await engine.WaitForStatusAsync(brief.InstanceId, OrchestrationStatus.Running);
+        await WaitUntilAsync(() => engine.Client.GetOrchestrationStateAsync(lengthy.InstanceId).Result?.Status == "\"waiting\"", TimeSpan.FromSeconds(20));
+        await WaitUntilAsync(() => ReadLock(brief.InstanceId).LockedBy is null, TimeSpan.FromSeconds(5));
+
+        Assert.NotNull(ReadLock(lengthy.InstanceId).LockedBy);
+        Assert.Equal(1, store.ActiveSessionCount);
+        await engine.Client.RaiseEventAsync(brief, "approve", "a");
+        await engine.Client.RaiseEventAsync(lengthy, "approve", "b");
+        Assert.Equal("\"brief:a\"", (await engine.WaitAsync(brief, TimeSpan.FromSeconds(10))).Output);
+        Assert.Equal("\"long:b\"", (await engine.WaitAsync(lengthy, TimeSpan.FromSeconds(10))).Output);
     }
 
     [Fact]

@@ -95,6 +95,34 @@ public sealed class ApprovalOrchestration : TaskOrchestration<string, string, st
     }
 }
 
+/// <summary>Calls <see cref="EffectActivity"/> n times one after another, says "waiting", then waits for "approve".</summary>
+public sealed class StepsThenApprovalOrchestration : TaskOrchestration<string, int, string, string>
+{
+    readonly TaskCompletionSource<string> approval = new();
+    string status = "working";
+
+    public override async Task<string> RunTask(OrchestrationContext context, int input)
+    {
+        for (var i = 1; i <= input; i++)
+        {
+            await context.ScheduleTask<int>(typeof(EffectActivity), i);
+        }
+
+        status = "waiting";
+        return $"{context.OrchestrationInstance.InstanceId}:{await approval.Task}";
+    }
+
+    public override string OnGetStatus() => status;
+
+    public override void OnEvent(OrchestrationContext context, string name, string input)
+    {
+        if (name == "approve")
+        {
+            approval.TrySetResult(input);
+        }
+    }
+}
+
 /// <summary>Runs one slow activity; used to terminate an instance while its activity is in flight.</summary>
 public sealed class SlowOrchestration : TaskOrchestration<string, int>
 {
