@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -106,28 +105,7 @@ public static class ListingCursor
         return parts[3..];
     }
 
-    /// <summary>The first 8 bytes of the SHA-256 of <paramref name="text"/>'s UTF-8, in hex: on the stack for the short
-    /// texts a cursor hashes, as every own-cursor page hashes two per request.</summary>
-    static string Hash(string text)
-    {
-        const int OnStack = 512;
-        var rented = Encoding.UTF8.GetMaxByteCount(text.Length) > OnStack ? ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length)) : null;
-        try
-        {
-            Span<byte> utf8 = rented ?? stackalloc byte[OnStack];
-            var length = Encoding.UTF8.GetBytes(text, utf8);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(utf8[..length], hash);
-            return Convert.ToHexStringLower(hash[..8]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 8);
 
     static RunRequestException Refused(string detail, string parameter) => new(RunProblem.Invalid, detail, parameter);
 }

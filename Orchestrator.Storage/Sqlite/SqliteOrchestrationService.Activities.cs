@@ -32,24 +32,14 @@ public sealed partial class SqliteOrchestrationService
         }
 
         var lockedUntil = now + settings.WorkItemLockTimeout;
-        var batchSize = Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities);
-        var tokens = Enumerable.Range(0, batchSize).Select(_ => NewLockToken()).ToList();
+        var tokens = Enumerable.Range(0, ActivityBatch).Select(_ => NewLockToken()).ToList();
         var rows = await database.WriteAsync((connection, transaction) => LockNextTasks(connection, transaction, now, lockedUntil, tokens), shutdown.Token);
         if (rows.Count == 0)
         {
             return (null, NextVisible("NewTasks", now));
         }
 
-        var items = rows.Select(row => new SqliteActivityWorkItem
-        {
-            Id = row.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SequenceNumber = row.SequenceNumber,
-            TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(row.Message),
-            LockedUntilUtc = RenewedByLease,
-            LockToken = row.Token,
-            DequeueCount = row.DequeueCount,
-            DeliveryAttempt = row.DequeueCount,
-        }).ToList();
+        var items = rows.Select(row => ActivityWorkItem(row.SequenceNumber, row.Message, row.Token, row.DequeueCount)).ToList();
         foreach (var item in items)
         {
             heldLocks[item.LockToken] = true;
@@ -167,4 +157,19 @@ public sealed partial class SqliteOrchestrationService
     }
 
     sealed record LockedTask(long SequenceNumber, string Message, int DequeueCount, string Token);
+
+    /// <summary>Activity work items locked per transaction, and the most a checkpoint hands over in memory.</summary>
+    int ActivityBatch => Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities);
+
+    /// <summary>A locked task as DurableTask.Core's activity dispatcher takes it: by the lock or from a checkpoint.</summary>
+    static SqliteActivityWorkItem ActivityWorkItem(long sequenceNumber, string message, string lockToken, int dequeueCount) => new()
+    {
+        Id = sequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        SequenceNumber = sequenceNumber,
+        TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(message),
+        LockedUntilUtc = RenewedByLease,
+        LockToken = lockToken,
+        DequeueCount = dequeueCount,
+        DeliveryAttempt = dequeueCount,
+    };
 }

@@ -313,16 +313,7 @@ public sealed partial class SqliteOrchestrationService
 
         for (var c = 0; c < claimed.Count; c++)
         {
-            lockedActivities.Enqueue(new SqliteActivityWorkItem
-            {
-                Id = claimed[c].ToString(System.Globalization.CultureInfo.InvariantCulture),
-                SequenceNumber = claimed[c],
-                TaskMessage = DurableTaskJson.Deserialize<TaskMessage>(tasks[c].Json),
-                LockedUntilUtc = RenewedByLease,
-                LockToken = claims[c],
-                DequeueCount = 1,
-                DeliveryAttempt = 1,
-            });
+            lockedActivities.Enqueue(ActivityWorkItem(claimed[c], tasks[c].Json, claims[c], dequeueCount: 1));
         }
 
         if (keepLock)
@@ -370,7 +361,7 @@ public sealed partial class SqliteOrchestrationService
     /// </summary>
     List<string> ClaimTokens(int taskCount)
     {
-        var room = Math.Min(taskCount, Math.Clamp(settings.ActivityBatchSize, 1, settings.MaxConcurrentActivities) - lockedActivities.Count);
+        var room = Math.Min(taskCount, ActivityBatch - lockedActivities.Count);
         if (room <= 0 || shutdown.IsCancellationRequested)
         {
             return [];
