@@ -34,9 +34,9 @@ static class PipelineBenchmark
         timeline = args.Contains("--timeline");
         orchestrationSlots = Options(args, "--orchestrations", []).FirstOrDefault();
         activitySlots = Options(args, "--activities", []).FirstOrDefault();
-        // The warm-up run's entities (--warmup N, 100 by default): 100 takes the paths a run goes through per entity past
+        // The warm-up run's entities (--warm-up N, 100 by default): 100 takes the paths a run goes through per entity past
         // tier-1 JIT (30 calls), as in a service that has run before; 3 (the default until session 9) leaves them JIT-cold.
-        var warmup = Options(args, "--warmup", [100])[0];
+        var warmup = Options(args, "--warm-up", [100])[0];
         Console.WriteLine($"warming up with one {warmup}-entity run (MaxParallelJobs {Math.Min(warmup, 100)}), not reported; extended sessions {(sessionsOff ? "off" : "on")}; orchestration slots {(orchestrationSlots > 0 ? orchestrationSlots : new SqliteStoreOptions().MaxConcurrentOrchestrations)}");
         await MeasureAsync(warmup, Math.Min(warmup, 100), report: false, sessionsOff);
         foreach (var entities in entityCounts)
